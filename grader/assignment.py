@@ -1,0 +1,208 @@
+"""An assignment is data: a public folder under ``assignments/`` and a hidden one under ``reference/``.
+
+Public folder ``assignments/<name>/``::
+
+    assignment.toml      name, version, graded functions, limits, helper modules, modules to stub
+    lessons.toml         the concept behind each assignment-specific flag, for feedback
+    <helpers>.py         modules a student's code may import (data helper, public checks)
+    examples/            example submissions with known outcomes
+
+Hidden folder ``reference/<name>/``::
+
+    grading.toml         points for each check, tolerances
+    solution.py          the reference solution
+    checks/test_*.py     the hidden pytest checks
+
+Nothing in the engine knows any assignment by name.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from .errors import ConfigError, UsageError
+
+EXECUTE_MODES = ("definitions", "all")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Limits:
+    """Resource limits for one submission's sandboxed process."""
+
+    call_seconds: float = 10.0  # wall time of one call into a student function
+    load_seconds: float = 20.0  # wall time to execute the submission's definitions
+    submission_seconds: float = 120.0  # wall time of all calls into one submission together
+    cpu_seconds: int = 120  # CPU time of one sandboxed process, a backstop for the wall-time limits
+    memory_mb: int = 1024  # address space the student's code may add on top of the warm interpreter
+    output_bytes: int = 64 * 1024  # how much of the student's stdout/stderr is kept
+    file_bytes: int = 16 * 1024 * 1024  # largest file the student's code may write in its scratch folder
+    open_files: int = 64
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any], *, path: Path) -> Limits:
+        known = set(cls.__dataclass_fields__)
+        unknown = set(data) - known
+        if unknown:
+            raise ConfigError(f"unknown keys in [limits]: {', '.join(sorted(unknown))}", path=str(path))
+        try:
+            return cls(**{k: type(getattr(cls(), k))(v) for k, v in data.items()})
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(f"bad value in [limits]: {exc}", path=str(path)) from None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Helper:
+    """A module shipped with the assignment that student code may import."""
+
+    module: str
+    source: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Assignment:
+    """One assignment's configuration, read from its two folders."""
+
+    name: str
+    version: str
+    title: str
+    public_dir: Path
+    reference_dir: Path | None  # None when only the public half is present (a student's machine)
+    functions: tuple[str, ...]
+    helpers: tuple[Helper, ...]
+    stub_modules: tuple[str, ...]
+    execute: str
+    limits: Limits
+    points: Mapping[str, float]
+    tolerances: Mapping[str, float]
+    lessons: Mapping[str, Mapping[str, str]]
+    fingerprint: str  # changes whenever config, reference, checks or helpers change
+
+    @property
+    def checks_dir(self) -> Path:
+        if self.reference_dir is None:
+            raise ConfigError(f"the hidden checks of {self.name!r} are not available here")
+        return self.reference_dir / "checks"
+
+    @property
+    def solution_path(self) -> Path:
+        if self.reference_dir is None:
+            raise ConfigError(f"the reference solution of {self.name!r} is not available here")
+        return self.reference_dir / "solution.py"
+
+    @property
+    def max_score(self) -> float:
+        return float(sum(self.points.values()))
+
+
+def find_root(start: Path | None = None) -> Path:
+    """The folder that holds ``assignments/``: ``$GRADER_ROOT``, else the nearest one above the working
+    directory, else the checkout this package was installed from."""
+    env = os.environ.get("GRADER_ROOT")
+    if env:
+        return Path(env).resolve()
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / "assignments").is_dir():
+            return folder
+    return Path(__file__).resolve().parent.parent
+
+
+def available(root: Path) -> tuple[str, ...]:
+    """Names of the assignments under ``root``."""
+    base = root / "assignments"
+    if not base.is_dir():
+        return ()
+    return tuple(sorted(p.name for p in base.iterdir() if (p / "assignment.toml").is_file()))
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise ConfigError("file is missing", path=str(path)) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"not valid TOML: {exc}", path=str(path)) from None
+
+
+def _fingerprint(files: list[Path]) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(files):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def load_assignment(root: Path, name: str) -> Assignment:
+    """Read and validate the assignment ``name`` under ``root``."""
+    public = root / "assignments" / name
+    if not (public / "assignment.toml").is_file():
+        names = ", ".join(available(root)) or "none"
+        raise UsageError(f"no assignment named {name!r} under {root / 'assignments'} (available: {names})")
+    config_path = public / "assignment.toml"
+    config = _read_toml(config_path)
+    for key in ("name", "version", "functions"):
+        if key not in config:
+            raise ConfigError(f"missing key {key!r}", path=str(config_path))
+    if config["name"] != name:
+        raise ConfigError(f"name {config['name']!r} does not match its folder {name!r}", path=str(config_path))
+    execute = config.get("execute", "definitions")
+    if execute not in EXECUTE_MODES:
+        raise ConfigError(f"execute must be one of {EXECUTE_MODES}, not {execute!r}", path=str(config_path))
+
+    helpers = []
+    for filename in config.get("helpers", []):
+        path = public / filename
+        if not path.is_file():
+            raise ConfigError(f"helper module {filename!r} is listed but missing", path=str(config_path))
+        helpers.append(Helper(module=path.stem, source=path.read_text(encoding="utf-8")))
+
+    lessons_path = public / "lessons.toml"
+    lessons = _read_toml(lessons_path) if lessons_path.is_file() else {}
+
+    reference: Path | None = root / "reference" / name
+    points: dict[str, float] = {}
+    tolerances: dict[str, float] = {}
+    fingerprint_files = [config_path, *(public / f for f in config.get("helpers", []))]
+    if reference is not None and (reference / "grading.toml").is_file():
+        grading_path = reference / "grading.toml"
+        grading = _read_toml(grading_path)
+        points = {str(k): float(v) for k, v in grading.get("points", {}).items()}
+        tolerances = {str(k): float(v) for k, v in grading.get("tolerances", {}).items()}
+        if not points:
+            raise ConfigError("no [points] table", path=str(grading_path))
+        unknown = {cid.split("::", 1)[0] for cid in points} - set(config["functions"])
+        if unknown:
+            raise ConfigError(
+                f"points name functions that assignment.toml does not grade: {', '.join(sorted(unknown))}",
+                path=str(grading_path),
+            )
+        if not (reference / "solution.py").is_file():
+            raise ConfigError("the reference solution solution.py is missing", path=str(reference))
+        fingerprint_files += [grading_path, reference / "solution.py", *sorted((reference / "checks").glob("*.py"))]
+    else:
+        reference = None
+
+    return Assignment(
+        name=name,
+        version=str(config["version"]),
+        title=str(config.get("title", name)),
+        public_dir=public,
+        reference_dir=reference,
+        functions=tuple(config["functions"]),
+        helpers=tuple(helpers),
+        stub_modules=tuple(config.get("stub_modules", ())),
+        execute=execute,
+        limits=Limits.from_mapping(config.get("limits", {}), path=config_path),
+        points=MappingProxyType(points),
+        tolerances=MappingProxyType(tolerances),
+        lessons=MappingProxyType({str(k): MappingProxyType(dict(v)) for k, v in lessons.items()}),
+        fingerprint=_fingerprint(fingerprint_files),
+    )

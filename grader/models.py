@@ -1,0 +1,191 @@
+"""Plain result data: frozen dataclasses with a JSON round trip.
+
+Every stage after loading speaks in these types. They know nothing of HTML, JUnit or Gradescope; each output format
+is an adapter over ``SubmissionResult.to_dict()``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any, Literal
+
+SCHEMA_VERSION = 1
+
+Status = Literal["passed", "failed", "error"]
+STATUSES: tuple[str, ...] = ("passed", "failed", "error")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Location:
+    """Where a line of student code came from: a notebook cell or a line of a .py file."""
+
+    cell: int | None = None  # 1-based index among *all* cells of the notebook, as Jupyter shows them
+    line: int  # 1-based line inside the cell, or inside the file for .py submissions
+    code: str = ""  # the text of that line, for the report
+
+    def describe(self) -> str:
+        """Human wording, e.g. ``cell 7, line 3``."""
+        if self.cell is None:
+            return f"line {self.line}"
+        return f"cell {self.cell}, line {self.line}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"cell": self.cell, "line": self.line, "code": self.code}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Location:
+        return cls(cell=data.get("cell"), line=int(data["line"]), code=str(data.get("code", "")))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CheckResult:
+    """The outcome of one hidden check against one student function."""
+
+    id: str  # "<function>::<check name>"
+    function: str
+    score: float
+    max_score: float
+    status: Status
+    message: str = ""
+    flags: tuple[str, ...] = ()
+    expected: str | None = None  # what the reference produced, already rendered as short text
+    got: str | None = None  # what the student's function produced
+    location: Location | None = None  # where in the submission to look
+    lesson: str | None = None  # key into the lessons table that explains the concept
+
+    @property
+    def passed(self) -> bool:
+        return self.status == "passed"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "function": self.function,
+            "score": self.score,
+            "max_score": self.max_score,
+            "status": self.status,
+            "message": self.message,
+            "flags": list(self.flags),
+            "expected": self.expected,
+            "got": self.got,
+            "location": self.location.to_dict() if self.location else None,
+            "lesson": self.lesson,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> CheckResult:
+        status = data["status"]
+        if status not in STATUSES:
+            raise ValueError(f"unknown check status {status!r}")
+        loc = data.get("location")
+        return cls(
+            id=str(data["id"]),
+            function=str(data["function"]),
+            score=float(data["score"]),
+            max_score=float(data["max_score"]),
+            status=status,
+            message=str(data.get("message", "")),
+            flags=tuple(data.get("flags", ())),
+            expected=data.get("expected"),
+            got=data.get("got"),
+            location=Location.from_dict(loc) if loc else None,
+            lesson=data.get("lesson"),
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Problem:
+    """Something wrong with the submission as a whole (a syntax error in a cell, an unreadable file, ...)."""
+
+    kind: str  # a flag name: syntax-error, invalid-submission, timeout, resource-limit, ...
+    message: str
+    location: Location | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "message": self.message,
+            "location": self.location.to_dict() if self.location else None,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Problem:
+        loc = data.get("location")
+        return cls(
+            kind=str(data["kind"]),
+            message=str(data["message"]),
+            location=Location.from_dict(loc) if loc else None,
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SubmissionResult:
+    """Everything the grader concluded about one submission. Serialised as ``results.json``."""
+
+    assignment: str
+    submission: str  # the id: the file name without its extension
+    score: float
+    max_score: float
+    duration_s: float
+    seed: int
+    flags: tuple[str, ...] = ()
+    checks: tuple[CheckResult, ...] = ()
+    problems: tuple[Problem, ...] = ()
+    path: str = ""
+    assignment_version: str = ""
+    sandbox: tuple[str, ...] = ()  # the isolation layers that were active
+    output: str = ""  # the head of what the student's code printed while loading
+    schema: int = SCHEMA_VERSION
+
+    def function_scores(self) -> dict[str, tuple[float, float]]:
+        """Score and maximum for each graded function, in check order."""
+        out: dict[str, tuple[float, float]] = {}
+        for check in self.checks:
+            got, most = out.get(check.function, (0.0, 0.0))
+            out[check.function] = (got + check.score, most + check.max_score)
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema": self.schema,
+            "assignment": self.assignment,
+            "assignment_version": self.assignment_version,
+            "submission": self.submission,
+            "path": self.path,
+            "score": self.score,
+            "max_score": self.max_score,
+            "duration_s": self.duration_s,
+            "seed": self.seed,
+            "flags": list(self.flags),
+            "sandbox": list(self.sandbox),
+            "problems": [p.to_dict() for p in self.problems],
+            "checks": [c.to_dict() for c in self.checks],
+            "output": self.output,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> SubmissionResult:
+        schema = int(data.get("schema", SCHEMA_VERSION))
+        if schema != SCHEMA_VERSION:
+            raise ValueError(f"results schema {schema} is not supported (expected {SCHEMA_VERSION})")
+        return cls(
+            schema=schema,
+            assignment=str(data["assignment"]),
+            assignment_version=str(data.get("assignment_version", "")),
+            submission=str(data["submission"]),
+            path=str(data.get("path", "")),
+            score=float(data["score"]),
+            max_score=float(data["max_score"]),
+            duration_s=float(data["duration_s"]),
+            seed=int(data["seed"]),
+            flags=tuple(data.get("flags", ())),
+            sandbox=tuple(data.get("sandbox", ())),
+            problems=tuple(Problem.from_dict(p) for p in data.get("problems", ())),
+            checks=tuple(CheckResult.from_dict(c) for c in data.get("checks", ())),
+            output=str(data.get("output", "")),
+        )
+
+    def without_timings(self) -> SubmissionResult:
+        """The same result with the duration zeroed, for comparing two gradings of one submission."""
+        return dataclasses.replace(self, duration_s=0.0)

@@ -1,0 +1,328 @@
+"""The grader's side of sandboxed execution: start the zygote, spawn student processes, call their functions.
+
+::
+
+    grader process (trusted: checks, reference)          zygote (warm, no secrets)       student process
+    ─────────────────────────────────────────────        ────────────────────────        ───────────────
+    Sandbox ── control socket ───────────────────────────► fork per spawn ──────────────► isolation.apply
+    StudentSession ── channel socket (plain data) ──────────────────────────────────────► _worker.serve
+                   ◄─ output pipe (head kept) ──────────────────────────────────────────── stdout/stderr
+
+A ``StudentSession`` is what the checks' ``student`` fixture talks to. Every call has a wall-time limit; a call
+that hangs, crashes the process or exhausts a limit costs only that call: the process is killed and the next
+call gets a fresh one. Failures reach the checks as ``StudentError`` exceptions, which carry the flag they earn.
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from . import isolation, wire
+from .errors import InternalError
+
+REPLY_MAX_BYTES = 64 * 2**20
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# What a student's code can do wrong, as exceptions the checks may catch
+
+
+class StudentError(Exception):
+    """A student function could not produce a value. ``flag`` is the results flag it earns."""
+
+    flag = "crash"
+
+    def __init__(self, message: str, *, function: str = "", frames: tuple[tuple[str, int, str], ...] = ()) -> None:
+        super().__init__(message)
+        self.message = message
+        self.function = function
+        self.frames = frames  # (compiled filename, line, function name), innermost last
+
+
+class StudentCrash(StudentError):
+    """The function raised, or its process died."""
+
+
+class StudentTimeout(StudentError):
+    """The function did not return within its time limit."""
+
+    flag = "timeout"
+
+
+class ResourceLimit(StudentError):
+    """The function exhausted memory, CPU time or another limit."""
+
+    flag = "resource-limit"
+
+
+class MissingFunction(StudentError):
+    """The submission does not define the function."""
+
+    flag = "missing-function"
+
+
+class BadReply(StudentError):
+    """The function returned something that cannot cross the plain-data channel."""
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The zygote
+
+
+def _clean_env() -> dict[str, str]:
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "LANG": "C.UTF-8",
+        "PYTHONHASHSEED": "0",  # the same set and dict orders on every run: determinism
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "OMP_NUM_THREADS": "1",
+        "OPENBLAS_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+    }
+    for name in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):  # set on some CPUs for correctness
+        if name in os.environ:
+            env[name] = os.environ[name]
+    return env
+
+
+class _Control:
+    """Frames and passed file descriptors on the zygote's control socket."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self.buffer = bytearray()
+        self.fds: list[int] = []
+        self.exited: dict[int, int] = {}
+
+    def _fill(self, deadline: float) -> None:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0 or not select.select([self.sock], [], [], remaining)[0]:
+            raise TimeoutError("the zygote did not answer")
+        data, fds, _, _ = socket.recv_fds(self.sock, 1 << 16, 8)
+        if not data:
+            raise EOFError("the zygote exited")
+        self.buffer += data
+        self.fds += fds
+
+    def read(self, deadline: float) -> dict[str, Any]:
+        def read_exact(n: int) -> bytes:
+            while len(self.buffer) < n:
+                self._fill(deadline)
+            chunk = bytes(self.buffer[:n])
+            del self.buffer[:n]
+            return chunk
+
+        message = wire.read_frame(read_exact)
+        if message.get("op") == "exited":
+            self.exited[message["pid"]] = message["status"]
+        return message
+
+    def wait_exit(self, pid: int, timeout: float) -> int | None:
+        deadline = time.monotonic() + timeout
+        while pid not in self.exited:
+            try:
+                self.read(deadline)
+            except (TimeoutError, EOFError):
+                return None
+        return self.exited.pop(pid)
+
+
+class Zygote:
+    """One warm process that forks student processes on request."""
+
+    def __init__(self) -> None:
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.process = subprocess.Popen(
+            [sys.executable, "-P", "-s", "-m", "grader._zygote", str(theirs.fileno())],
+            pass_fds=[theirs.fileno()], env=_clean_env(), cwd="/", stdin=subprocess.DEVNULL,
+        )
+        theirs.close()
+        self.control = _Control(ours)
+        hello = self.control.read(time.monotonic() + 60)
+        if hello.get("op") != "hello":
+            raise InternalError("the zygote did not start")
+
+    def spawn(self, plan: isolation.Plan, scratch: Path) -> tuple[int, socket.socket, int, int]:
+        """Fork a student process; returns its pid, channel socket, output pipe and pidfd."""
+        self.control.sock.sendall(wire.encode({"op": "spawn", "plan": plan.to_dict(), "scratch": str(scratch)}))
+        deadline = time.monotonic() + 30
+        while True:
+            message = self.control.read(deadline)
+            if message.get("op") == "spawned":
+                break
+        sock_fd, out_fd, pidfd = self.control.fds[:3]
+        del self.control.fds[:3]
+        return int(message["pid"]), socket.socket(fileno=sock_fd), out_fd, pidfd
+
+    def close(self) -> None:
+        self.control.sock.close()
+        try:
+            self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# One student process
+
+
+class _Deadline(Exception):
+    pass
+
+
+class StudentProcess:
+    """A forked, sandboxed process running one submission's definitions."""
+
+    def __init__(self, zygote: Zygote, plan: isolation.Plan, scratch: Path, output: _OutputHead) -> None:
+        self.zygote = zygote
+        self.pid, self.sock, self.out_fd, self.pidfd = zygote.spawn(plan, scratch)
+        self.output = output
+        self.buffer = bytearray()
+        self.alive = True
+
+    def _read_exact(self, deadline: float) -> Callable[[int], bytes]:
+        def read_exact(n: int) -> bytes:
+            while len(self.buffer) < n:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise _Deadline
+                watch = [self.sock] + ([self.out_fd] if self.out_fd >= 0 else [])
+                ready = select.select(watch, [], [], remaining)[0]
+                if self.out_fd in ready:
+                    self._drain_output()
+                if self.sock in ready:
+                    data = self.sock.recv(1 << 20)
+                    if not data:
+                        raise EOFError
+                    self.buffer += data
+            chunk = bytes(self.buffer[:n])
+            del self.buffer[:n]
+            return chunk
+
+        return read_exact
+
+    def _drain_output(self) -> None:
+        data = os.read(self.out_fd, 1 << 16)
+        if data:
+            self.output.add(data)
+        else:
+            os.close(self.out_fd)
+            self.out_fd = -1
+
+    def request(self, message: dict[str, Any], timeout: float) -> dict[str, Any]:
+        """Send one request and wait for its reply. Raises _Deadline, EOFError or wire.WireError."""
+        try:
+            self.sock.sendall(wire.encode(message))
+        except (BrokenPipeError, ConnectionResetError):
+            raise EOFError from None
+        reply = wire.read_frame(self._read_exact(time.monotonic() + timeout), max_bytes=REPLY_MAX_BYTES)
+        if type(reply) is not dict or "op" not in reply:
+            raise wire.WireError("the reply is not a message")
+        return reply
+
+    def kill(self) -> int | None:
+        """Kill the process and its process group; returns its wait status when the zygote reports it."""
+        if not self.alive:
+            return None
+        self.alive = False
+        try:
+            os.killpg(self.pid, signal.SIGKILL)  # its session's group: children it forked
+        except (ProcessLookupError, PermissionError):
+            pass
+        try:
+            signal.pidfd_send_signal(self.pidfd, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        if self.out_fd >= 0:
+            while select.select([self.out_fd], [], [], 0.2)[0]:
+                self._drain_output()
+                if self.out_fd < 0:
+                    break
+        status = self.zygote.control.wait_exit(self.pid, 5.0)
+        self.sock.close()
+        os.close(self.pidfd)
+        if self.out_fd >= 0:
+            os.close(self.out_fd)
+            self.out_fd = -1
+        return status
+
+
+@dataclass
+class _OutputHead:
+    """The first ``limit`` bytes a submission printed, and how many there were in all."""
+
+    limit: int
+    data: bytearray
+    total: int = 0
+
+    def add(self, chunk: bytes) -> None:
+        self.total += len(chunk)
+        room = self.limit - len(self.data)
+        if room > 0:
+            self.data += chunk[:room]
+
+    def text(self) -> str:
+        text = self.data.decode("utf-8", errors="replace")
+        if self.total > len(self.data):
+            text += f"\n[... {self.total - len(self.data)} more bytes of output were cut]"
+        return text
+
+
+def describe_status(status: int | None) -> tuple[str, type[StudentError]]:
+    """Words and error type for how a student process ended."""
+    if status is None:
+        return "the process ended", StudentCrash
+    code = os.waitstatus_to_exitcode(status)
+    if code >= 0:
+        return f"the process exited with code {code}", StudentCrash
+    sig = signal.Signals(-code)
+    if sig == signal.SIGXCPU:
+        return "the process used up its CPU time limit", ResourceLimit
+    if sig == signal.SIGXFSZ:
+        return "the process wrote more than its file size limit", ResourceLimit
+    if sig == signal.SIGSYS:
+        return "the process made a forbidden system call", StudentCrash
+    return f"the process was killed by {sig.name}", StudentCrash
+
+
+def sweep_uid(uid: int) -> int:
+    """Kill every process that runs as ``uid``; returns how many were found. Only for a sandbox's own uid."""
+    found = 0
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            if entry.stat().st_uid != uid:
+                continue
+            os.kill(int(entry.name), signal.SIGKILL)
+            found += 1
+        except (FileNotFoundError, ProcessLookupError, PermissionError):
+            continue
+    return found
+
+
+def make_scratch(base: Path, uid: int | None) -> Path:
+    """A fresh private folder for one student process."""
+    path = Path(tempfile.mkdtemp(prefix="s-", dir=base))
+    if uid is not None:
+        os.chown(path, uid, uid)
+    path.chmod(0o700)
+    return path
+
+
+def remove_scratch(path: Path) -> None:
+    """Delete a scratch folder whatever the student left in it."""
+    shutil.rmtree(path, ignore_errors=True)

@@ -1,0 +1,259 @@
+"""A sandbox per grading worker, and a session per submission: the ``student`` the checks call.
+
+``Sandbox`` owns the zygote, the isolation plan and a scratch area. ``Sandbox.session(program, ...)`` gives a
+``StudentSession``, which spawns the submission's process lazily, calls its functions with a time limit, replaces
+the process after a crash or timeout, and keeps the head of what the submission printed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from . import isolation, wire
+from .assignment import Assignment, Limits
+from .errors import SandboxUnavailable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .load import LoadedSubmission
+from .sandbox import (
+    BadReply,
+    MissingFunction,
+    ResourceLimit,
+    StudentCrash,
+    StudentError,
+    StudentProcess,
+    StudentTimeout,
+    Zygote,
+    _Deadline,
+    _OutputHead,
+    describe_status,
+    make_scratch,
+    remove_scratch,
+    sweep_uid,
+)
+
+MAX_PROCESSES_PER_SUBMISSION = 8
+# Layers without which a submission could read the reference or rewrite results (see the README's security model).
+PROTECTIVE_LAYERS = frozenset({"uid"})
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Program:
+    """What a student process loads: the submission's code units, helper modules and stubs. Plain data."""
+
+    units: tuple[tuple[str, str, tuple[int, ...]], ...]  # (filename, source, statement indices to run)
+    helpers: tuple[tuple[str, str], ...]  # (module name, source)
+    stubs: tuple[str, ...]
+    main: str  # the module's __name__
+
+    @classmethod
+    def build(cls, loaded: LoadedSubmission, assignment: Assignment) -> Program:
+        return cls(
+            units=tuple((u.filename, u.source, u.keep) for u in loaded.units if u.syntax_error is None),
+            helpers=tuple((h.module, h.source) for h in assignment.helpers),
+            stubs=assignment.stub_modules,
+            main="__main__" if loaded.kind == "ipynb" else "submission",
+        )
+
+    def load_message(self) -> dict[str, Any]:
+        return {
+            "op": "load",
+            "units": [{"filename": f, "source": s, "keep": list(k)} for f, s, k in self.units],
+            "helpers": dict(self.helpers),
+            "stubs": list(self.stubs),
+            "main": self.main,
+        }
+
+
+def call_seed(seed: int, *parts: object) -> int:
+    """A stable 32-bit seed derived from the run's seed and a call's identity."""
+    text = "\x1f".join([str(seed), *map(str, parts)])
+    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:4], "little")
+
+
+class Sandbox:
+    """Isolation for one grading worker: the plan, the zygote and a scratch area. Use as a context manager."""
+
+    def __init__(self, *, slot: int = 0, insecure: bool = False) -> None:
+        available = isolation.available_layers()
+        if not insecure and not PROTECTIVE_LAYERS & set(available):
+            raise SandboxUnavailable(
+                "no isolation layer that protects the reference and the results is available: run the grader as "
+                "root so that student code can run as an unprivileged uid, or pass --insecure for trusted code only"
+            )
+        self.layers = available
+        self.uid = isolation.sandbox_uid(slot) if "uid" in available else None
+        self.scratch_base = Path(tempfile.mkdtemp(prefix="grader-"))
+        self.scratch_base.chmod(0o711)
+        self._zygote: Zygote | None = None
+
+    def zygote(self) -> Zygote:
+        if self._zygote is None or self._zygote.process.poll() is not None:
+            self._zygote = Zygote()
+        return self._zygote
+
+    def plan(self, limits: Limits) -> isolation.Plan:
+        return isolation.Plan(
+            layers=self.layers,
+            uid=self.uid,
+            memory_bytes=limits.memory_mb * 2**20,
+            cpu_seconds=limits.cpu_seconds,
+            file_bytes=limits.file_bytes,
+            open_files=limits.open_files,
+        )
+
+    def session(self, program: Program, limits: Limits, seed: int) -> StudentSession:
+        return StudentSession(self, program, limits, seed)
+
+    def close(self) -> None:
+        if self._zygote is not None:
+            self._zygote.close()
+            self._zygote = None
+        remove_scratch(self.scratch_base)
+
+    def __enter__(self) -> Sandbox:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class StudentSession:
+    """Calls into one submission's sandboxed process. Failures raise ``StudentError`` subclasses."""
+
+    def __init__(self, sandbox: Sandbox, program: Program, limits: Limits, seed: int) -> None:
+        self.sandbox = sandbox
+        self.program = program
+        self.limits = limits
+        self.seed = seed
+        self.output = _OutputHead(limits.output_bytes, bytearray())
+        self.load_errors: tuple[dict[str, Any], ...] = ()
+        self.context = ""  # the check being run, which makes call seeds independent of other checks
+        self._calls = 0
+        self._process: StudentProcess | None = None
+        self._spawns = 0
+        self._scratch: Path | None = None
+        self._broken: StudentError | None = None  # loading failed: every call fails the same way
+        self._timed_out: set[str] = set()
+        self._deadline = time.monotonic() + limits.submission_seconds
+
+    # -- lifecycle ------------------------------------------------------------------------------------------------
+
+    def _ensure_process(self) -> StudentProcess:
+        if self._broken is not None:
+            raise type(self._broken)(self._broken.message)
+        if self._process is not None:
+            return self._process
+        if self._spawns >= MAX_PROCESSES_PER_SUBMISSION:
+            raise StudentCrash(f"grading gave up after restarting your code {self._spawns} times")
+        self._spawns += 1
+        if self._scratch is None:
+            self._scratch = make_scratch(self.sandbox.scratch_base, self.sandbox.uid)
+        process = StudentProcess(self.sandbox.zygote(), self.sandbox.plan(self.limits), self._scratch, self.output)
+        try:
+            ready = process.request(self.program.load_message(), self.limits.load_seconds)
+        except _Deadline:
+            process.kill()
+            self._broken = StudentTimeout(
+                f"running your code's definitions took longer than {self.limits.load_seconds:g} s")
+            raise self._broken from None
+        except (EOFError, wire.WireError) as exc:
+            words, kind = describe_status(process.kill())
+            detail = f": {exc}" if isinstance(exc, wire.WireError) else ""
+            self._broken = kind(f"{words} while your code's definitions were running{detail}")
+            raise self._broken from None
+        if self._spawns == 1 and ready.get("op") == "ready" and isinstance(ready.get("errors"), list):
+            self.load_errors = tuple(e for e in ready["errors"] if isinstance(e, dict))
+        self._process = process
+        return process
+
+    def _discard(self) -> int | None:
+        process, self._process = self._process, None
+        return process.kill() if process is not None else None
+
+    def close(self) -> None:
+        """Kill the submission's processes and delete its scratch folder."""
+        self._discard()
+        if self.sandbox.uid is not None:
+            sweep_uid(self.sandbox.uid)
+        if self._scratch is not None:
+            remove_scratch(self._scratch)
+            self._scratch = None
+
+    def __enter__(self) -> StudentSession:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- calls ------------------------------------------------------------------------------------------------------
+
+    def call(self, function: str, *args: Any, **kwargs: Any) -> Any:
+        """Call the student's ``function`` with plain-data arguments and return its plain-data result."""
+        return self.call_seeded(None, function, *args, **kwargs)
+
+    def call_seeded(self, seed: int | None, function: str, *args: Any, **kwargs: Any) -> Any:
+        """``call``, with numpy's and random's global generators seeded with ``seed`` (None: a derived seed)."""
+        if function in self._timed_out:
+            raise StudentTimeout(f"{function} already ran past its time limit in an earlier check", function=function)
+        remaining = self._deadline - time.monotonic()
+        if remaining <= 0:
+            raise StudentTimeout(
+                f"the submission used up its total time budget of {self.limits.submission_seconds:g} s",
+                function=function)
+        try:
+            process = self._ensure_process()
+        except StudentError as exc:
+            exc.function = function
+            raise
+        self._calls += 1
+        limit = min(self.limits.call_seconds, remaining)
+        message = {"op": "call", "fn": function, "args": list(args), "kwargs": kwargs,
+                   "seed": call_seed(self.seed, self.context, self._calls) if seed is None else seed}
+        try:
+            reply = process.request(message, limit)
+        except _Deadline:
+            self._discard()
+            self._timed_out.add(function)
+            raise StudentTimeout(f"{function} did not return within {limit:g} s", function=function) from None
+        except EOFError:
+            words, kind = describe_status(self._discard())
+            raise kind(f"{words} while {function} was running", function=function) from None
+        except wire.WireError as exc:
+            self._discard()
+            raise BadReply(f"{function} sent back data the grader cannot accept: {exc}", function=function) from None
+        return self._unpack(function, reply)
+
+    def _unpack(self, function: str, reply: dict[str, Any]) -> Any:
+        if reply.get("op") != "reply" or type(reply.get("ok")) is not bool:
+            self._discard()
+            raise BadReply(f"{function}: the sandboxed process answered out of turn", function=function)
+        if reply["ok"]:
+            return reply.get("value")
+        error = reply.get("error")
+        if not isinstance(error, dict):
+            raise BadReply(f"{function} failed without saying why", function=function)
+        kind = error.get("kind")
+        text = f"{str(error.get('type', 'Error'))[:100]}: {str(error.get('message', ''))[:2000]}"
+        frames = tuple(
+            (str(f[0]), int(f[1]), str(f[2])) for f in error.get("frames", ())
+            if isinstance(f, (list, tuple)) and len(f) == 3 and type(f[1]) is int
+        )
+        if kind == "missing" or kind == "not-callable":
+            raise MissingFunction(f"{function} is not defined in the submission" if kind == "missing"
+                                  else f"{function} is defined, but not as a function", function=function)
+        if kind == "memory":
+            raise ResourceLimit(f"{function} ran out of memory (the limit is {self.limits.memory_mb} MB)",
+                                function=function, frames=frames)
+        if kind == "unencodable":
+            raise BadReply(f"{function} returned something the grader cannot read back ({text})",
+                           function=function, frames=frames)
+        if kind == "recursion":
+            raise StudentCrash(f"{function} recursed too deeply ({text})", function=function, frames=frames)
+        raise StudentCrash(text, function=function, frames=frames)

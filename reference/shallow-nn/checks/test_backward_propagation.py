@@ -1,0 +1,70 @@
+"""Backprop is checked against parts known to be right: the cache comes from the reference's forward pass, and the
+numerical gradient from the reference's cost. A wrong forward_propagation or compute_cost of the student's cannot
+cost backward_propagation its points."""
+
+import numpy as np
+import pytest
+
+from grader.checking import CheckFailure, describe, expect_array, expect_close, expect_keys
+
+pytestmark = pytest.mark.grades("backward_propagation")
+
+NAMES = ("dW1", "db1", "dW2", "db2")
+
+
+def _grads(student, params, cache, X, Y):
+    grads = expect_keys(student.backward_propagation(params, cache, X, Y), NAMES, "The gradients")
+    for name in NAMES:
+        expect_array(grads[name], name, shape=params[name[1:]].shape)
+    return grads
+
+
+def test_values(student, reference, rng, random_parameters, random_labels, tolerance):
+    X, Y = rng.standard_normal((3, 11)), random_labels(11)
+    params = random_parameters(3, 5, 1)
+    _, cache = reference.forward_propagation(X, params)
+    grads = _grads(student, params, cache, X, Y)
+    expected = reference.backward_propagation(params, cache, X, Y)
+    hints = {
+        "dW2": "dZ2 = A2 - Y and dW2 = (1/m) * dZ2 @ A1.T.",
+        "db2": "db2 = (1/m) * np.sum(dZ2, axis=1, keepdims=True).",
+        "dW1": "dZ1 = (W2.T @ dZ2) * (1 - A1**2): the derivative of tanh is 1 - tanh(Z1)^2 = 1 - A1^2. "
+               "Then dW1 = (1/m) * dZ1 @ X.T.",
+        "db1": "db1 = (1/m) * np.sum(dZ1, axis=1, keepdims=True).",
+    }
+    for name in ("dW2", "db2", "dW1", "db1"):
+        expect_close(grads[name], expected[name], name, rtol=tolerance["rtol"], atol=tolerance["atol"],
+                     context=hints[name], lesson="function:backward_propagation")
+
+
+def _cost(reference, params, X, Y):
+    A2, _ = reference.forward_propagation(X, params)
+    return reference.compute_cost(A2, Y)
+
+
+def test_gradient_check(student, reference, rng, random_parameters, random_labels, tolerance):
+    X, Y = rng.standard_normal((2, 9)), random_labels(9)
+    params = random_parameters(2, 3, 1)
+    _, cache = reference.forward_propagation(X, params)
+    grads = _grads(student, params, cache, X, Y)
+    eps = 1e-6
+    analytic, numeric = [], []
+    for name in ("W1", "b1", "W2", "b2"):
+        for index in np.ndindex(params[name].shape):
+            plus = {k: v.copy() for k, v in params.items()}
+            minus = {k: v.copy() for k, v in params.items()}
+            plus[name][index] += eps
+            minus[name][index] -= eps
+            numeric.append((_cost(reference, plus, X, Y) - _cost(reference, minus, X, Y)) / (2 * eps))
+            analytic.append(float(np.asarray(grads["d" + name], dtype=np.float64)[index]))
+    analytic_v, numeric_v = np.array(analytic), np.array(numeric)
+    denominator = np.linalg.norm(analytic_v) + np.linalg.norm(numeric_v)
+    difference = float(np.linalg.norm(analytic_v - numeric_v) / denominator) if denominator else 0.0
+    if not difference < tolerance["gradient_check"]:
+        worst = int(np.nanargmax(np.abs(analytic_v - numeric_v))) if np.isfinite(analytic_v).all() else 0
+        raise CheckFailure(
+            f"Your gradients disagree with the numerical gradient of the cost: relative difference {difference:.3g} "
+            f"(must be below {tolerance['gradient_check']:g}). The numerical gradient nudges each parameter by "
+            f"±{eps:g} and measures how the cost changes; a correct backprop matches it to many digits.",
+            expected=f"numerical gradient: {describe(numeric_v)}", got=f"your gradient: {describe(analytic_v)}",
+            flags=("gradient-mismatch",), lesson="gradient-mismatch")

@@ -1,0 +1,42 @@
+import numpy as np
+import pytest
+
+from grader.checking import CheckFailure, describe, expect_close, type_name
+
+pytestmark = pytest.mark.grades("compute_cost")
+
+
+def _inputs(rng, random_labels):
+    m = int(rng.integers(5, 40))
+    return rng.uniform(0.05, 0.95, (1, m)), random_labels(m)
+
+
+def _as_number(value, what):
+    """The cost as a float, accepting a one-element array too (test_returns_float judges the type)."""
+    if isinstance(value, np.ndarray) and value.size == 1 and value.dtype.kind in "fiu":
+        return float(value.reshape(()))
+    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_)):
+        return float(value)
+    raise CheckFailure(f"{what} should be a single number, but it is {type_name(value)}",
+                       expected="a float", got=describe(value), flags=("wrong-type",))
+
+
+def test_value(student, reference, rng, random_labels, tolerance):
+    for _ in range(2):
+        A2, Y = _inputs(rng, random_labels)
+        got = _as_number(student.compute_cost(A2, Y), "The cost")
+        expected = reference.compute_cost(A2, Y)
+        expect_close(np.float64(got), np.float64(expected), "The cost", rtol=tolerance["rtol"],
+                     atol=tolerance["atol"], lesson="function:compute_cost",
+                     context="cost = -(1/m) * sum(Y * log(A2) + (1 - Y) * log(1 - A2)).")
+
+
+def test_returns_float(student, rng, random_labels):
+    A2, Y = _inputs(rng, random_labels)
+    got = student.compute_cost(A2, Y)
+    if isinstance(got, (float, np.floating)) and not isinstance(got, np.ndarray):
+        return
+    raise CheckFailure(
+        f"compute_cost should return a plain float, but it returned {type_name(got)}. "
+        "Use float(np.squeeze(cost)) to turn a one-element array into a number.",
+        expected="a float, e.g. 0.6931", got=describe(got), flags=("wrong-type",))

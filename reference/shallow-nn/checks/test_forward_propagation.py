@@ -1,0 +1,51 @@
+import numpy as np
+import pytest
+
+from grader.checking import CheckFailure, expect_array, expect_close, expect_keys, expect_type
+
+pytestmark = pytest.mark.grades("forward_propagation")
+
+
+def _cases(rng, random_parameters, flower):
+    X_flower, _ = flower
+    yield rng.standard_normal((3, 7)), random_parameters(3, 5, 1)
+    yield X_flower, random_parameters(2, 4, 1, scale=0.5)
+
+
+def _run(student, X, params):
+    out = student.forward_propagation(X, params)
+    expect_type(out, (tuple, list), "The return value of forward_propagation", wanted="a tuple (A2, cache)")
+    if len(out) != 2:
+        raise CheckFailure(f"forward_propagation should return two things, (A2, cache), but it returned {len(out)}",
+                           expected="(A2, cache)", got=f"a tuple of {len(out)} items", flags=("wrong-type",))
+    return out
+
+
+def test_output(student, reference, rng, random_parameters, flower, tolerance):
+    for X, params in _cases(rng, random_parameters, flower):
+        A2, _ = _run(student, X, params)
+        expected, _ = reference.forward_propagation(X, params)
+        A2 = expect_array(A2, "A2", shape=expected.shape)
+        expect_close(A2, expected, "A2", rtol=tolerance["rtol"], atol=tolerance["atol"],
+                     context="A2 = sigmoid(W2 @ A1 + b2), with A1 = tanh(W1 @ X + b1).",
+                     lesson="function:forward_propagation")
+
+
+def test_cache(student, reference, rng, random_parameters, flower, tolerance):
+    for X, params in _cases(rng, random_parameters, flower):
+        A2, cache = _run(student, X, params)
+        _, expected = reference.forward_propagation(X, params)
+        cache = expect_keys(cache, ("Z1", "A1", "Z2", "A2"), "The cache")
+        hints = {
+            "Z1": "Z1 = W1 @ X + b1.",
+            "A1": "The hidden layer uses tanh: A1 = np.tanh(Z1) (not sigmoid).",
+            "Z2": "Z2 = W2 @ A1 + b2.",
+            "A2": "The output layer uses sigmoid: A2 = sigmoid(Z2).",
+        }
+        for name in ("Z1", "A1", "Z2", "A2"):
+            value = expect_array(cache[name], f'cache["{name}"]', shape=expected[name].shape)
+            expect_close(value, expected[name], f'cache["{name}"]', rtol=tolerance["rtol"], atol=tolerance["atol"],
+                         context=hints[name], lesson="function:forward_propagation")
+        if isinstance(A2, np.ndarray) and A2.shape == cache["A2"].shape and not np.allclose(A2, cache["A2"]):
+            raise CheckFailure('The A2 returned and cache["A2"] differ; they should be the same array.',
+                               flags=("wrong-values",))
