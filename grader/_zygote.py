@@ -28,6 +28,7 @@ PRELOAD = (
     "math", "numbers", "operator", "random", "re", "statistics", "string", "time", "traceback", "types", "typing",
     "warnings", "encodings.ascii", "encodings.latin_1", "encodings.utf_8",
     "numpy", "numpy.linalg", "numpy.random", "numpy.fft", "numpy.polynomial", "numpy.testing",
+    "pyseccomp",  # loads libseccomp now: a sandboxed child can no longer open it
 )
 
 
@@ -60,7 +61,7 @@ def _spawn(control: socket.socket, request: dict[str, Any], children: dict[int, 
             os.closerange(3, keep)
             os.closerange(keep + 1, 65536)
             os.chdir(scratch)
-            isolation.apply(plan)
+            isolation.apply(plan, scratch)
             _worker.serve(child_end)
         except BaseException as exc:  # never return into the zygote's loop
             try:
@@ -93,8 +94,10 @@ def main(control_fd: int) -> None:
     import ctypes
 
     ctypes.CDLL(None).prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG: die with the grader
+    from . import isolation, wire
+
+    namespaces = isolation.enter_namespaces()  # before anything else, so every child is born inside them
     _preload()
-    from . import wire
 
     control = socket.socket(fileno=control_fd)
     children: dict[int, int] = {}  # pidfd -> pid
@@ -108,7 +111,7 @@ def main(control_fd: int) -> None:
             data += chunk
         return bytes(data)
 
-    control.sendall(wire.encode({"op": "hello", "pid": os.getpid()}))
+    control.sendall(wire.encode({"op": "hello", "pid": os.getpid(), "namespaces": namespaces}))
     try:
         while True:
             ready, _, _ = select.select([control, *children], [], [])

@@ -10,15 +10,26 @@ Layers, in the order they are applied:
 ``rlimits``     address space, CPU time, file size, open files, no core dumps, few processes (always)
 ``uid``         an unprivileged uid and gid of the grader's own range, no supplementary groups (when root)
 ``no_new_privs`` no setuid binary can give privileges back (always)
+``landlock``    the filesystem: read and write only inside its own scratch folder (kernel ABI >= 1)
+``landlock-net`` no TCP bind or connect, loopback included (ABI >= 4)
+``landlock-scope`` no signals to, and no abstract Unix sockets of, processes outside its domain (ABI >= 6)
+``seccomp``     no sockets, fork, exec, ptrace, io_uring, bpf, namespaces, mounts or kernel keyrings
+``namespaces``  the zygote's own network, IPC and UTS namespaces: no interface but a downed loopback (root)
 ``pdeathsig``   the process dies with its parent (always)
+
+A layer the machine lacks is left out of the plan and recorded as missing; the README's security model says
+what each one guards and what is left when it is missing.
 """
 
 from __future__ import annotations
 
 import ctypes
+import errno
 import os
+import platform
 import resource
 import signal
+import struct
 from dataclasses import dataclass
 
 PR_SET_PDEATHSIG = 1
@@ -69,11 +80,144 @@ class IsolationFailed(RuntimeError):
 
 
 def available_layers() -> tuple[str, ...]:
-    """The layers this machine and this user can apply."""
-    layers = ["process", "rlimits", "no_new_privs", "pdeathsig"]
+    """The layers this machine and this user can apply in a forked child (``namespaces`` is the zygote's)."""
+    layers = ["process", "rlimits"]
     if os.geteuid() == 0:
-        layers.insert(2, "uid")
+        layers.append("uid")
+    layers.append("no_new_privs")
+    abi = landlock_abi()
+    if abi >= 1:
+        layers.append("landlock")
+    if abi >= 4:
+        layers.append("landlock-net")
+    if abi >= 6:
+        layers.append("landlock-scope")
+    if _seccomp_module() is not None:
+        layers.append("seccomp")
+    layers.append("pdeathsig")
     return tuple(layers)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Landlock, through its three system calls (no library needed)
+
+_SYS_LANDLOCK = {"x86_64": (444, 445, 446), "aarch64": (444, 445, 446)}
+_LANDLOCK_CREATE_RULESET_VERSION = 1
+_LANDLOCK_RULE_PATH_BENEATH = 1
+_FS_EXECUTE, _FS_WRITE_FILE, _FS_READ_FILE, _FS_READ_DIR = 1 << 0, 1 << 1, 1 << 2, 1 << 3
+_FS_ALL_V1 = (1 << 13) - 1  # execute .. make_sym
+_FS_REFER, _FS_TRUNCATE, _FS_IOCTL_DEV = 1 << 13, 1 << 14, 1 << 15
+_NET_BIND_TCP, _NET_CONNECT_TCP = 1 << 0, 1 << 1
+_SCOPE_ABSTRACT_UNIX, _SCOPE_SIGNAL = 1 << 0, 1 << 1
+
+
+def _syscall(number: int, *args: object) -> int:
+    libc = _libc()
+    libc.syscall.restype = ctypes.c_long
+    return int(libc.syscall(ctypes.c_long(number), *args))
+
+
+def landlock_abi() -> int:
+    """The Landlock ABI version the kernel offers, or 0."""
+    numbers = _SYS_LANDLOCK.get(platform.machine())
+    if numbers is None:
+        return 0
+    version = _syscall(numbers[0], None, ctypes.c_size_t(0), ctypes.c_uint32(_LANDLOCK_CREATE_RULESET_VERSION))
+    return max(version, 0)
+
+
+def _fs_rights(abi: int) -> int:
+    rights = _FS_ALL_V1
+    if abi >= 2:
+        rights |= _FS_REFER
+    if abi >= 3:
+        rights |= _FS_TRUNCATE
+    if abi >= 5:
+        rights |= _FS_IOCTL_DEV
+    return rights
+
+
+def _apply_landlock(scratch: str, layers: set[str]) -> None:
+    create, add_rule, restrict = _SYS_LANDLOCK[platform.machine()]
+    abi = landlock_abi()
+    fs = _fs_rights(abi)
+    net = (_NET_BIND_TCP | _NET_CONNECT_TCP) if "landlock-net" in layers else 0
+    scoped = (_SCOPE_ABSTRACT_UNIX | _SCOPE_SIGNAL) if "landlock-scope" in layers else 0
+    size = 8 if abi < 4 else 16 if abi < 6 else 24  # struct landlock_ruleset_attr grew with the ABI
+    attr = struct.pack("=QQQ", fs, net, scoped)[:size]
+    ruleset = _syscall(create, ctypes.c_char_p(attr), ctypes.c_size_t(size), ctypes.c_uint32(0))
+    if ruleset < 0:
+        raise IsolationFailed(f"landlock_create_ruleset failed: {os.strerror(ctypes.get_errno())}")
+    try:
+        # Everything inside the scratch folder; /dev/null for reading and writing; nothing else at all.
+        for path, rights in ((scratch, fs), (os.devnull, _FS_READ_FILE | _FS_WRITE_FILE)):
+            fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
+            try:
+                rule = struct.pack("=Qi", rights, fd)
+                if _syscall(add_rule, ctypes.c_int(ruleset), ctypes.c_int(_LANDLOCK_RULE_PATH_BENEATH),
+                            ctypes.c_char_p(rule), ctypes.c_uint32(0)) != 0:
+                    raise IsolationFailed(f"landlock_add_rule({path}) failed: {os.strerror(ctypes.get_errno())}")
+            finally:
+                os.close(fd)
+        if _syscall(restrict, ctypes.c_int(ruleset), ctypes.c_uint32(0)) != 0:
+            raise IsolationFailed(f"landlock_restrict_self failed: {os.strerror(ctypes.get_errno())}")
+    finally:
+        os.close(ruleset)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# seccomp, through libseccomp (pyseccomp): a deny list on top of the other layers
+
+_DENIED = (
+    "socket", "socketpair", "fork", "vfork", "execve", "execveat", "ptrace", "process_vm_readv", "process_vm_writev",
+    "pidfd_open", "pidfd_getfd", "pidfd_send_signal", "mount", "umount2", "pivot_root", "chroot", "unshare",
+    "setns", "bpf", "perf_event_open", "userfaultfd", "keyctl", "add_key", "request_key", "io_uring_setup",
+    "io_uring_enter", "io_uring_register", "open_by_handle_at", "name_to_handle_at", "kexec_load",
+    "init_module", "finit_module", "delete_module", "acct", "swapon", "swapoff", "reboot", "quotactl",
+)
+_CLONE_THREAD = 0x00010000
+
+
+def _seccomp_module() -> object | None:
+    try:
+        import pyseccomp
+    except (ImportError, OSError):  # the package, or libseccomp itself, is missing
+        return None
+    return pyseccomp
+
+
+def _apply_seccomp() -> None:
+    seccomp = _seccomp_module()
+    if seccomp is None:
+        raise IsolationFailed("seccomp was planned but pyseccomp cannot be loaded")
+    deny = seccomp.ERRNO(errno.EPERM)  # type: ignore[attr-defined]
+    rules = seccomp.SyscallFilter(seccomp.ALLOW)  # type: ignore[attr-defined]
+    for name in _DENIED:
+        try:
+            rules.add_rule(deny, name)
+        except (ValueError, RuntimeError, OSError):  # a syscall this architecture does not have
+            continue
+    # Threads (clone with CLONE_THREAD) stay allowed; a new process does not. clone3 cannot be filtered by its
+    # flags, so it reports ENOSYS and glibc falls back to clone.
+    rules.add_rule(deny, "clone", seccomp.Arg(0, seccomp.MASKED_EQ, _CLONE_THREAD, 0))  # type: ignore[attr-defined]
+    try:
+        rules.add_rule(seccomp.ERRNO(errno.ENOSYS), "clone3")  # type: ignore[attr-defined]
+    except (ValueError, RuntimeError, OSError):
+        pass
+    rules.load()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Namespaces, entered once by the zygote so that forking stays cheap
+
+_CLONE_NEWUTS, _CLONE_NEWIPC, _CLONE_NEWNET = 0x04000000, 0x08000000, 0x40000000
+
+
+def enter_namespaces() -> bool:
+    """Move the calling process into new network, IPC and UTS namespaces; False when the machine refuses."""
+    if os.geteuid() != 0:
+        return False
+    return _libc().unshare(_CLONE_NEWNET | _CLONE_NEWIPC | _CLONE_NEWUTS) == 0
 
 
 def sandbox_uid(slot: int) -> int | None:
@@ -106,7 +250,7 @@ def current_address_space() -> int:
     raise IsolationFailed("cannot read VmSize from /proc/self/status")
 
 
-def apply(plan: Plan) -> None:
+def apply(plan: Plan, scratch: str) -> None:
     """Apply every layer of ``plan`` to the calling process, or raise IsolationFailed."""
     layers = set(plan.layers)
     if "rlimits" in layers:
@@ -128,7 +272,11 @@ def apply(plan: Plan) -> None:
         os.setresuid(plan.uid, plan.uid, plan.uid)
         if os.getuid() != plan.uid or os.geteuid() != plan.uid or os.getgroups():
             raise IsolationFailed("the uid switch did not take")
-    if "no_new_privs" in layers:
+    if "no_new_privs" in layers or "landlock" in layers or "seccomp" in layers:
         _prctl(PR_SET_NO_NEW_PRIVS, 1)
     if "pdeathsig" in layers:  # after the uid switch, which clears it
         _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if "landlock" in layers:
+        _apply_landlock(scratch, layers)
+    if "seccomp" in layers:  # last: the calls above need some of what it denies
+        _apply_seccomp()

@@ -153,6 +153,7 @@ class Zygote:
         hello = self.control.read(time.monotonic() + 60)
         if hello.get("op") != "hello":
             raise InternalError("the zygote did not start")
+        self.namespaces = hello.get("namespaces") is True
 
     def spawn(self, plan: isolation.Plan, scratch: Path) -> tuple[int, socket.socket, int, int]:
         """Fork a student process; returns its pid, channel socket, output pipe and pidfd."""

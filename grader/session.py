@@ -39,8 +39,8 @@ from .sandbox import (
 )
 
 MAX_PROCESSES_PER_SUBMISSION = 8
-# Layers without which a submission could read the reference or rewrite results (see the README's security model).
-PROTECTIVE_LAYERS = frozenset({"uid"})
+# Layers that keep a submission from reading the reference or rewriting results (see the README's security model).
+PROTECTIVE_LAYERS = frozenset({"uid", "landlock"})
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -87,11 +87,12 @@ class Sandbox:
                 "no isolation layer that protects the reference and the results is available: run the grader as "
                 "root so that student code can run as an unprivileged uid, or pass --insecure for trusted code only"
             )
-        self.layers = available
         self.uid = isolation.sandbox_uid(slot) if "uid" in available else None
         self.scratch_base = Path(tempfile.mkdtemp(prefix="grader-"))
         self.scratch_base.chmod(0o711)
         self._zygote: Zygote | None = None
+        namespaces = ("namespaces",) if self.zygote().namespaces else ()
+        self.layers = available[:-1] + namespaces + available[-1:]
 
     def zygote(self) -> Zygote:
         if self._zygote is None or self._zygote.process.poll() is not None:
