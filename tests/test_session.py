@@ -1,0 +1,206 @@
+"""The sandbox with real child processes: calls, crashes, hangs, limits, respawns, and the isolation layers."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import numpy as np
+import pytest
+
+from grader import isolation
+from grader.assignment import Limits
+from grader.sandbox import BadReply, MissingFunction, ResourceLimit, StudentCrash, StudentTimeout
+from grader.session import Program, Sandbox
+
+SOURCE = '''
+import os, socket
+import numpy as np
+import matplotlib.pyplot as plt
+from helper_mod import TWO
+
+SCALE = 3
+def double(x):
+    print("doubling")
+    return {"x": x * 2, "t": (1, "s"), "two": TWO}
+def draw():
+    return float(np.random.randn())
+def hang():
+    while True:
+        pass
+def boom():
+    raise ValueError("bad value")
+def leave():
+    os._exit(3)
+def exit_nicely():
+    raise SystemExit(0)
+def hog():
+    return np.ones(10**10)
+def recurse(n=0):
+    return recurse(n + 1)
+def whoami():
+    return os.getuid()
+def read(path):
+    return open(path).read()
+def connect(port):
+    s = socket.socket()
+    s.connect(("127.0.0.1", port))
+def spawn():
+    return os.fork()
+def plot():
+    fig, ax = plt.subplots()
+    ax.plot([1, 2])
+    return SCALE
+def function_object():
+    return len
+def counter():
+    global SCALE
+    SCALE += 1
+    return SCALE
+'''
+
+
+def program(source: str = SOURCE) -> Program:
+    import ast
+
+    keep = tuple(range(len(ast.parse(source).body)))
+    return Program(units=(("<cell 3>", source, keep),), helpers=(("helper_mod", "TWO = 2"),),
+                   stubs=("matplotlib",), main="__main__")
+
+
+@pytest.fixture(scope="module")
+def sandbox():
+    with Sandbox() as box:
+        yield box
+
+
+@pytest.fixture
+def session(sandbox):
+    with sandbox.session(program(), Limits(call_seconds=1.5, memory_mb=256), seed=7) as s:
+        yield s
+
+
+def test_calls_carry_plain_data_both_ways(session):
+    out = session.call("double", np.arange(3))
+    assert np.array_equal(out["x"], [0, 2, 4]) and out["t"] == (1, "s") and out["two"] == 2
+    assert "doubling" in session.output.text()
+
+
+def test_calls_are_seeded_deterministically(sandbox):
+    def draws():
+        with sandbox.session(program(), Limits(), seed=11) as s:
+            s.context = "check-a"
+            return [s.call("draw"), s.call("draw")]
+
+    first, second = draws(), draws()
+    assert first == second
+    assert first[0] != first[1]
+
+
+def test_explicit_seed_repeats_a_draw(session):
+    assert session.call_seeded(5, "draw") == session.call_seeded(5, "draw")
+
+
+def test_exception_points_at_the_student_line(session):
+    with pytest.raises(StudentCrash, match="ValueError: bad value") as info:
+        session.call("boom")
+    filename, line, name = info.value.frames[-1]
+    assert (filename, name) == ("<cell 3>", "boom") and line == 17
+
+
+def test_hang_costs_one_timeout_and_the_next_call_gets_a_fresh_process(session):
+    started = time.monotonic()
+    with pytest.raises(StudentTimeout, match="did not return within 1.5 s"):
+        session.call("hang")
+    assert time.monotonic() - started < 5
+    with pytest.raises(StudentTimeout, match="earlier check"):
+        session.call("hang")
+    assert session.call("counter") == 4  # a fresh process: module state starts over
+
+
+def test_exit_and_system_exit_are_contained(session):
+    with pytest.raises(StudentCrash, match="exited with code 3"):
+        session.call("leave")
+    with pytest.raises(StudentCrash, match="SystemExit"):
+        session.call("exit_nicely")
+    assert session.call("plot") == 3
+
+
+def test_memory_and_recursion_limits(session):
+    with pytest.raises(ResourceLimit, match="ran out of memory"):
+        session.call("hog")
+    with pytest.raises(StudentCrash, match="recursed too deeply"):
+        session.call("recurse")
+    assert session.call("plot") == 3
+
+
+def test_missing_and_unreadable_results(session):
+    with pytest.raises(MissingFunction):
+        session.call("nope")
+    with pytest.raises(MissingFunction, match="not as a function"):
+        session.call("SCALE")
+    value = session.call("function_object")
+    assert value.type_name == "builtin_function_or_method"
+
+
+def test_a_broken_load_fails_every_call_the_same_way(sandbox):
+    source = "import os\nos._exit(9)\ndef f():\n    return 1\n"
+    prog = Program(units=(("<cell 1>", source, (0, 1, 2)),), helpers=(), stubs=(), main="__main__")
+    with sandbox.session(prog, Limits(), seed=1) as s:
+        for _ in range(2):
+            with pytest.raises(StudentCrash, match="exited with code 9 while your code's definitions were running"):
+                s.call("f")
+
+
+def test_top_level_errors_are_reported_not_fatal(sandbox):
+    source = "import not_a_module\nX = 1 / 0\ndef f():\n    return 1\n"
+    prog = Program(units=(("<cell 2>", source, (0, 1, 2)),), helpers=(), stubs=(), main="__main__")
+    with sandbox.session(prog, Limits(), seed=1) as s:
+        assert s.call("f") == 1
+        kinds = [(e["type"], e["line"]) for e in s.load_errors]
+    assert kinds == [("ModuleNotFoundError", 1), ("ZeroDivisionError", 2)]
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the uid layer needs root")
+def test_student_runs_as_an_unprivileged_uid(session, sandbox):
+    uid = session.call("whoami")
+    assert uid == sandbox.uid and uid >= isolation.UID_BASE
+
+
+@pytest.mark.skipif("landlock" not in isolation.available_layers(), reason="no Landlock here")
+def test_files_outside_scratch_are_out_of_reach(session, tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("canary")
+    secret.chmod(0o644)
+    with pytest.raises(StudentCrash, match="PermissionError"):
+        session.call("read", str(secret))
+    with pytest.raises(StudentCrash, match="PermissionError"):
+        session.call("read", os.path.abspath(__file__))
+
+
+def test_network_and_fork_are_denied(session):
+    with pytest.raises(StudentCrash, match="PermissionError|OSError"):
+        session.call("connect", 9)
+    with pytest.raises(StudentCrash, match="PermissionError|BlockingIOError"):
+        session.call("spawn")
+
+
+def test_sandbox_records_its_layers(sandbox):
+    assert sandbox.layers[0] == "process"
+    assert set(isolation.available_layers()) <= set(sandbox.layers)
+
+
+def test_processes_do_not_outlive_the_session(sandbox):
+    with sandbox.session(program(), Limits(), seed=1) as s:
+        s.call("double", 1)
+        pid = s._process.pid
+    time.sleep(0.1)
+    assert not os.path.exists(f"/proc/{pid}") or open(f"/proc/{pid}/stat").read().split()[2] == "Z"
+
+
+def test_bad_reply_is_contained(sandbox):
+    source = "def deep():\n    x = []\n    for _ in range(200):\n        x = [x]\n    return x\n"
+    prog = Program(units=(("<cell 1>", source, (0,)),), helpers=(), stubs=(), main="__main__")
+    with sandbox.session(prog, Limits(), seed=1) as s:
+        with pytest.raises(BadReply, match="cannot read back"):
+            s.call("deep")
