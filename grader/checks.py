@@ -19,6 +19,7 @@ import traceback
 import types
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -132,6 +133,9 @@ class GradingPlugin:
 
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
         try:
+            if self.collect_errors:
+                raise ConfigError("the checks could not be collected:\n" + "\n".join(self.collect_errors),
+                                  path=str(self.assignment.checks_dir))
             order = {name: i for i, name in enumerate(self.assignment.functions)}
             ids = [check_id(item) for item in items]
             for cid, function in ids:
@@ -154,9 +158,6 @@ class GradingPlugin:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtestloop(self, session: pytest.Session) -> bool:
-        if self.collect_errors and self.error is None:
-            self.error = ConfigError("the checks could not be collected:\n" + "\n".join(self.collect_errors),
-                                     path=str(self.assignment.checks_dir))
         if self.error is not None:
             return True
         items = list(session.items)
@@ -268,6 +269,15 @@ class GradingPlugin:
                             message=f"The check itself failed, which is not your fault; tell your instructor. ({detail})")
 
 
+def _forget_modules(folder: Path) -> None:
+    """Drop the check modules pytest imported, so that another session re-imports its own checks fresh."""
+    root = str(folder.resolve())
+    for name, module in list(sys.modules.items()):
+        path = getattr(module, "__file__", None)
+        if path and os.path.abspath(path).startswith(root + os.sep):
+            del sys.modules[name]
+
+
 def pytest_args(assignment: Assignment) -> list[str]:
     """The command line for the checks' pytest session: isolated from any project configuration."""
     checks = str(assignment.checks_dir)
@@ -281,7 +291,10 @@ def run_checks(assignment: Assignment, jobs: Iterator[Job],
     if not assignment.checks_dir.is_dir():
         raise ConfigError("the checks folder is missing", path=str(assignment.checks_dir))
     plugin = GradingPlugin(assignment, jobs, on_done)
-    code = pytest.main(pytest_args(assignment), plugins=[plugin])
+    try:
+        code = pytest.main(pytest_args(assignment), plugins=[plugin])
+    finally:
+        _forget_modules(assignment.checks_dir)
     if plugin.error is not None:
         raise plugin.error
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):

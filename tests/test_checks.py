@@ -1,0 +1,129 @@
+"""The check runner on small assignments written for the test: outcomes, blame, config errors, grader errors."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from grader.assignment import load_assignment
+from grader.errors import ConfigError
+from grader.pipeline import grade_paths
+
+CONFIG = """
+name = "tiny"
+version = "1"
+functions = ["add", "mul"]
+"""
+
+CHECKS = '''
+import pytest
+from grader.checking import CheckFailure, expect_close
+
+pytestmark = pytest.mark.grades("add")
+
+def test_small(student, reference):
+    got = student.add(1, 2)
+    if got != reference.add(1, 2):
+        raise CheckFailure("add(1, 2) is wrong", expected="3", got=repr(got))
+
+@pytest.mark.grades("mul")
+def test_product(student):
+    assert student.mul(2, 3) == 6, "mul(2, 3) should be 6"
+'''
+
+
+def make_assignment(root: Path, *, checks: str = CHECKS, points: str | None = None) -> None:
+    public = root / "assignments" / "tiny"
+    hidden = root / "reference" / "tiny"
+    (public).mkdir(parents=True)
+    (hidden / "checks").mkdir(parents=True)
+    (public / "assignment.toml").write_text(CONFIG)
+    (hidden / "solution.py").write_text("def add(a, b):\n    return a + b\ndef mul(a, b):\n    return a * b\n")
+    (hidden / "grading.toml").write_text(points or '[points]\n"add::small" = 2\n"mul::product" = 1\n')
+    (hidden / "checks" / "test_tiny.py").write_text(checks)
+
+
+def grade(root: Path, source: str, tmp_path: Path):
+    sub = tmp_path / "subs"
+    sub.mkdir(exist_ok=True)
+    (sub / "student.py").write_text(textwrap.dedent(source))
+    assignment = load_assignment(root, "tiny")
+    (result,) = grade_paths([sub], assignment, out_dir=tmp_path / "out")
+    return {c.id: c for c in result.checks}, result
+
+
+def test_outcomes_and_scores(tmp_path):
+    make_assignment(tmp_path)
+    checks, result = grade(tmp_path, "def add(a, b):\n    return a - b\ndef mul(a, b):\n    return a * b\n", tmp_path)
+    assert checks["add::small"].status == "failed" and checks["add::small"].got == "-1"
+    assert checks["add::small"].location.line == 1
+    assert checks["mul::product"].status == "passed"
+    assert (result.score, result.max_score) == (1.0, 3.0)
+
+
+def test_plain_assert_counts_as_failed_with_its_message(tmp_path):
+    make_assignment(tmp_path)
+    checks, _ = grade(tmp_path, "def add(a, b):\n    return a + b\ndef mul(a, b):\n    return 0\n", tmp_path)
+    assert checks["mul::product"].status == "failed"
+    assert "mul(2, 3) should be 6" in checks["mul::product"].message
+
+
+def test_crash_in_one_function_costs_only_its_checks(tmp_path):
+    make_assignment(tmp_path)
+    checks, result = grade(tmp_path, "import os\ndef add(a, b):\n    os._exit(1)\ndef mul(a, b):\n    return a * b\n",
+                           tmp_path)
+    assert checks["add::small"].status == "error" and "crash" in checks["add::small"].flags
+    assert checks["mul::product"].status == "passed"
+
+
+def test_missing_function_from_a_syntax_error_says_so(tmp_path):
+    make_assignment(tmp_path)
+    checks, result = grade(tmp_path, "def add(a, b):\n    return a +\ndef mul(a, b):\n    return a * b\n", tmp_path)
+    add = checks["add::small"]
+    assert add.status == "error" and set(add.flags) == {"missing-function", "syntax-error"}
+    assert "syntax error" in add.message and add.location.line == 2
+    assert checks["mul::product"].status == "passed"
+    assert "syntax-error" in result.flags
+
+
+def test_a_bug_in_a_check_is_a_grader_error(tmp_path):
+    make_assignment(tmp_path, checks=CHECKS.replace('got = student.add(1, 2)', 'got = student.add(1, 2) + {}'))
+    checks, result = grade(tmp_path, "def add(a, b):\n    return a + b\ndef mul(a, b):\n    return a * b\n", tmp_path)
+    assert checks["add::small"].flags == ("grader-error",)
+    assert "not your fault" in checks["add::small"].message
+
+
+def test_points_and_checks_must_agree(tmp_path):
+    make_assignment(tmp_path, points='[points]\n"add::small" = 2\n"mul::other" = 1\n')
+    with pytest.raises(ConfigError, match="disagree"):
+        grade(tmp_path, "def add(a, b):\n    return a + b\n", tmp_path)
+
+
+def test_unmarked_check_is_a_config_error(tmp_path):
+    make_assignment(tmp_path, checks=CHECKS.replace('pytestmark = pytest.mark.grades("add")', ''))
+    with pytest.raises(ConfigError, match="grades"):
+        grade(tmp_path, "def add(a, b):\n    return a + b\n", tmp_path)
+
+
+def test_broken_check_module_is_a_config_error(tmp_path):
+    make_assignment(tmp_path, checks="import not_a_real_module\n")
+    with pytest.raises(ConfigError, match="could not be collected"):
+        grade(tmp_path, "def add(a, b):\n    return a + b\n", tmp_path)
+
+
+def test_checks_see_only_plain_data(tmp_path):
+    probe = CHECKS.replace('got = student.add(1, 2)', 'got = student.add(1, 2)\n    assert type(got) is int, type(got)')
+    make_assignment(tmp_path, checks=probe)
+    source = """
+    class Liar(int):
+        def __eq__(self, other):
+            return True
+    def add(a, b):
+        return Liar(0)
+    def mul(a, b):
+        return a * b
+    """
+    checks, _ = grade(tmp_path, source, tmp_path)
+    assert checks["add::small"].status == "failed" and checks["add::small"].got == "0"
