@@ -37,16 +37,22 @@ def _own_loop_matches(student, seed, X, Y, tolerance) -> bool | None:
         return None
 
 
+def _accuracy(reference, params, X, Y) -> float:
+    if not all(np.all(np.isfinite(v)) for v in params.values()):
+        return 0.0
+    return float(np.mean(reference.predict(params, X) == Y.astype(bool)))
+
+
 def test_trains(student, reference, flower, tolerance, seed, parts):
     X, Y = flower
     iterations = int(tolerance["train_iterations"])
-    params = _trained(student, seed, X, Y, iterations)
-    if not all(np.all(np.isfinite(v)) for v in params.values()):
-        accuracy = 0.0
-    else:
-        accuracy = float(np.mean(reference.predict(params, X) == Y.astype(bool)))
-    if accuracy >= tolerance["train_accuracy"]:
-        return
+    # About 1 random start in 50 gets stuck near 67% even for the reference, so a second start is allowed.
+    accuracy = 0.0
+    for attempt in range(2):
+        params = _trained(student, seed + attempt, X, Y, iterations)
+        accuracy = max(accuracy, _accuracy(reference, params, X, Y))
+        if accuracy >= tolerance["train_accuracy"]:
+            return
     broken = [p for p in PARTS if not parts.ok(p)]
     if broken:
         if _own_loop_matches(student, seed, X, Y, tolerance):

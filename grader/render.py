@@ -1,0 +1,401 @@
+"""The last stage: turn a ``SubmissionResult`` into feedback a stuck student can act on.
+
+Two reports are produced from one template context: a self-contained HTML page and a Markdown document (readable
+as plain text, and in GitHub's renderer, e.g. a job's step summary). For every failed check they name the mistake,
+show what was expected and what came back, point to the cell and line, and explain the concept behind it with a
+lesson. Each lesson's text is shown once per report; later mentions refer back to it.
+
+Text written by students (messages that quote their values, ``got``, code lines, printed output, the submission
+id) is never trusted: the HTML template is autoescaped and the Markdown filters below escape or fence it. Messages
+and lesson texts may mark code with single backticks (```like this```); nothing else in them is interpreted.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import tomllib
+from collections.abc import Iterable, Mapping
+from importlib import resources
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import jinja2
+from markupsafe import Markup, escape
+
+from .models import CheckResult, Location, SubmissionResult
+
+_STATUS_LABELS: Mapping[str, str] = MappingProxyType(
+    {"passed": "All passed", "failed": "Some failed", "error": "Error"}
+)
+_STATUS_SYMBOLS: Mapping[str, str] = MappingProxyType({"passed": "✓", "failed": "✗", "error": "⚠"})
+_CHECK_LABELS: Mapping[str, str] = MappingProxyType({"passed": "Passed", "failed": "Failed", "error": "Error"})
+
+_CODE_SPAN = re.compile(r"`([^`\n]+)`")
+_MD_SPECIAL = re.compile(r"[\\`*\[\]<>|~]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])|&(?=#?\w+;)")
+_MD_LINE_START = re.compile(r"^(\d*)([#+=.)-])")
+_BLANK_LINES = re.compile(r"\n\s*\n")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Lessons
+
+
+@functools.lru_cache(maxsize=1)
+def _generic_lessons() -> Mapping[str, Mapping[str, str]]:
+    """The engine's own lessons, from the package data file ``data/lessons.toml``."""
+    text = resources.files("grader").joinpath("data", "lessons.toml").read_text(encoding="utf-8")
+    table = tomllib.loads(text)
+    return MappingProxyType(
+        {str(key): MappingProxyType({str(k): str(v) for k, v in entry.items()}) for key, entry in table.items()}
+    )
+
+
+def _normalise_lesson(key: str, entry: Any) -> dict[str, str] | None:
+    if not isinstance(entry, Mapping):
+        return None
+    title = str(entry.get("title") or "").strip()
+    text = str(entry.get("text") or "").strip()
+    if not title and not text:
+        return None
+    return {"title": title or key, "text": text}
+
+
+def _unique(items: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(item for item in items if item))
+
+
+def _check_lesson_keys(check: CheckResult) -> list[str]:
+    """The lesson keys for one check, most specific first: its lesson, its flags, then its function."""
+    keys = [check.lesson or "", *check.flags]
+    if not check.passed:
+        keys.append(f"function:{check.function}")
+    return _unique(keys)
+
+
+def lessons_for(
+    result: SubmissionResult, assignment_lessons: Mapping[str, Mapping[str, str]]
+) -> dict[str, dict[str, str]]:
+    """The lessons a report on ``result`` needs, as ``{key: {"title": ..., "text": ...}}``.
+
+    Keys are the whole submission's problem kinds and flags, then for each check its ``lesson`` key and flags,
+    and ``function:<name>`` for each function with a failed or errored check. Each key is looked up in the
+    assignment's lessons first, then in the engine's generic ones; keys with no lesson anywhere are left out.
+    """
+    generic = _generic_lessons()
+    keys = _unique(
+        [
+            *(problem.kind for problem in result.problems),
+            *result.flags,
+            *(key for check in result.checks for key in _check_lesson_keys(check)),
+        ]
+    )
+    found: dict[str, dict[str, str]] = {}
+    for key in keys:
+        lesson = _normalise_lesson(key, assignment_lessons.get(key)) or _normalise_lesson(key, generic.get(key))
+        if lesson is not None:
+            found[key] = lesson
+    return found
+
+
+class _LessonRefs:
+    """Hands out lesson references in reading order, marking the first mention of each lesson."""
+
+    def __init__(self, lessons: Mapping[str, Mapping[str, str]]) -> None:
+        self._lessons = lessons
+        self._anchors: dict[str, str] = {}
+        self.used: list[dict[str, str]] = []
+
+    def refs(self, keys: Iterable[str]) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        for key in _unique(keys):
+            lesson = _normalise_lesson(key, self._lessons.get(key))
+            if lesson is None:
+                continue
+            first = key not in self._anchors
+            if first:
+                self._anchors[key] = f"lesson-{len(self._anchors) + 1}-{_slug(key)}"
+                self.used.append({"key": key, **lesson, "anchor": self._anchors[key]})
+            out.append({"key": key, **lesson, "anchor": self._anchors[key], "first": first})
+        return out
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Context
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "x"
+
+
+def _number(value: float) -> str:
+    """``2`` for 2.0, ``2.5`` for 2.5, ``0.33`` for 1/3."""
+    text = f"{value:.2f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def _where(location: Location | None) -> dict[str, Any]:
+    if location is None:
+        return {"where": None, "code": ""}
+    return {"where": location.describe(), "code": location.code.rstrip()}
+
+
+def _heading(kind: str, lessons: Mapping[str, Mapping[str, str]]) -> str:
+    lesson = _normalise_lesson(kind, lessons.get(kind))
+    return lesson["title"] if lesson else kind.replace("-", " ").capitalize()
+
+
+def _check_name(check: CheckResult) -> str:
+    prefix = f"{check.function}::"
+    return check.id[len(prefix) :] if check.id.startswith(prefix) else check.id
+
+
+def _function_status(checks: list[CheckResult]) -> str:
+    if any(c.status == "error" for c in checks):
+        return "error"
+    if any(c.status == "failed" for c in checks):
+        return "failed"
+    return "passed"
+
+
+def _check_row(check: CheckResult, index: int, refs: _LessonRefs | None) -> dict[str, Any]:
+    default = "This check raised an error." if check.status == "error" else "This check did not pass."
+    return {
+        **check.to_dict(),
+        "name": _check_name(check),
+        "message": check.message.strip() or default,
+        "score_text": _number(check.score),
+        "max_text": _number(check.max_score),
+        "status_label": _CHECK_LABELS[check.status],
+        "status_symbol": _STATUS_SYMBOLS[check.status],
+        "anchor": f"check-{index + 1}-{_slug(_check_name(check))}",
+        **_where(check.location),
+        "lessons": refs.refs(_check_lesson_keys(check)) if refs is not None else [],
+    }
+
+
+QUIET_PROBLEMS = frozenset({"load-error", "warning"})
+
+
+def report_context(
+    result: SubmissionResult, *, title: str, lessons: Mapping[str, Mapping[str, str]]
+) -> dict[str, Any]:
+    """Everything the report templates show, as plain dicts, lists, strings and numbers.
+
+    ``result`` holds ``result.to_dict()``; the other keys are derived: score texts and percentage, one row per
+    function (score, maximum, status), the failed and errored checks grouped by function with their lessons,
+    the passed checks, the whole-submission problems, and every lesson used (in reading order, each once).
+    ``lessons`` is usually ``lessons_for(result, assignment.lessons)``.
+    """
+    refs = _LessonRefs(lessons)
+    percentage = 100.0 * result.score / result.max_score if result.max_score > 0 else 0.0
+    graded = bool(result.checks)
+
+    # Top-level statements that raised while the definitions loaded, and reader warnings: worth knowing, but
+    # they cost no points, so they are shown quietly at the end rather than as problems.
+    load_notes = [
+        {"message": problem.message, **_where(problem.location)}
+        for problem in result.problems
+        if problem.kind in QUIET_PROBLEMS
+    ]
+    # Built in the order the templates show them, so each lesson is explained at its first mention.
+    problems = [
+        {
+            **problem.to_dict(),
+            "heading": _heading(problem.kind, lessons),
+            **_where(problem.location),
+            "lessons": refs.refs([problem.kind]),
+        }
+        for problem in result.problems
+        if problem.kind not in QUIET_PROBLEMS
+    ]
+    covered = {p.kind for p in result.problems} | {
+        key for check in result.checks for key in _check_lesson_keys(check) if not check.passed
+    }
+    notes = refs.refs(flag for flag in result.flags if flag not in covered)
+
+    by_function: dict[str, list[tuple[int, CheckResult]]] = {}
+    for index, check in enumerate(result.checks):
+        by_function.setdefault(check.function, []).append((index, check))
+
+    functions: list[dict[str, Any]] = []
+    failures: list[dict[str, Any]] = []
+    passed: list[dict[str, Any]] = []
+    for number, (name, (score, most)) in enumerate(result.function_scores().items(), start=1):
+        indexed = by_function[name]
+        checks = [c for _, c in indexed]
+        status = _function_status(checks)
+        bad = [c for c in checks if not c.passed]
+        anchor = f"fn-{number}-{_slug(name)}"
+        functions.append(
+            {
+                "name": name,
+                "score": score,
+                "max_score": most,
+                "score_text": _number(score),
+                "max_text": _number(most),
+                "status": status,
+                "status_label": _STATUS_LABELS[status],
+                "status_symbol": _STATUS_SYMBOLS[status],
+                "checks": len(checks),
+                "passed": len(checks) - len(bad),
+                "anchor": anchor if bad else None,
+            }
+        )
+        if bad:
+            failures.append(
+                {
+                    "function": name,
+                    "anchor": anchor,
+                    "score_text": _number(score),
+                    "max_text": _number(most),
+                    "status": status,
+                    "checks": [_check_row(c, i, refs) for i, c in indexed if not c.passed],
+                }
+            )
+        good = [_check_row(c, i, None) for i, c in indexed if c.passed]
+        if good:
+            passed.append({"function": name, "checks": good})
+
+    counts = {status: sum(1 for c in result.checks if c.status == status) for status in ("passed", "failed", "error")}
+    return {
+        "result": result.to_dict(),
+        "title": title,
+        "submission": result.submission,
+        "graded": graded,
+        "score_text": _number(result.score),
+        "max_text": _number(result.max_score),
+        "percentage": round(percentage, 1),
+        "percentage_text": f"{_number(round(percentage, 1))}%",
+        "flags": list(result.flags),
+        "seed": result.seed,
+        "sandbox": list(result.sandbox),
+        "duration_text": f"{result.duration_s:.1f} s",
+        "counts": counts,
+        "problems": problems,
+        "load_notes": load_notes,
+        "notes": notes,
+        "functions": functions,
+        "failures": failures,
+        "passed": passed,
+        "output": result.output.rstrip("\n"),
+        "lessons": refs.used,
+    }
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Filters
+
+
+def _rich_html(text: str) -> Markup:
+    """Escaped paragraphs, with ```code``` spans as ``<code>`` and single newlines as line breaks."""
+    paragraphs = []
+    for para in _BLANK_LINES.split(str(text).strip()):
+        pieces = []
+        for i, piece in enumerate(_CODE_SPAN.split(para)):
+            pieces.append(f"<code>{escape(piece)}</code>" if i % 2 else str(escape(piece)).replace("\n", "<br>\n"))
+        paragraphs.append(f"<p>{''.join(pieces)}</p>")
+    return Markup("\n".join(paragraphs))
+
+
+def _md_escape(text: str) -> str:
+    return _MD_SPECIAL.sub(lambda m: "\\" + m.group(0), text)
+
+
+def _md_text(text: Any) -> str:
+    """One line of literal text for Markdown: newlines folded, markup characters escaped."""
+    return _md_escape(" ".join(str(text).split()))
+
+
+def _md_rich(text: Any) -> str:
+    """Literal Markdown paragraphs that keep ```code``` spans; nothing else can become markup."""
+    paragraphs = []
+    for para in _BLANK_LINES.split(str(text).strip()):
+        lines = []
+        for line in para.split("\n"):
+            pieces = _CODE_SPAN.split(line.strip())
+            rendered = "".join(f"`{p}`" if i % 2 else _md_escape(p) for i, p in enumerate(pieces))
+            lines.append(_MD_LINE_START.sub(lambda m: f"{m.group(1)}\\{m.group(2)}", rendered))
+        paragraphs.append("\n".join(lines))
+    return "\n\n".join(paragraphs)
+
+
+def _longest_run(text: str, char: str) -> int:
+    return max((len(run) for run in re.findall(f"{re.escape(char)}+", text)), default=0)
+
+
+def _md_fence(text: Any, lang: str = "text") -> str:
+    """A fenced code block that ``text`` cannot close early, whatever backticks it holds."""
+    body = str(text).rstrip("\n")
+    fence = "`" * max(3, _longest_run(body, "`") + 1)
+    return f"{fence}{lang}\n{body}\n{fence}"
+
+
+def _md_code(text: Any, table: bool = False) -> str:
+    """An inline code span that ``text`` cannot close early; ``table`` also escapes cell separators."""
+    body = " ".join(str(text).split())
+    if not body:
+        return "(empty)"
+    ticks = "`" * (_longest_run(body, "`") + 1)
+    pad = " " if body.startswith("`") or body.endswith("`") else ""
+    span = f"{ticks}{pad}{body}{pad}{ticks}"
+    return span.replace("|", "\\|") if table else span
+
+
+def _md_quote(text: Any) -> str:
+    """Prefix every line with ``> `` to make a block quote."""
+    return "\n".join(f"> {line}" if line else ">" for line in str(text).split("\n"))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Rendering
+
+
+@functools.lru_cache(maxsize=1)
+def _environment() -> jinja2.Environment:
+    """The template environment; ``.html.j2`` templates are HTML-escaped, ``.md.j2`` ones are not."""
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("grader", "templates"),
+        autoescape=jinja2.select_autoescape(
+            enabled_extensions=("html", "html.j2"), default_for_string=False, default=False
+        ),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(
+        rich_html=_rich_html,
+        md_text=_md_text,
+        md_rich=_md_rich,
+        md_fence=_md_fence,
+        md_code=_md_code,
+        md_quote=_md_quote,
+    )
+    return env
+
+
+def render_html(result: SubmissionResult, *, title: str, lessons: Mapping[str, Mapping[str, str]]) -> str:
+    """The feedback report as one self-contained HTML page (inline CSS, no external resources)."""
+    context = report_context(result, title=title, lessons=lessons)
+    return _environment().get_template("report.html.j2").render(context)
+
+
+def render_markdown(result: SubmissionResult, *, title: str, lessons: Mapping[str, Mapping[str, str]]) -> str:
+    """The feedback report as Markdown, readable as plain text and in GitHub's renderer."""
+    context = report_context(result, title=title, lessons=lessons)
+    return _environment().get_template("report.md.j2").render(context)
+
+
+def write_reports(
+    result: SubmissionResult, out_dir: Path, *, title: str, lessons: Mapping[str, Mapping[str, str]]
+) -> tuple[Path, Path]:
+    """Write ``report.html`` and ``report.md`` into ``out_dir`` (created if needed); return both paths."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    html_path = out_dir / "report.html"
+    md_path = out_dir / "report.md"
+    html_path.write_text(render_html(result, title=title, lessons=lessons), encoding="utf-8")
+    md_path.write_text(render_markdown(result, title=title, lessons=lessons), encoding="utf-8")
+    return html_path, md_path
