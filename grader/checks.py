@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import importlib.util
 import os
+import re
 import sys
 import traceback
 import types
@@ -231,42 +232,66 @@ class GradingPlugin:
             job.session.context = cid
             nextitem = items[index + 1] if index + 1 < len(items) else items[0]
             runtestprotocol(item, log=False, nextitem=nextitem)
-            outcome = self._outcome(cid, function, self._exc.get(item.nodeid), job.loaded)
+            outcome = _outcome(cid, function, self._exc.get(item.nodeid), job.loaded, self.assignment.functions)
             if outcome.status != "passed":
                 self._parts.failed.add(function)
             outcomes.append(outcome)
         self._job = None
         return tuple(outcomes)
 
-    @staticmethod
-    def _outcome(cid: str, function: str, exc: BaseException | None, loaded: LoadedSubmission) -> CheckOutcome:
-        where = loaded.definition(function)
-        if exc is None:
-            return CheckOutcome(id=cid, function=function, status="passed", location=where)
-        if isinstance(exc, CheckFailure):
-            return CheckOutcome(id=cid, function=function, status="failed", message=exc.message, flags=exc.flags,
-                                expected=exc.expected, got=exc.got, location=where, lesson=exc.lesson)
-        if isinstance(exc, StudentError):
-            flags = [exc.flag]
-            message = exc.message
-            if exc.frames:
-                where = loaded.locate(exc.frames[-1][0], exc.frames[-1][1]) or where
-            if isinstance(exc, MissingFunction):
-                lost = loaded.lost_to_syntax_error(exc.function or function)
-                if lost is not None:
-                    flags.append("syntax-error")
-                    message = f"{message}, because of a syntax error: {lost.message}"
-                    where = lost.location
-            return CheckOutcome(id=cid, function=function, status="error", message=message, flags=tuple(flags),
-                                location=where)
-        if isinstance(exc, AssertionError):
-            return CheckOutcome(id=cid, function=function, status="failed", message=str(exc).split("\n")[0][:500],
-                                location=where)
-        detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-        print(f"grader: check {cid} failed inside the grader:\n"
-              + "".join(traceback.format_exception(exc)), file=sys.stderr)
-        return CheckOutcome(id=cid, function=function, status="error", flags=("grader-error",),
-                            message=f"The check itself failed, which is not your fault; tell your instructor. ({detail})")
+
+def _blame(exc: StudentError, function: str, graded: tuple[str, ...], loaded: LoadedSubmission
+           ) -> tuple[str, tuple[str, ...], Location | None]:
+    """Say so when ``function`` failed inside, or for want of, another graded function it calls."""
+    missing = re.match(r"NameError: name '(\w+)' is not defined", exc.message)
+    if missing and missing.group(1) in graded and missing.group(1) != function:
+        other = missing.group(1)
+        lost = loaded.lost_to_syntax_error(other)
+        if lost is not None:
+            return (f" {function} calls {other}, which is missing because of a syntax error: {lost.message}",
+                    ("syntax-error",), lost.location)
+        return f" {function} calls {other}, which is not defined.", (), None
+    inner = exc.frames[-1][2] if exc.frames else function
+    if inner != function and inner in graded:
+        return f" The error happened inside {inner}, which {function} calls: fix {inner} first.", (), None
+    return "", (), None
+
+
+def _outcome(cid: str, function: str, exc: BaseException | None, loaded: LoadedSubmission,
+             graded: tuple[str, ...]) -> CheckOutcome:
+    """Turn what a check raised into its outcome."""
+    where = loaded.definition(function)
+    if exc is None:
+        return CheckOutcome(id=cid, function=function, status="passed", location=where)
+    if isinstance(exc, CheckFailure):
+        return CheckOutcome(id=cid, function=function, status="failed", message=exc.message, flags=exc.flags,
+                            expected=exc.expected, got=exc.got, location=where, lesson=exc.lesson)
+    if isinstance(exc, StudentError):
+        flags = [exc.flag]
+        message = exc.message
+        if exc.frames:
+            where = loaded.locate(exc.frames[-1][0], exc.frames[-1][1]) or where
+        if isinstance(exc, MissingFunction):
+            lost = loaded.lost_to_syntax_error(exc.function or function)
+            if lost is not None:
+                flags.append("syntax-error")
+                message = f"{message}, because of a syntax error: {lost.message}"
+                where = lost.location
+        else:
+            extra, more_flags, elsewhere = _blame(exc, function, graded, loaded)
+            message += extra
+            flags += more_flags
+            where = elsewhere or where
+        return CheckOutcome(id=cid, function=function, status="error", message=message, flags=tuple(flags),
+                            location=where)
+    if isinstance(exc, AssertionError):
+        return CheckOutcome(id=cid, function=function, status="failed", message=str(exc).split("\n")[0][:500],
+                            location=where)
+    detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+    print(f"grader: check {cid} failed inside the grader:\n" + "".join(traceback.format_exception(exc)),
+          file=sys.stderr)
+    return CheckOutcome(id=cid, function=function, status="error", flags=("grader-error",),
+                        message=f"The check itself failed, which is not your fault; tell your instructor. ({detail})")
 
 
 def _forget_modules(folder: Path) -> None:

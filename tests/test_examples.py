@@ -1,0 +1,116 @@
+"""Golden end-to-end tests: the bundled example submissions grade to their known outcomes, twice the same way."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import EXAMPLES, ROOT
+
+# id -> (score, the flags it must have, functions that must have lost points)
+GOLDEN = {
+    "correct": (10.0, set(), set()),
+    "correct_notebook": (10.0, set(), set()),
+    "zero_init": (9.0, {"zero-init", "symmetric-init"}, {"initialize_parameters"}),
+    "zero_init_notebook": (9.0, {"zero-init", "symmetric-init"}, {"initialize_parameters"}),
+    "large_scale": (9.25, {"saturating-init"}, {"initialize_parameters"}),
+    "large_scale_notebook": (9.25, {"saturating-init"}, {"initialize_parameters"}),
+    "wrong_backprop": (7.5, {"gradient-mismatch"}, {"backward_propagation"}),
+    "wrong_backprop_notebook": (7.5, {"gradient-mismatch"}, {"backward_propagation"}),
+}
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    from click.testing import CliRunner
+
+    from grader.cli import main
+
+    out = tmp_path_factory.mktemp("examples")
+    result = CliRunner().invoke(main, [str(EXAMPLES), "--out", str(out)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def load(out: Path, sid: str) -> dict:
+    return json.loads((out / sid / "results.json").read_text())
+
+
+@pytest.mark.parametrize("sid", sorted(GOLDEN))
+def test_golden_outcome(graded, sid):
+    score, flags, lost = GOLDEN[sid]
+    data = load(graded, sid)
+    assert data["score"] == score, [(c["id"], c["message"]) for c in data["checks"] if c["status"] != "passed"]
+    assert set(data["flags"]) >= flags
+    losing = {c["function"] for c in data["checks"] if c["status"] != "passed"}
+    assert losing == lost
+    assert data["max_score"] == 10.0 and data["assignment"] == "shallow-nn" and data["submission"] == sid
+
+
+def test_every_function_has_a_check_in_every_result(graded):
+    functions = {"layer_sizes", "initialize_parameters", "forward_propagation", "compute_cost",
+                 "backward_propagation", "update_parameters", "predict", "nn_model"}
+    for sid in GOLDEN:
+        assert {c["function"] for c in load(graded, sid)["checks"]} == functions
+
+
+def test_feedback_teaches_the_init_lessons(graded):
+    zero = (graded / "zero_init_notebook" / "report.md").read_text()
+    assert "same gradient" in zero and "symmetry" in zero.lower()
+    assert "cell " in zero  # points into the notebook
+    large = (graded / "large_scale" / "report.md").read_text()
+    assert "flat" in large and "saturat" in large.lower()
+    for sid in GOLDEN:
+        html = (graded / sid / "report.html").read_text()
+        assert html.startswith("<!DOCTYPE html>") and sid in html
+
+
+def test_wrong_backprop_shows_expected_and_got_at_the_cell(graded):
+    data = load(graded, "wrong_backprop_notebook")
+    values = next(c for c in data["checks"] if c["id"] == "backward_propagation::values")
+    assert values["expected"] and values["got"] and values["expected"] != values["got"]
+    assert values["location"]["cell"] is not None
+    assert "def backward_propagation" in values["location"]["code"]
+
+
+def test_gradebook(graded):
+    rows = list(csv.DictReader((graded / "gradebook.csv").open()))
+    assert [r["submission"] for r in rows] == sorted(GOLDEN)
+    by_id = {r["submission"]: r for r in rows}
+    assert by_id["zero_init"]["initialize_parameters"] == "1.5" and by_id["zero_init"]["total"] == "9"
+    assert "zero-init" in by_id["zero_init"]["flags"]
+
+
+def test_grading_twice_gives_the_same_results(graded, tmp_path, grade_cli):
+    code, _, again = grade_cli(EXAMPLES, out=tmp_path)
+    assert code == 0
+    for sid in GOLDEN:
+        first, second = load(graded, sid), again[sid]
+        first.pop("duration_s"), second.pop("duration_s")
+        assert first == second
+
+
+def test_student_stubs_score_nothing(tmp_path, grade_cli):
+    public = ROOT / "assignments" / "shallow-nn"
+    code, _, results = grade_cli(public / "shallow_nn.py", public / "shallow_nn.ipynb", out=tmp_path)
+    assert code == 0
+    assert [r["score"] for r in results.values()] == [0.0, 0.0]
+
+
+def test_grade_without_arguments_grades_the_examples_into_reports(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from grader.cli import main
+
+    for folder in ("assignments", "reference"):
+        shutil.copytree(ROOT / folder, tmp_path / folder)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("GRADER_ROOT", raising=False)
+    result = CliRunner().invoke(main, [], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert sorted(p.parent.name for p in (tmp_path / "reports").glob("*/results.json")) == sorted(GOLDEN)
+    assert (tmp_path / "reports" / "gradebook.csv").is_file()
