@@ -6,7 +6,9 @@ subcommands. Exit codes are ``errors.ExitCode``: 0 whenever grading ran, whateve
 
 from __future__ import annotations
 
+import os
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +16,10 @@ import click
 
 from .assignment import available, find_root, load_assignment
 from .errors import ExitCode, GraderError, UsageError
+from .executors import EXECUTORS
+from .gradebook import CSV_FORMATS
 from .models import SubmissionResult
+from .pipeline import Progress
 
 
 class _DefaultGroup(click.Group):
@@ -40,6 +45,58 @@ def _pick_assignment(root: Path, name: str | None, paths: tuple[Path, ...]) -> s
     raise UsageError(f"say which assignment with --assignment (available: {', '.join(names) or 'none'})")
 
 
+class ProgressDisplay:
+    """A progress bar with rate and ETA on a terminal; plain progress lines elsewhere.
+
+    Small batches also list each result as it comes; large ones only report progress.
+    """
+
+    LIST_UP_TO = 100
+
+    def __init__(self, *, quiet: bool, stream: Any = None) -> None:
+        self.quiet = quiet
+        self.stream = stream or sys.stdout
+        self.tty = self.stream.isatty()
+        self.started = time.monotonic()
+        self.last_line = 0.0
+        self.total = 0
+
+    def update(self, progress: Progress) -> None:
+        self.total = progress.total
+        if progress.result is None:
+            if progress.skipped and not self.quiet:
+                click.echo(f"{progress.skipped} submission(s) already graded; grading {progress.total} "
+                           "(--regrade grades everything again)", file=self.stream)
+            return
+        elapsed = max(time.monotonic() - self.started, 1e-9)
+        rate = progress.done / elapsed
+        eta = (progress.total - progress.done) / rate if rate else 0.0
+        if self.tty and not self.quiet:
+            width = 30
+            filled = int(width * progress.done / max(progress.total, 1))
+            bar = "#" * filled + "-" * (width - filled)
+            click.echo(f"\r[{bar}] {progress.done}/{progress.total}  {rate:.1f}/s  ETA {_duration(eta)}  ",
+                       nl=False, file=self.stream)
+            return
+        if self.quiet:
+            return
+        if progress.total <= self.LIST_UP_TO:
+            click.echo(_line(progress.result), file=self.stream)
+        elif time.monotonic() - self.last_line >= 5 or progress.done == progress.total:
+            self.last_line = time.monotonic()
+            click.echo(f"graded {progress.done}/{progress.total} ({rate:.1f}/s, ETA {_duration(eta)})",
+                       file=self.stream)
+
+    def close(self) -> None:
+        if self.tty and not self.quiet and self.total:
+            click.echo("", file=self.stream)
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(seconds)
+    return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+
+
 def _line(result: SubmissionResult) -> str:
     flags = f"  [{', '.join(result.flags)}]" if result.flags else ""
     return f"{result.submission}: {result.score:g}/{result.max_score:g}{flags}"
@@ -61,20 +118,28 @@ def main() -> None:
               help="Assignment name (default: inferred from the path, or the only one there is).")
 @click.option("--out", "-o", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Output folder (default: reports/ at the project root).")
+@click.option("--jobs", "-j", type=click.IntRange(1, 512), default=None,
+              help="Parallel grading workers (default: all cores).")
+@click.option("--regrade", is_flag=True, default=False,
+              help="Grade again submissions the gradebook already holds for this content and assignment version.")
+@click.option("--executor", type=click.Choice(EXECUTORS), default="local", show_default=True,
+              help="Where workers run: local processes, or a Dask distributed cluster.")
+@click.option("--scheduler", type=str, default=None, help="Dask scheduler address, with --executor dask.")
+@click.option("--gradebook-format", "layout", type=click.Choice(CSV_FORMATS), default="plain", show_default=True,
+              help="Layout of gradebook.csv: one column per function, or Canvas's import layout.")
 @click.option("--seed", type=click.IntRange(0, 2**31 - 1), default=None,
               help="Seed for the random check inputs (default: derived from each file's content).")
 @click.option("--insecure", is_flag=True, default=False,
               help="Run even when no isolation protects the reference and results. Only for trusted code.")
 @click.option("--quiet", "-q", is_flag=True, default=False, help="Print only the summary line.")
-def run(paths: tuple[Path, ...], assignment_name: str | None, out_dir: Path | None, seed: int | None,
-        insecure: bool, quiet: bool) -> None:
+def run(paths: tuple[Path, ...], assignment_name: str | None, out_dir: Path | None, jobs: int | None,
+        regrade: bool, executor: str, scheduler: str | None, layout: str, seed: int | None, insecure: bool,
+        quiet: bool) -> None:
     """Grade PATH... (files or folders); with no PATH, the bundled examples."""
-    from .pipeline import grade_paths
+    from .pipeline import BatchOptions, grade_paths
 
-    def report(result: SubmissionResult) -> None:
-        if not quiet:
-            click.echo(_line(result))
-
+    options = BatchOptions(jobs=jobs or os.cpu_count() or 1, executor=executor, scheduler=scheduler, seed=seed,
+                           insecure=insecure, regrade=regrade, gradebook_layout=layout)
     try:
         root = find_root()
         name = _pick_assignment(root, assignment_name, paths)
@@ -82,7 +147,9 @@ def run(paths: tuple[Path, ...], assignment_name: str | None, out_dir: Path | No
         if not paths:
             paths = (assignment.public_dir / "examples",)
         out = out_dir if out_dir is not None else root / "reports"
-        results = grade_paths(list(paths), assignment, out_dir=out, seed=seed, insecure=insecure, on_result=report)
+        display = ProgressDisplay(quiet=quiet)
+        results = grade_paths(list(paths), assignment, out_dir=out, options=options, on_progress=display.update)
+        display.close()
     except GraderError as exc:
         click.echo(exc.show(), err=True)
         sys.exit(int(exc.exit_code))

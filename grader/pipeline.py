@@ -1,4 +1,5 @@
-"""The whole flow for a batch of submissions: load → sandbox → checks → score → render and write.
+"""The coordinator of a batch: discover submissions, skip what is already graded, grade the rest on an executor,
+write each result as it comes, and export the gradebook.
 
 ``grade_paths`` is the library entry point the CLI calls. One bad submission becomes a result row with its reason
 and never stops the batch; only a failure of the grader itself (broken assignment, no sandbox) raises.
@@ -6,26 +7,22 @@ and never stops the batch; only a failure of the grader itself (broken assignmen
 
 from __future__ import annotations
 
-import json
+import hashlib
+import os
 import re
-import sys
-import time
-import traceback
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import render
 from .assignment import Assignment
-from .checks import CheckOutcome, Job, run_checks
+from .engine import Graded, Task, render_files
 from .errors import UsageError
-from .gradebook import write_csv
-from .load import LoadedSubmission, load_submission
-from .models import Location, Problem, SubmissionResult
-from .score import collect_flags, score_checks, totals
-from .session import Program, Sandbox, StudentSession
+from .executors import make_executor
+from .gradebook import Gradebook, write_csv
+from .models import SubmissionResult
 
 SUFFIXES = (".py", ".ipynb")
+INLINE_BYTES = 50 * 2**20  # files up to this size travel to workers with the task
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -34,6 +31,35 @@ class Submission:
 
     id: str
     path: Path
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BatchOptions:
+    """How to run a batch."""
+
+    jobs: int = 1
+    executor: str = "local"
+    scheduler: str | None = None
+    seed: int | None = None
+    insecure: bool = False
+    regrade: bool = False
+    gradebook_layout: str = "plain"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Progress:
+    """Where a batch stands, for progress displays."""
+
+    done: int
+    total: int
+    skipped: int
+    result: SubmissionResult | None = None
+
+
+@dataclass(slots=True)
+class _Counter:
+    done: int = 0
+    results: dict[str, SubmissionResult] = field(default_factory=dict)
 
 
 def _safe_id(stem: str) -> str:
@@ -48,7 +74,7 @@ def discover(paths: Sequence[Path]) -> tuple[Submission, ...]:
         if path.is_dir():
             files += sorted(p for p in path.iterdir()
                             if p.suffix in SUFFIXES and not p.name.startswith(".") and not p.is_dir())
-        elif path.exists():
+        elif path.exists() or path.is_symlink():
             files.append(path)
         else:
             raise UsageError(f"{path}: no such file or folder")
@@ -65,113 +91,76 @@ def discover(paths: Sequence[Path]) -> tuple[Submission, ...]:
     return tuple(out)
 
 
-def content_seed(loaded: LoadedSubmission) -> int:
-    """The default seed: derived from the file's content, so regrading the same file gives the same inputs."""
-    return int(loaded.sha256[:8] or "0", 16) % 2**31
+def _read_for_task(path: Path) -> tuple[bytes | None, str]:
+    """The file's bytes and their hash, when it is a plain readable file of reasonable size; else (None, "")."""
+    try:
+        if path.is_symlink() or not path.is_file() or path.stat().st_size > INLINE_BYTES:
+            return None, ""
+        data = path.read_bytes()
+    except OSError:
+        return None, ""
+    return data, hashlib.sha256(data).hexdigest()
 
 
-def _not_graded(assignment: Assignment, kind: str, message: str) -> tuple[CheckOutcome, ...]:
-    return tuple(
-        CheckOutcome(id=cid, function=cid.split("::", 1)[0], status="error", flags=(kind,),
-                     message=f"Not graded: {message}")
-        for cid in assignment.points
-    )
-
-
-def _load_problems(session: StudentSession, loaded: LoadedSubmission) -> tuple[Problem, ...]:
-    problems = []
-    for error in session.load_errors:
-        where: Location | None = loaded.locate(str(error.get("filename", "")), int(error.get("line") or 0))
-        text = f"{str(error.get('type', 'Error'))[:100]}: {str(error.get('message', ''))[:500]}"
-        label = where.describe() if where else "top level"
-        problems.append(Problem(kind="load-error", location=where,
-                                message=f"{label}: this statement raised {text} while your definitions were loaded"))
-    return tuple(problems)
-
-
-class _Batch:
-    """Turns jobs into results and writes them as they come."""
-
-    def __init__(self, assignment: Assignment, out_dir: Path | None, seed: int | None, sandbox: Sandbox,
-                 on_result: Callable[[SubmissionResult], None] | None) -> None:
-        self.assignment = assignment
-        self.out_dir = out_dir
-        self.seed = seed
-        self.sandbox = sandbox
-        self.on_result = on_result
-        self.results: list[SubmissionResult] = []
-        self.started: dict[str, float] = {}
-
-    def finish(self, submission_id: str, path: Path, loaded: LoadedSubmission | None, seed: int,
-               outcomes: Sequence[CheckOutcome], problems: Sequence[Problem], output: str = "") -> None:
-        checks = score_checks(outcomes, self.assignment.points)
-        score, most = totals(checks)
-        problems = tuple(problems)
-        result = SubmissionResult(
-            assignment=self.assignment.name, assignment_version=self.assignment.version,
-            submission=submission_id, path=str(path), score=score, max_score=most,
-            duration_s=round(time.monotonic() - self.started.pop(submission_id, time.monotonic()), 3),
-            seed=seed, flags=collect_flags(checks, problems), checks=checks, problems=problems,
-            sandbox=self.sandbox.layers, output=output,
-        )
-        if self.out_dir is not None:
-            write_result(result, self.out_dir / submission_id, self.assignment)
-        self.results.append(result)
-        if self.on_result is not None:
-            self.on_result(result)
-
-    def jobs(self, submissions: Sequence[Submission]) -> Iterator[Job]:
-        for submission in submissions:
-            self.started[submission.id] = time.monotonic()
-            try:
-                loaded = load_submission(submission.path, execute=self.assignment.execute)
-            except Exception:  # a loader bug must not cost the rest of the batch
-                traceback.print_exc(file=sys.stderr)
-                self.finish(submission.id, submission.path, None, self.seed or 0,
-                            _not_graded(self.assignment, "grader-error", "the grader failed to read this file"), ())
-                continue
-            seed = self.seed if self.seed is not None else content_seed(loaded)
-            if not loaded.ok:
-                reason = "; ".join(p.message for p in loaded.problems if p.kind != "warning") or "unreadable"
-                self.finish(submission.id, submission.path, loaded, seed,
-                            _not_graded(self.assignment, "invalid-submission", reason), loaded.problems)
-                continue
-            session = self.sandbox.session(Program.build(loaded, self.assignment), self.assignment.limits, seed)
-            try:
-                yield Job(id=submission.id, loaded=loaded, session=session, seed=seed)
-            finally:
-                session.close()
-
-    def on_done(self, job: Job, outcomes: tuple[CheckOutcome, ...]) -> None:
-        problems = job.loaded.problems + _load_problems(job.session, job.loaded)
-        self.finish(job.id, Path(job.loaded.path), job.loaded, job.seed, outcomes, problems, job.session.output.text())
-
-
-def write_result(result: SubmissionResult, folder: Path, assignment: Assignment) -> None:
-    """Write results.json, report.html and report.md for one submission."""
+def write_result(graded: Graded, folder: Path) -> None:
+    """Write one submission's files (results.json, report.html, report.md) atomically."""
     folder.mkdir(parents=True, exist_ok=True)
-    tmp = folder / "results.json.tmp"
-    tmp.write_text(json.dumps(result.to_dict(), indent=2, allow_nan=False) + "\n", encoding="utf-8")
-    tmp.replace(folder / "results.json")
-    lessons = render.lessons_for(result, assignment.lessons)
-    render.write_reports(result, folder, title=assignment.title, lessons=lessons)
+    for name, text in graded.files:
+        tmp = folder / f".{name}.tmp"
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, folder / name)
 
 
 def grade_paths(
     paths: Sequence[Path],
     assignment: Assignment,
     *,
-    out_dir: Path | None,
-    seed: int | None = None,
-    insecure: bool = False,
-    on_result: Callable[[SubmissionResult], None] | None = None,
+    out_dir: Path,
+    options: BatchOptions = BatchOptions(),
+    on_progress: Callable[[Progress], None] | None = None,
 ) -> tuple[SubmissionResult, ...]:
-    """Grade every submission under ``paths``; write per-submission files and ``gradebook.csv`` into ``out_dir``."""
+    """Grade every submission under ``paths`` into ``out_dir``; returns the results sorted by id.
+
+    Results already in ``out_dir/gradebook.sqlite`` for the same content and assignment version are reused unless
+    ``options.regrade``; everything graded is committed there as it comes in.
+    """
     submissions = discover(paths)
-    with Sandbox(insecure=insecure) as sandbox:
-        batch = _Batch(assignment, out_dir, seed, sandbox, on_result)
-        run_checks(assignment, batch.jobs(submissions), batch.on_done)
-    results = tuple(sorted(batch.results, key=lambda r: r.submission))
-    if out_dir is not None:
-        write_csv(results, assignment.functions, out_dir / "gradebook.csv")
+    version = f"{assignment.version}+{assignment.fingerprint}"
+    root = assignment.public_dir.parent.parent
+    counter = _Counter()
+    with Gradebook(out_dir / "gradebook.sqlite") as book:
+        run_id = book.start_run(assignment.name, version)
+        tasks: list[Task] = []
+        hashes: dict[str, str] = {}
+        for submission in submissions:
+            data, digest = _read_for_task(submission.path)
+            hashes[submission.id] = digest
+            previous = None if options.regrade else book.find(submission.id, digest, assignment.name, version)
+            if previous is not None:
+                counter.results[submission.id] = previous
+                if not (out_dir / submission.id / "results.json").is_file():
+                    write_result(Graded(result=previous, files=render_files(previous, assignment)),
+                                 out_dir / submission.id)
+                continue
+            tasks.append(Task(id=submission.id, path=str(submission.path), data=data))
+        skipped = len(counter.results)
+        if on_progress is not None:
+            on_progress(Progress(done=0, total=len(tasks), skipped=skipped))
+        if tasks:
+            executor = make_executor(root, assignment.name, kind=options.executor, jobs=min(options.jobs, len(tasks)),
+                                     scheduler=options.scheduler, insecure=options.insecure, seed=options.seed)
+            try:
+                for graded in executor.run(tasks):
+                    result = graded.result
+                    write_result(graded, out_dir / result.submission)
+                    book.record(run_id, result, hashes.get(result.submission, ""), version)
+                    counter.results[result.submission] = result
+                    counter.done += 1
+                    if on_progress is not None:
+                        on_progress(Progress(done=counter.done, total=len(tasks), skipped=skipped, result=result))
+            finally:
+                executor.close()
+    results = tuple(sorted(counter.results.values(), key=lambda r: r.submission))
+    write_csv(results, assignment.functions, out_dir / "gradebook.csv", layout=options.gradebook_layout,
+              title=assignment.title)
     return results

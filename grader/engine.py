@@ -1,0 +1,182 @@
+"""One grading worker: a sandbox, a pytest session kept open, and ``grade(task)`` for one submission at a time.
+
+pytest's session drives a loop over jobs (``checks.run_checks``), so the engine runs that session in a thread of its
+own and feeds it tasks through a queue. Collection, the reference import and session fixtures happen once per
+engine; each ``grade`` costs the student's own compute plus a fork. Engines are what local worker processes and
+Dask workers hold.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import queue
+import sys
+import threading
+import time
+import traceback
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from . import render
+from .assignment import Assignment
+from .checks import CheckOutcome, Job, run_checks
+from .load import LoadedSubmission, load_source, load_submission
+from .models import Location, Problem, SubmissionResult
+from .score import collect_flags, score_checks, totals
+from .session import Program, Sandbox, StudentSession
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Task:
+    """A submission to grade. ``data`` carries the file's bytes when the worker may not see the file itself."""
+
+    id: str
+    path: str
+    data: bytes | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Graded:
+    """A graded submission: its result and its rendered files (name → text), ready to be written anywhere."""
+
+    result: SubmissionResult
+    files: tuple[tuple[str, str], ...]
+
+
+def content_seed(sha256: str) -> int:
+    """The default seed: derived from the file's content, so regrading the same file gives the same inputs."""
+    return int(sha256[:8] or "0", 16) % 2**31
+
+
+def _not_graded(assignment: Assignment, kind: str, message: str) -> tuple[CheckOutcome, ...]:
+    return tuple(
+        CheckOutcome(id=cid, function=cid.split("::", 1)[0], status="error", flags=(kind,),
+                     message=f"Not graded: {message}")
+        for cid in assignment.points
+    )
+
+
+def _load_problems(session: StudentSession, loaded: LoadedSubmission) -> tuple[Problem, ...]:
+    problems = []
+    for error in session.load_errors:
+        where: Location | None = loaded.locate(str(error.get("filename", "")), int(error.get("line") or 0))
+        text = f"{str(error.get('type', 'Error'))[:100]}: {str(error.get('message', ''))[:500]}"
+        label = where.describe() if where else "top level"
+        problems.append(Problem(kind="load-error", location=where,
+                                message=f"{label}: this statement raised {text} while your definitions were loaded"))
+    return tuple(problems)
+
+
+def render_files(result: SubmissionResult, assignment: Assignment) -> tuple[tuple[str, str], ...]:
+    """results.json, report.html and report.md for one result, as text."""
+    import json
+
+    lessons = render.lessons_for(result, assignment.lessons)
+    return (
+        ("results.json", json.dumps(result.to_dict(), indent=2, allow_nan=False) + "\n"),
+        ("report.html", render.render_html(result, title=assignment.title, lessons=lessons)),
+        ("report.md", render.render_markdown(result, title=assignment.title, lessons=lessons)),
+    )
+
+
+class Engine:
+    """Grades submissions of one assignment, one at a time. Use as a context manager."""
+
+    def __init__(self, assignment: Assignment, *, slot: int = 0, insecure: bool = False,
+                 seed: int | None = None) -> None:
+        self.assignment = assignment
+        self.seed = seed
+        self.sandbox = Sandbox(slot=slot, insecure=insecure)
+        self._inbox: queue.Queue[Job | None] = queue.Queue()
+        self._outbox: queue.Queue[tuple[tuple[CheckOutcome, ...] | None, BaseException | None]] = queue.Queue()
+        self._thread: threading.Thread | None = None
+        self._failure: BaseException | None = None
+        self._lock = threading.Lock()
+
+    # -- the pytest session, in its own thread ----------------------------------------------------------------------
+
+    def _jobs(self) -> Iterator[Job]:
+        while (job := self._inbox.get()) is not None:
+            yield job
+
+    def _serve(self) -> None:
+        try:
+            run_checks(self.assignment, self._jobs(), lambda job, outcomes: self._outbox.put((outcomes, None)))
+        except BaseException as exc:  # a broken assignment or a grader bug: every waiting grade() hears of it
+            self._failure = exc
+            self._outbox.put((None, exc))
+
+    def _check(self, job: Job) -> tuple[CheckOutcome, ...]:
+        if self._failure is not None:
+            raise self._failure
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._serve, name="grader-checks", daemon=True)
+            self._thread.start()
+        self._inbox.put(job)
+        outcomes, error = self._outbox.get()
+        if error is not None:
+            raise error
+        assert outcomes is not None
+        return outcomes
+
+    # -- grading ----------------------------------------------------------------------------------------------------
+
+    def _load(self, task: Task) -> LoadedSubmission:
+        if task.data is None:
+            return load_submission(task.path, execute=self.assignment.execute)
+        kind = "ipynb" if task.path.lower().endswith(".ipynb") else "py"
+        loaded = load_source(task.data, name=Path(task.path).name, kind=kind, execute=self.assignment.execute)
+        return dataclasses.replace(loaded, path=task.path)
+
+    def grade(self, task: Task) -> Graded:
+        """Grade one submission. Student failures are in the result; only grader failures raise."""
+        with self._lock:
+            started = time.monotonic()
+            problems: tuple[Problem, ...] = ()
+            output = ""
+            try:
+                loaded = self._load(task)
+            except Exception:  # a loader bug must not cost the rest of the batch
+                traceback.print_exc(file=sys.stderr)
+                sha = hashlib.sha256(task.data).hexdigest() if task.data is not None else ""
+                seed = self.seed if self.seed is not None else content_seed(sha)
+                outcomes = _not_graded(self.assignment, "grader-error", "the grader failed to read this file")
+            else:
+                seed = self.seed if self.seed is not None else content_seed(loaded.sha256)
+                problems = loaded.problems
+                if not loaded.ok:
+                    reason = "; ".join(p.message for p in loaded.problems if p.kind != "warning") or "unreadable"
+                    outcomes = _not_graded(self.assignment, "invalid-submission", reason)
+                else:
+                    program = Program.build(loaded, self.assignment)
+                    with self.sandbox.session(program, self.assignment.limits, seed) as session:
+                        outcomes = self._check(Job(id=task.id, loaded=loaded, session=session, seed=seed))
+                        problems += _load_problems(session, loaded)
+                        output = session.output.text()
+            checks = score_checks(outcomes, self.assignment.points)
+            score, most = totals(checks)
+            result = SubmissionResult(
+                assignment=self.assignment.name, assignment_version=self.assignment.version,
+                submission=task.id, path=task.path, score=score, max_score=most,
+                duration_s=round(time.monotonic() - started, 3), seed=seed,
+                flags=collect_flags(checks, problems), checks=checks, problems=problems,
+                sandbox=self.sandbox.layers, output=output,
+            )
+            return Graded(result=result, files=render_files(result, self.assignment))
+
+    def close(self) -> None:
+        """Stop the pytest session and the sandbox."""
+        if self._thread is not None:
+            self._inbox.put(None)
+            self._thread.join(timeout=30)
+            self._thread = None
+        self.sandbox.close()
+
+    def __enter__(self) -> Engine:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()

@@ -1,0 +1,246 @@
+"""Where grading engines run: in this process, in local worker processes, or on a Dask cluster.
+
+Each executor turns a sequence of ``Task`` into ``Graded`` results, yielded as they complete (not in order). The
+coordinator (``pipeline``) writes them; executors never touch the output folder. A worker that dies takes only its
+current submission with it: that one gets a ``grader-error`` result and a fresh worker takes its place.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import multiprocessing
+import os
+import queue
+import signal
+import traceback
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+from .assignment import load_assignment
+from .checks import CheckOutcome
+from .engine import Engine, Graded, Task, render_files
+from .errors import ExitCode, GraderError, UsageError
+from .models import SubmissionResult
+from .score import collect_flags, score_checks, totals
+
+EXECUTORS = ("local", "dask")
+
+
+class WorkerFailed(GraderError):
+    """A grading worker process stopped on a grader failure; carries its exit code and message."""
+
+    def __init__(self, exit_code: int, text: str) -> None:
+        super().__init__(text)
+        self.exit_code = ExitCode(exit_code)
+
+    def show(self) -> str:
+        return str(self.args[0])
+
+
+class Executor(Protocol):
+    def run(self, tasks: Sequence[Task]) -> Iterator[Graded]: ...
+
+
+def _to_wire(graded: Graded) -> dict[str, Any]:
+    return {"result": graded.result.to_dict(), "files": [list(f) for f in graded.files]}
+
+
+def _from_wire(data: dict[str, Any]) -> Graded:
+    return Graded(result=SubmissionResult.from_dict(data["result"]),
+                  files=tuple((str(n), str(t)) for n, t in data["files"]))
+
+
+def lost_worker(root: Path, name: str, task: Task, why: str) -> Graded:
+    """The result for a submission whose grading worker died: not the student's fault, so flagged grader-error."""
+    assignment = load_assignment(root, name)
+    outcomes = tuple(CheckOutcome(id=cid, function=cid.split("::", 1)[0], status="error", flags=("grader-error",),
+                                  message=f"Not graded: {why}") for cid in assignment.points)
+    checks = score_checks(outcomes, assignment.points)
+    score, most = totals(checks)
+    result = SubmissionResult(assignment=assignment.name, assignment_version=assignment.version,
+                              submission=task.id, path=task.path, score=score, max_score=most, duration_s=0.0,
+                              seed=0, flags=collect_flags(checks, ()), checks=checks)
+    return Graded(result=result, files=render_files(result, assignment))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+
+
+class InlineExecutor:
+    """One engine in this process: for a single submission, CI, and tests."""
+
+    def __init__(self, root: Path, name: str, *, insecure: bool, seed: int | None) -> None:
+        self.engine = Engine(load_assignment(root, name), insecure=insecure, seed=seed)
+
+    def run(self, tasks: Sequence[Task]) -> Iterator[Graded]:
+        for task in tasks:
+            yield self.engine.grade(task)
+
+    def close(self) -> None:
+        self.engine.close()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def _worker_main(root: str, name: str, slot: int, insecure: bool, seed: int | None,
+                 inbox: multiprocessing.Queue, outbox: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
+    ctypes.CDLL(None).prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG: never outlive the coordinator
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the coordinator's to handle
+    try:
+        engine = Engine(load_assignment(Path(root), name), slot=slot, insecure=insecure, seed=seed)
+    except GraderError as exc:
+        outbox.put(("fatal", slot, (int(exc.exit_code), exc.show())))
+        return
+    with engine:
+        while (task := inbox.get()) is not None:
+            try:
+                outbox.put(("done", slot, _to_wire(engine.grade(task))))
+            except GraderError as exc:
+                outbox.put(("fatal", slot, (int(exc.exit_code), exc.show())))
+                return
+            except BaseException:
+                text = "error: internal error in a grading worker:\n" + traceback.format_exc()
+                outbox.put(("fatal", slot, (int(ExitCode.GRADER_FAILURE), text)))
+                return
+
+
+class ProcessExecutor:
+    """``jobs`` worker processes, each with its own engine (sandbox, pytest session) kept warm for the batch."""
+
+    def __init__(self, root: Path, name: str, *, jobs: int, insecure: bool, seed: int | None) -> None:
+        self.root, self.name, self.insecure, self.seed = root, name, insecure, seed
+        self.context = multiprocessing.get_context("spawn")
+        self.outbox = self.context.Queue()
+        self.workers: dict[int, tuple[Any, Any]] = {}  # slot -> (process, inbox)
+        self.jobs = jobs
+        for slot in range(jobs):
+            self._start(slot)
+
+    def _start(self, slot: int) -> None:
+        inbox = self.context.Queue()
+        process = self.context.Process(
+            target=_worker_main, name=f"grader-worker-{slot}", daemon=True,
+            args=(str(self.root), self.name, slot, self.insecure, self.seed, inbox, self.outbox))
+        process.start()
+        self.workers[slot] = (process, inbox)
+
+    def run(self, tasks: Sequence[Task]) -> Iterator[Graded]:
+        pending = list(reversed(tasks))
+        busy: dict[int, Task] = {}
+        for slot in list(self.workers):
+            if pending:
+                busy[slot] = pending.pop()
+                self.workers[slot][1].put(busy[slot])
+        while busy:
+            try:
+                kind, slot, payload = self.outbox.get(timeout=1.0)
+            except queue.Empty:
+                for slot, task in list(busy.items()):
+                    process = self.workers[slot][0]
+                    if not process.is_alive():  # the worker died under this task
+                        yield lost_worker(self.root, self.name, task,
+                                          f"the grading worker died (exit code {process.exitcode})")
+                        self._start(slot)
+                        self._next(slot, busy, pending)
+                continue
+            if kind == "fatal":
+                raise WorkerFailed(*payload)
+            yield _from_wire(payload)
+            self._next(slot, busy, pending)
+
+    def _next(self, slot: int, busy: dict[int, Task], pending: list[Task]) -> None:
+        busy.pop(slot, None)
+        if pending:
+            busy[slot] = pending.pop()
+            self.workers[slot][1].put(busy[slot])
+
+    def close(self) -> None:
+        for process, inbox in self.workers.values():
+            if process.is_alive():
+                inbox.put(None)
+        for process, _ in self.workers.values():
+            process.join(timeout=10)
+            if process.is_alive():
+                process.kill()
+                process.join()
+        self.workers.clear()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def _dask_grade(task: Task) -> dict[str, Any]:
+    from distributed import get_worker
+
+    plugin = get_worker().plugins[_DASK_PLUGIN]
+    return _to_wire(plugin.engine.grade(task))
+
+
+_DASK_PLUGIN = "grader-engine"
+
+
+def _dask_plugin(root: Path, name: str, insecure: bool, seed: int | None) -> Any:
+    from distributed import WorkerPlugin
+
+    class EnginePlugin(WorkerPlugin):  # type: ignore[misc]
+        """Gives each Dask worker one engine, kept for the worker's lifetime."""
+
+        def __init__(self) -> None:
+            self.name = _DASK_PLUGIN
+            self.engine: Engine | None = None
+
+        def setup(self, worker: Any) -> None:
+            self.engine = Engine(load_assignment(root, name), slot=os.getpid() % 16, insecure=insecure, seed=seed)
+
+        def teardown(self, worker: Any) -> None:
+            if self.engine is not None:
+                self.engine.close()
+
+    return EnginePlugin()
+
+
+class DaskExecutor:
+    """Spread the batch over a Dask distributed cluster; every worker must see the same assignment folders."""
+
+    def __init__(self, root: Path, name: str, *, scheduler: str, insecure: bool, seed: int | None) -> None:
+        try:
+            from distributed import Client
+        except ImportError:
+            raise UsageError("--executor dask needs the 'distributed' package: pip install 'grader[dask]'") from None
+        self.root, self.name = root, name
+        try:
+            self.client = Client(scheduler, timeout="20s")
+        except OSError as exc:
+            raise UsageError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
+        self.client.register_plugin(_dask_plugin(root, name, insecure, seed), name=_DASK_PLUGIN)
+
+    def run(self, tasks: Sequence[Task]) -> Iterator[Graded]:
+        from distributed import as_completed
+
+        futures = {self.client.submit(_dask_grade, task, pure=False, retries=0): task for task in tasks}
+        for future in as_completed(futures):
+            try:
+                yield _from_wire(future.result())
+            except GraderError:
+                raise
+            except Exception as exc:  # the worker died or the task failed: this submission only
+                yield lost_worker(self.root, self.name, futures[future], f"the Dask task failed ({exc})")
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def make_executor(root: Path, name: str, *, kind: str = "local", jobs: int = 1, scheduler: str | None = None,
+                  insecure: bool = False, seed: int | None = None) -> InlineExecutor | ProcessExecutor | DaskExecutor:
+    """The executor the command line asked for."""
+    if kind == "dask":
+        if not scheduler:
+            raise UsageError("--executor dask needs --scheduler ADDRESS")
+        return DaskExecutor(root, name, scheduler=scheduler, insecure=insecure, seed=seed)
+    if kind != "local":
+        raise UsageError(f"unknown executor {kind!r} (choose from {', '.join(EXECUTORS)})")
+    if jobs <= 1:
+        return InlineExecutor(root, name, insecure=insecure, seed=seed)
+    return ProcessExecutor(root, name, jobs=jobs, insecure=insecure, seed=seed)

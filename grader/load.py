@@ -1,0 +1,538 @@
+"""Stage 1: turn a student's .py or .ipynb file into code units for the sandbox, remembering where each line came from.
+
+This runs in the trusted grader process and never executes student code. Student files are hostile, so nothing here
+raises on bad input: an unreadable file, a broken notebook or a syntax error becomes a ``Problem`` in the result.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import io
+import json
+import math
+import os
+import re
+import stat
+import tokenize
+import warnings
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+from nbformat import reader as nbreader
+
+from .assignment import EXECUTE_MODES
+from .models import Location, Problem
+
+KINDS = ("py", "ipynb")
+_MAX_CODE = 1_000_000  # characters of code in one submission (parsing costs ~3 s per million)
+_MAX_CELLS = 2_000  # cells in one notebook
+_MAX_COMPILED = 1_000  # past this many def/class/lambda/for, skip the compile check (CPython can go quadratic)
+_PADDING_BUDGET = 10_000_000  # most leading newlines spent padding the chunks of one broken .py file
+_CLIP = 300  # longest code line quoted in a Location or message
+_BODY_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun"})  # cell magics whose body is Python
+_SAFE_BUILTINS = frozenset(
+    {"int", "float", "str", "bool", "tuple", "list", "dict", "set", "frozenset", "range", "len", "abs", "min",
+     "max", "round", "sorted"}
+)  # fmt: skip
+_DEF_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+_TOKEN = re.compile(r"\\.?|'''|\"\"\"|['\"#()\[\]{}]")  # what the line scanner needs to see
+_SYSTEM_ASSIGN = re.compile(r"[\w.]+(?:\s*,\s*[\w.]+)*\s*=\s*[!%]")  # files = !ls, t = %timeit -o f()
+_HELP = re.compile(r"\?.*|[\w.*\[\]()]+\?\??")  # ?obj, obj?, obj??
+_CHUNK_START = re.compile(r"(?:(?:async[ \t]+)?def|class|import|from)[ \t]|@")
+_HARD_START = re.compile(r"(?:(?:async[ \t]+)?def|class|import|from)[ \t]")  # cannot continue an open bracket
+_CODE_OBJECTS = re.compile(r"\b(?:def|class|lambda|for)\b")
+_DEFINES = re.compile(r"^(?:(?:async[ \t]+)?def|class)[ \t]+([^\W\d]\w*)", re.MULTILINE)
+_JSON_TOPS = {"[": "a list", '"': "a string", "n": "null", "t": "a boolean", "f": "a boolean"}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CodeUnit:
+    """One piece of the submission that is compiled on its own: a notebook code cell or a chunk of a .py file."""
+
+    index: int  # 0-based execution order
+    cell: int | None  # notebook: 1-based position among all cells (markdown too); .py: None
+    first_line: int  # 1-based line of the original file where this unit starts (1 for a notebook cell)
+    filename: str  # the name to compile under: "<cell N>" for notebooks, "<submission>" for .py
+    source: str  # cleaned source; .py units are padded with newlines so compiled line numbers are file lines
+    keep: tuple[int, ...]  # indices into ast.parse(source).body of the top-level statements to execute
+    syntax_error: Problem | None
+    defines: tuple[str, ...]  # top-level functions/classes defined here (regex-guessed when it does not parse)
+    original: str = ""  # the unit's text as the student wrote it (newlines normalised, no padding)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LoadedSubmission:
+    """A student's file as code units, with the problems found while loading it."""
+
+    id: str  # file name without extension
+    path: str
+    kind: str  # "py" | "ipynb"
+    sha256: str  # of the raw file bytes ("" if unreadable)
+    units: tuple[CodeUnit, ...]
+    problems: tuple[Problem, ...]  # invalid-submission, syntax-error (one per bad unit), warning
+
+    def locate(self, filename: str, line: int) -> Location | None:
+        """Map a compiled (filename, line number) to the cell and line of the original file, with its code."""
+        for unit in self.units:
+            if unit.filename == filename and (found := _line_of(unit, line)) is not None:
+                return found
+        return None
+
+    def definition(self, name: str) -> Location | None:
+        """Where the top-level ``def``/``class`` ``name`` is; the last definition wins, as execution would have it."""
+        found: Location | None = None
+        for unit in self.units:
+            if unit.syntax_error is None and name in unit.defines:
+                for stmt in _parse_quietly(unit.source):
+                    if isinstance(stmt, _DEF_NODES) and stmt.name == name:
+                        found = _line_of(unit, stmt.lineno) or found
+        return found
+
+    def lost_to_syntax_error(self, name: str) -> Problem | None:
+        """The syntax error of the unit that would have defined ``name`` last, unless a later unit defines it."""
+        lost: Problem | None = None
+        for unit in self.units:
+            if name in unit.defines:
+                lost = unit.syntax_error
+        return lost
+
+    @property
+    def ok(self) -> bool:
+        """False when the submission is invalid as a whole and none of it can run."""
+        return not any(problem.kind == "invalid-submission" for problem in self.problems)
+
+
+class _Invalid(Exception):
+    """Internal: the submission is invalid as a whole; the message is a phrase that follows the file name."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Parsed:
+    cell: int | None
+    first_line: int
+    source: str
+    original: str
+    tree: ast.Module | None
+    error: Problem | None
+
+
+def load_submission(
+    path: str | os.PathLike[str], *, execute: str = "definitions", max_bytes: int = 50 * 2**20
+) -> LoadedSubmission:
+    """Load a student's .py or .ipynb file. Bad input never raises; it gives ``ok=False`` and a Problem.
+
+    Raises ValueError only for a bad ``execute`` argument (a grader bug, not a student's).
+    """
+    if execute not in EXECUTE_MODES:
+        raise ValueError(f"execute must be one of {EXECUTE_MODES}, not {execute!r}")
+    file = Path(path)
+    name = file.name or str(path)
+    kind = {".py": "py", ".ipynb": "ipynb"}.get(file.suffix.lower())
+    try:
+        if kind is None:
+            raise _Invalid("is not a .py or .ipynb file")
+        data = _read(file, max_bytes)
+    except _Invalid as exc:
+        return _invalid(f"{name} {exc}", ident=file.stem, path=str(path), kind=kind or "py")
+    return _load(data, name=name, ident=file.stem, path=str(path), kind=kind, execute=execute, max_bytes=max_bytes)
+
+
+def load_source(source: bytes, *, name: str, kind: str, execute: str = "definitions") -> LoadedSubmission:
+    """Load a submission from its bytes, as ``load_submission`` would (``path`` is "").
+
+    ``name`` is the file name used in messages; ``id`` is it without a .py/.ipynb extension.
+    Raises ValueError only for a bad ``kind`` or ``execute`` argument.
+    """
+    if kind not in KINDS or execute not in EXECUTE_MODES:
+        raise ValueError(f"bad arguments: kind={kind!r} (one of {KINDS}), execute={execute!r} (one of {EXECUTE_MODES})")
+    stem, dot, ext = name.rpartition(".")
+    ident = stem if dot and ext.lower() in KINDS else name
+    return _load(bytes(source), name=name, ident=ident, path="", kind=kind, execute=execute, max_bytes=50 * 2**20)
+
+
+def _invalid(message: str, *, ident: str, path: str, kind: str, sha256: str = "",
+             warnings_: Iterable[Problem] = ()) -> LoadedSubmission:  # fmt: skip
+    problems = (Problem(kind="invalid-submission", message=message), *warnings_)
+    return LoadedSubmission(id=ident, path=path, kind=kind, sha256=sha256, units=(), problems=problems)
+
+
+def _read(file: Path, max_bytes: int) -> bytes:
+    """The file's bytes (at most ``max_bytes + 1`` of them); raises _Invalid when they cannot be had."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        if file.is_symlink():
+            raise _Invalid("is a symbolic link, not a file")
+        fd = os.open(file, flags)
+    except FileNotFoundError:
+        raise _Invalid("does not exist") from None
+    except IsADirectoryError:
+        raise _Invalid("is a directory, not a file") from None
+    except PermissionError:
+        raise _Invalid("cannot be read: permission denied") from None
+    except (OSError, ValueError) as exc:
+        raise _Invalid(f"cannot be read: {getattr(exc, 'strerror', None) or exc}") from None
+    try:
+        with os.fdopen(fd, "rb") as fh:
+            mode = os.fstat(fd).st_mode
+            if stat.S_ISDIR(mode):
+                raise _Invalid("is a directory, not a file")
+            if not stat.S_ISREG(mode):
+                raise _Invalid("is not a regular file")
+            data = fh.read(max_bytes + 1)
+    except OSError as exc:
+        raise _Invalid(f"cannot be read: {exc.strerror or exc}") from None
+    return data
+
+
+def _load(data: bytes, *, name: str, ident: str, path: str, kind: str, execute: str,
+          max_bytes: int) -> LoadedSubmission:  # fmt: skip
+    common = {"ident": ident, "path": path, "kind": kind}
+    if len(data) > max_bytes:
+        return _invalid(f"{name} is too large (more than {max_bytes} bytes)", **common)
+    digest = hashlib.sha256(data).hexdigest()
+    notes: list[Problem] = []
+    try:
+        if not data:
+            raise _Invalid("is empty")
+        parsed = _py_units(_decode_py(data)) if kind == "py" else _notebook_units(data, name, notes)
+        if sum(len(p.original) for p in parsed) > _MAX_CODE:
+            raise _Invalid(f"contains too much code to grade (more than {_MAX_CODE:,} characters)")
+        if not any(p.tree is None or p.tree.body for p in parsed):
+            raise _Invalid("contains no code")
+    except _Invalid as exc:
+        return _invalid(f"{name} {exc}", sha256=digest, warnings_=notes, **common)
+    units = _finish(parsed, execute=execute)
+    problems = (*notes, *(unit.syntax_error for unit in units if unit.syntax_error is not None))
+    return LoadedSubmission(id=ident, path=path, kind=kind, sha256=digest, units=units, problems=problems)
+
+
+def _decode_py(data: bytes) -> str:
+    """The text of a .py file, honouring PEP 263 and a UTF-8 BOM, with newlines normalised."""
+    if b"\0" in data:
+        raise _Invalid("is a binary file, not Python source (it contains NUL bytes)")
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError as exc:
+        if exc.msg == "invalid or missing encoding declaration":
+            raise _Invalid("cannot be decoded: it is not UTF-8 text and declares no encoding") from None
+        raise _Invalid(f"cannot be decoded: {exc.msg}") from None
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise _Invalid(f"cannot be decoded as {encoding}: byte {data[exc.start]:#04x} at position {exc.start} "
+                       "is invalid") from None  # fmt: skip
+    except LookupError:
+        raise _Invalid(f"cannot be decoded: {encoding!r} is not a text encoding") from None
+    if "\0" in text:
+        raise _Invalid("is a binary file, not Python source (it decodes to NUL characters)")
+    if len(text) > _MAX_CODE:
+        raise _Invalid(f"contains too much code to grade (more than {_MAX_CODE:,} characters)")
+    return _clean_text(text)
+
+
+def _clean_text(text: str) -> str:
+    """Newlines normalised to LF; lone surrogates (which cannot be compiled or printed) replaced."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = text.encode("utf-8", "replace").decode("utf-8")
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _read_notebook(data: bytes) -> object:
+    """What ``nbformat.reads(text, as_version=4)`` does, without its logging; raises _Invalid if it is no notebook."""
+    text = ""
+    try:
+        text = data.decode("utf-8-sig")
+        if text.count('"cell_type"') > _MAX_CELLS:  # cheap bound before nbformat builds a node per cell
+            raise _Invalid(f"has too many cells to grade (more than {_MAX_CELLS:,})")
+        return nbformat.convert(nbreader.reads(text), 4)
+    except _Invalid:
+        raise
+    except UnicodeDecodeError:
+        reason = "the file is not UTF-8 text"
+    except nbreader.NotJSONError as exc:
+        cause = exc.__cause__
+        where = f" (line {cause.lineno}, column {cause.colno})" if isinstance(cause, json.JSONDecodeError) else ""
+        reason = f"the file is not valid JSON{where}"
+    except RecursionError:
+        reason = "its JSON is nested too deeply"
+    except Exception as exc:  # nbformat raises many types on malformed structure
+        top = text.lstrip()[:1]
+        reason = (f"its JSON is {_JSON_TOPS.get(top, 'a number')}, not an object" if top != "{"
+                  else f"its structure is not that of a Jupyter notebook ({_short(exc)})")  # fmt: skip
+    raise _Invalid(f"is not a notebook: {reason}")
+
+
+def _notebook_units(data: bytes, name: str, notes: list[Problem]) -> list[_Parsed]:
+    """The code cells of a notebook as parsed units; warnings are appended to ``notes``."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        nb = _read_notebook(data)
+        try:
+            nbformat.validate(nb)
+        except Exception as exc:
+            notes.append(Problem(kind="warning", message=f"{name} is not a valid notebook ({_short(exc)}); "
+                                                         "its cells were read anyway"))  # fmt: skip
+    cells = nb.get("cells") if isinstance(nb, dict) else None
+    if not isinstance(cells, list):
+        raise _Invalid("is not a notebook: it has no list of cells")
+    parsed: list[_Parsed] = []
+    skipped: list[str] = []
+    total = 0
+    for position, cell in enumerate(cells, 1):
+        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+            continue
+        source = cell.get("source")
+        if isinstance(source, list) and all(isinstance(part, str) for part in source):
+            source = "".join(source)
+        if not isinstance(source, str):
+            skipped.append(str(position))
+            continue
+        original = _clean_text(source)
+        total += len(original)
+        if total > _MAX_CODE:
+            raise _Invalid(f"contains too much code to grade (more than {_MAX_CODE:,} characters)")
+        lines, _ = _neutralise(original)
+        parsed.append(_parse("\n".join(lines), original=original, cell=position, first_line=1))
+    if skipped:
+        more = ", ..." if len(skipped) > 10 else ""
+        notes.append(Problem(kind="warning", message=f"{name}: code cell {', '.join(skipped[:10])}{more} "
+                                                     "has no readable source and was skipped"))  # fmt: skip
+    return parsed
+
+
+def _short(exc: BaseException) -> str:
+    text = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    return text if len(text) <= 160 else text[:157] + "..."
+
+
+def _clip(line: str) -> str:
+    line = line.rstrip()
+    return line if len(line) <= _CLIP else line[:_CLIP] + "..."
+
+
+def _as_pass(line: str) -> str:
+    body = line.lstrip(" \t\f")
+    return f"{line[: len(line) - len(body)]}pass  # {body.rstrip()}"
+
+
+def _is_magic(line: str) -> bool:
+    body = line.strip(" \t\f")
+    return body[:1] in ("%", "!") or bool(_SYSTEM_ASSIGN.match(body) or _HELP.fullmatch(body))
+
+
+def _neutralise(text: str) -> tuple[list[str], list[bool]]:
+    """IPython syntax turned into ``pass`` lines (the line count never changes), and which lines start a statement.
+
+    A small scanner follows strings, brackets and backslash continuations, so only lines at a statement start can
+    be magics. A line at column 0 starting ``def``/``class``/``import``/``from`` closes any open bracket, so an
+    unclosed parenthesis cannot hide the rest of the file.
+    """
+    lines = text.split("\n")
+    out = list(lines)
+    starts = [False] * len(lines)
+    first = next((i for i, line in enumerate(lines) if line.strip()), None)
+    begin = 0
+    if first is not None and lines[first].lstrip().startswith("%%"):
+        magic = lines[first].strip()[2:].split(maxsplit=1)
+        out[first], starts[first] = _as_pass(lines[first]), True
+        if (magic[0] if magic else "") not in _BODY_CELL_MAGICS:  # %%bash, %%html, %%writefile, ...: not Python
+            out[first + 1 :] = [f"# {line}" if line.strip() else "" for line in lines[first + 1 :]]
+            return out, starts
+        begin = first + 1
+    quote: str | None = None
+    depth = 0
+    continued = False
+    for i in range(begin, len(lines)):
+        line = lines[i]
+        if not line or line.isspace():  # fast path: a blank line changes nothing but a continuation
+            starts[i], continued = quote is None and depth == 0 and not continued, False
+            continue
+        if quote is None and not continued and depth and _HARD_START.match(line):
+            depth = 0
+        if quote is None and depth == 0 and not continued:
+            starts[i] = True
+            if _is_magic(line):
+                out[i] = _as_pass(line)
+                continue
+        continued = False
+        for match in _TOKEN.finditer(line):
+            token = match.group()
+            if quote is not None:
+                if token[0] != "\\" and (token == quote or (len(quote) == 1 and token[0] == quote)):
+                    quote = None
+            elif token == "#":
+                break
+            elif token[0] == "\\":
+                continued = token == "\\"  # a backslash at the very end of the line
+            elif token[0] in "'\"":
+                quote = token
+            elif token in "([{":
+                depth += 1
+            else:
+                depth = max(0, depth - 1)
+        if quote is not None and len(quote) == 1:
+            quote = None
+    return out, starts
+
+
+def _py_units(text: str) -> list[_Parsed]:
+    """One unit if the file compiles; otherwise one unit per top-level chunk, padded to keep file line numbers."""
+    original = text.split("\n")
+    lines, starts = _neutralise(text)
+    whole = _parse("\n".join(lines), original=text, cell=None, first_line=1)
+    if whole.error is None:
+        return [whole]
+    bounds = [0]
+    after_decorator = False
+    for i, line in enumerate(lines):
+        if not starts[i] or not line[:1].strip() or line.startswith("#"):
+            continue  # inside a statement, indented, blank or a comment
+        if i and not after_decorator and _CHUNK_START.match(line):
+            bounds.append(i)
+        after_decorator = line.startswith("@")
+    if len(bounds) * len(lines) > _PADDING_BUDGET:  # absurd files: fewer, larger chunks
+        bounds = bounds[:: math.ceil(len(bounds) * len(lines) / _PADDING_BUDGET)]
+    bounds.append(len(lines))
+    return [
+        _parse("\n" * a + "\n".join(lines[a:b]), original="\n".join(original[a:b]), cell=None, first_line=a + 1)
+        for a, b in zip(bounds, bounds[1:])
+    ]
+
+
+def _parse(source: str, *, original: str, cell: int | None, first_line: int) -> _Parsed:
+    """Parse and compile (never run) one unit; failures become a syntax-error Problem."""
+    filename = "<submission>" if cell is None else f"<cell {cell}>"
+    tree: ast.Module | None = None
+    error: tuple[str, int | None, str] | None = None
+    flags = 0 if cell is None else ast.PyCF_ALLOW_TOP_LEVEL_AWAIT  # IPython allows top-level await
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = ast.parse(source, filename)
+            if len(_CODE_OBJECTS.findall(source)) <= _MAX_COMPILED:
+                compile(tree, filename, "exec", flags=flags, dont_inherit=True)
+    except SyntaxError as exc:
+        error = (type(exc).__name__, exc.lineno, exc.msg or "invalid syntax")
+    except ValueError:
+        error = ("SyntaxError", None, "the code contains characters Python cannot compile (such as null bytes)")
+    except (RecursionError, MemoryError):
+        error = ("SyntaxError", None, "the code is nested too deeply for Python to compile")
+    if error is None:
+        return _Parsed(cell=cell, first_line=first_line, source=source, original=original, tree=tree, error=None)
+    what, line, message = error
+    lines = original.split("\n")
+    line = min(max(line or first_line, first_line), first_line + len(lines) - 1)
+    code = _clip(lines[line - first_line])
+    where = f"in cell {cell}, line {line}" if cell is not None else f"on line {line}"
+    text = f"{what} {where}: {message}" + (f"\n    {code.strip()}" if code.strip() else "")
+    problem = Problem(kind="syntax-error", message=text, location=Location(cell=cell, line=line, code=code))
+    return _Parsed(cell=cell, first_line=first_line, source=source, original=original, tree=None, error=problem)
+
+
+def _finish(parsed: list[_Parsed], *, execute: str) -> tuple[CodeUnit, ...]:
+    """Turn parsed units into CodeUnits, deciding which top-level statements run."""
+    imported = _imported_names(p.tree for p in parsed if p.tree is not None)
+    units: list[CodeUnit] = []
+    for index, p in enumerate(parsed):
+        if p.tree is None:
+            keep: tuple[int, ...] = ()
+            defines = tuple(dict.fromkeys(_DEFINES.findall(p.source)))
+        else:
+            body = p.tree.body
+            keep = tuple(i for i, stmt in enumerate(body) if execute == "all" or _keepable(stmt, imported))
+            defines = tuple(dict.fromkeys(stmt.name for stmt in body if isinstance(stmt, _DEF_NODES)))
+        units.append(
+            CodeUnit(index=index, cell=p.cell, first_line=p.first_line,
+                     filename="<submission>" if p.cell is None else f"<cell {p.cell}>", source=p.source,
+                     keep=keep, syntax_error=p.error, defines=defines, original=p.original)
+        )  # fmt: skip
+    return tuple(units)
+
+
+def _imported_names(trees: Iterable[ast.Module]) -> frozenset[str]:
+    """Every name an import statement binds anywhere in the submission (star imports bind nothing we can see)."""
+    names: set[str] = set()
+    for tree in trees:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                names.update(alias.asname or alias.name.partition(".")[0] for alias in node.names)
+            elif isinstance(node, ast.ImportFrom):
+                names.update(alias.asname or alias.name for alias in node.names if alias.name != "*")
+    return frozenset(names)
+
+
+def _calls_allowed(node: ast.AST, imported: frozenset[str]) -> bool:
+    """True if evaluating ``node`` calls only imported names or harmless builtins (lambda bodies do not run)."""
+    todo = [node]
+    while todo:
+        current = todo.pop()
+        if isinstance(current, (ast.Await, ast.Yield, ast.YieldFrom)):
+            return False
+        if isinstance(current, ast.Call):
+            root = current.func
+            while isinstance(root, (ast.Attribute, ast.Subscript, ast.Call)):
+                root = root.func if isinstance(root, ast.Call) else root.value
+            if not (isinstance(root, ast.Name) and (root.id in imported or root.id in _SAFE_BUILTINS)):
+                return False
+        if isinstance(current, ast.Lambda):
+            todo.append(current.args)
+        else:
+            todo.extend(ast.iter_child_nodes(current))
+    return True
+
+
+def _is_main_guard(test: ast.expr) -> bool:
+    if not isinstance(test, ast.Compare):
+        return False
+    parts = [test.left, *test.comparators]
+    return any(isinstance(p, ast.Name) and p.id == "__name__" for p in parts) and any(
+        isinstance(p, ast.Constant) and p.value == "__main__" for p in parts
+    )
+
+
+def _keepable(stmt: ast.stmt, imported: frozenset[str]) -> bool:
+    """The "definitions" policy: imports, definitions, docstrings, call-free assignments and if/try made of them."""
+    todo = [stmt]
+    while todo:
+        current = todo.pop()
+        if isinstance(current, (ast.Import, ast.ImportFrom, ast.Pass, *_DEF_NODES)):
+            continue
+        if isinstance(current, ast.Expr) and isinstance(current.value, ast.Constant):
+            if isinstance(current.value.value, str):
+                continue
+            return False
+        if isinstance(current, (ast.Assign, ast.AnnAssign, ast.AugAssign)) and _calls_allowed(current, imported):
+            continue
+        if isinstance(current, ast.If) and not _is_main_guard(current.test):
+            if _calls_allowed(current.test, imported):
+                todo.extend([*current.body, *current.orelse])
+                continue
+        if isinstance(current, (ast.Try, ast.TryStar)):
+            if all(h.type is None or _calls_allowed(h.type, imported) for h in current.handlers):
+                todo.extend([*current.body, *current.orelse, *current.finalbody])
+                todo.extend(stmt for handler in current.handlers for stmt in handler.body)
+                continue
+        return False
+    return True
+
+
+def _parse_quietly(source: str) -> list[ast.stmt]:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return ast.parse(source).body
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return []
+
+
+def _line_of(unit: CodeUnit, line: int) -> Location | None:
+    lines = unit.original.split("\n")
+    offset = line - unit.first_line
+    if 0 <= offset < len(lines):
+        return Location(cell=unit.cell, line=line, code=_clip(lines[offset]))
+    return None

@@ -1,0 +1,436 @@
+"""The class summary: what an instructor reads after grading a batch of hundreds to tens of thousands of results.
+
+``summarise`` folds the results into a ``ClassSummary`` in one pass (O(n) time; memory grows with the number of
+distinct scores, checks, flags and mistakes, never with a list of every submission). ``render_summary_html`` turns
+it into one self-contained page: the counts, a score histogram as inline SVG with the same data as a table, the pass
+rate of every check, the mean score per function, the most frequent flags and mistakes, the slowest submissions and
+those that failed to load. Only bounded top-N lists name submissions, so the page stays small for 50,000 results.
+
+Who counts where: score statistics, the histogram and flag percentages cover every submission (one that failed to
+load scores 0, as in the gradebook); check pass rates, function means and mistakes cover only the graded ones (those
+not flagged ``invalid-submission``), whose checks really ran.
+
+Submission ids and messages are written by students; the HTML template is autoescaped.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import heapq
+import json
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from .models import SubmissionResult
+from .render import _environment, _number
+
+INVALID = "invalid-submission"
+SYNTAX = "syntax-error"
+HISTOGRAM_BINS = 10
+TOP_MISTAKES = 15
+TOP_SLOWEST = 10
+TOP_FLAGS = 20
+LIST_LIMIT = 50  # at most this many failed-to-load and syntax-error submissions are listed by name
+MESSAGE_LIMIT = 200
+
+_NUMBER = re.compile(r"(?<!\w)[-+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
+_SENTENCE_END = re.compile(r"[.!?](?=\s|$)|\n")
+_STATUS_SLOT: Mapping[str, int] = MappingProxyType({"passed": 0, "failed": 1, "error": 2})
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Data
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HistogramBin:
+    """Submissions with ``lower <= score < upper`` (the last bin also holds ``score == upper``)."""
+
+    lower: float
+    upper: float
+    count: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CheckRate:
+    """How the graded submissions fared on one check."""
+
+    id: str
+    function: str
+    passed: int
+    failed: int
+    errored: int
+
+    @property
+    def total(self) -> int:
+        return self.passed + self.failed + self.errored
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FunctionMean:
+    """The mean score of one function over the graded submissions that have checks for it."""
+
+    function: str
+    mean: float
+    max_score: float
+    submissions: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FlagCount:
+    flag: str
+    count: int  # submissions carrying the flag
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Mistake:
+    """Failed or errored checks grouped by check and by the first sentence of the message, numbers as ``#``."""
+
+    check: str
+    function: str
+    message: str  # normalised: first sentence, numbers replaced by "#"
+    count: int
+    example: str  # the smallest submission id in the group
+    example_message: str  # that submission's first sentence, numbers kept
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SlowSubmission:
+    submission: str
+    duration_s: float
+    score: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LoadFailure:
+    """A submission that did not load (or lost code to a syntax error), with the first message saying why."""
+
+    submission: str
+    kind: str
+    message: str
+
+
+_ITEM_TYPES: Mapping[str, type] = MappingProxyType({
+    "histogram": HistogramBin, "checks": CheckRate, "functions": FunctionMean, "flags": FlagCount,
+    "mistakes": Mistake, "slowest": SlowSubmission, "load_failures": LoadFailure, "syntax_failures": LoadFailure,
+})
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ClassSummary:
+    """Everything the class summary shows. Scores are over all submissions; checks and mistakes over graded ones."""
+
+    submissions: int
+    graded: int  # not flagged invalid-submission
+    failed_to_load: int  # flagged invalid-submission
+    syntax_errors: int  # graded, with at least one syntax-error problem
+    mean: float | None  # None when there are no submissions
+    median: float | None
+    lowest: float | None
+    highest: float | None
+    max_score: float  # the largest max_score among the results
+    histogram: tuple[HistogramBin, ...] = ()  # empty when there is nothing to bin
+    checks: tuple[CheckRate, ...] = ()  # in the order of ``functions``, then of the checks as graded
+    functions: tuple[FunctionMean, ...] = ()
+    flags: tuple[FlagCount, ...] = ()  # the TOP_FLAGS most frequent
+    flag_kinds: int = 0  # how many distinct flags there were
+    mistakes: tuple[Mistake, ...] = ()  # the TOP_MISTAKES most frequent
+    mistake_groups: int = 0  # how many distinct mistakes there were
+    slowest: tuple[SlowSubmission, ...] = ()
+    load_failures: tuple[LoadFailure, ...] = ()  # the first LIST_LIMIT, in input order
+    syntax_failures: tuple[LoadFailure, ...] = ()  # likewise
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON data: scalars, and lists of dicts for the tuples."""
+        out: dict[str, Any] = {}
+        for field in dataclasses.fields(self):
+            value = getattr(self, field.name)
+            out[field.name] = [dataclasses.asdict(item) for item in value] if isinstance(value, tuple) else value
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ClassSummary:
+        """The inverse of ``to_dict``."""
+        values = {
+            field.name: (
+                tuple(_ITEM_TYPES[field.name](**item) for item in data.get(field.name, ()))
+                if field.name in _ITEM_TYPES else data[field.name]
+            )
+            for field in dataclasses.fields(cls)
+            if field.name in data or field.name in _ITEM_TYPES
+        }
+        return cls(**values)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Summarising
+
+
+def _first_sentence(message: str) -> str:
+    """The first sentence (or line) of ``message``, whitespace folded, without its full stop, at most 200 chars."""
+    match = _SENTENCE_END.search(message)
+    text = " ".join((message[: match.start()] if match else message).split())
+    return text if len(text) <= MESSAGE_LIMIT else text[: MESSAGE_LIMIT - 1] + "…"
+
+
+def mistake_key(message: str) -> str:
+    """How messages group: the first sentence with every number replaced by ``#``."""
+    return _first_sentence(_NUMBER.sub("#", message.strip())) or "(no message)"
+
+
+def _failure(result: SubmissionResult, kind: str) -> LoadFailure:
+    problem = next((p for p in result.problems if p.kind == kind), None)
+    if problem is None:
+        problem = next((p for p in result.problems if p.kind != "warning"), None)
+    if problem is not None:
+        message = problem.message
+    else:
+        message = next((c.message for c in result.checks if c.message), "")
+    return LoadFailure(submission=result.submission, kind=kind, message=message.strip()[:2000])
+
+
+def _median(counts: Counter[float], n: int) -> float | None:
+    """The median from a count of each distinct value: O(k log k) for k distinct scores."""
+    if n == 0:
+        return None
+    wanted = sorted({(n - 1) // 2, n // 2})
+    found: list[float] = []
+    seen = 0
+    for value in sorted(counts):
+        seen += counts[value]
+        while wanted and wanted[0] < seen:
+            found.append(value)
+            wanted.pop(0)
+    return sum(found) / len(found)
+
+
+def _histogram(counts: Counter[float], max_score: float, bins: int) -> tuple[HistogramBin, ...]:
+    if max_score <= 0 or not counts or bins < 1:
+        return ()
+    tally = [0] * bins
+    for score, count in counts.items():
+        tally[min(bins - 1, max(0, int(score * bins / max_score + 1e-9)))] += count
+    return tuple(
+        HistogramBin(lower=max_score * i / bins, upper=max_score * (i + 1) / bins, count=tally[i]) for i in range(bins)
+    )
+
+
+def summarise(
+    results: Iterable[SubmissionResult], *, functions: Sequence[str], bins: int = HISTOGRAM_BINS
+) -> ClassSummary:
+    """Fold ``results`` (consumed once; any iterable) into a ``ClassSummary``. Pure: no I/O.
+
+    ``functions`` is the assignment's order of graded functions, used to order the check table; functions not in
+    it follow in the order they were first seen.
+    """
+    scores: Counter[float] = Counter()
+    flags: Counter[str] = Counter()
+    checks: dict[str, list[Any]] = {}  # id -> [function, passed, failed, errored]
+    function_totals: dict[str, list[float]] = {}  # name -> [score sum, submissions, max_score]
+    mistakes: dict[tuple[str, str], list[Any]] = {}  # (check, key) -> [count, example, example message, function]
+    slowest: list[tuple[float, int, str, float]] = []  # min-heap of (duration, -position, id, score)
+    load_failures: list[LoadFailure] = []
+    syntax_failures: list[LoadFailure] = []
+    total = graded = failed_to_load = syntax_errors = 0
+    score_sum, max_score = 0.0, 0.0
+
+    for position, result in enumerate(results):
+        total += 1
+        scores[result.score] += 1
+        score_sum += result.score
+        max_score = max(max_score, result.max_score)
+        flags.update(set(result.flags))
+        entry = (result.duration_s, -position, result.submission, result.score)
+        if len(slowest) < TOP_SLOWEST:
+            heapq.heappush(slowest, entry)
+        else:
+            heapq.heappushpop(slowest, entry)
+        if INVALID in result.flags:
+            failed_to_load += 1
+            if len(load_failures) < LIST_LIMIT:
+                load_failures.append(_failure(result, INVALID))
+            continue
+        graded += 1
+        if any(p.kind == SYNTAX for p in result.problems):
+            syntax_errors += 1
+            if len(syntax_failures) < LIST_LIMIT:
+                syntax_failures.append(_failure(result, SYNTAX))
+        for name, (got, most) in result.function_scores().items():
+            totals = function_totals.setdefault(name, [0.0, 0, 0.0])
+            totals[0] += got
+            totals[1] += 1
+            totals[2] = max(totals[2], most)
+        for check in result.checks:
+            tally = checks.get(check.id)
+            if tally is None:
+                tally = checks[check.id] = [check.function, 0, 0, 0]
+            tally[1 + _STATUS_SLOT[check.status]] += 1
+            if check.status == "passed":
+                continue
+            key = (check.id, mistake_key(check.message))
+            group = mistakes.get(key)
+            if group is None:
+                mistakes[key] = [1, result.submission, _first_sentence(check.message), check.function]
+                continue
+            group[0] += 1
+            if result.submission < group[1]:
+                group[1], group[2] = result.submission, _first_sentence(check.message)
+
+    first_seen = {name: i for i, name in enumerate(dict.fromkeys(t[0] for t in checks.values()))}
+    rank = {name: i for i, name in enumerate(functions)}
+    order = sorted(checks, key=lambda cid: rank.get(checks[cid][0], len(rank) + first_seen[checks[cid][0]]))
+    check_rank = {cid: i for i, cid in enumerate(order)}  # sorted() is stable: checks keep their graded order
+    top_mistakes = heapq.nsmallest(
+        TOP_MISTAKES, mistakes.items(), key=lambda kv: (-kv[1][0], check_rank[kv[0][0]], kv[0][1])
+    )
+    function_order = sorted(function_totals, key=lambda name: rank.get(name, len(rank) + first_seen.get(name, 0)))
+    return ClassSummary(
+        submissions=total,
+        graded=graded,
+        failed_to_load=failed_to_load,
+        syntax_errors=syntax_errors,
+        mean=score_sum / total if total else None,
+        median=_median(scores, total),
+        lowest=min(scores) if scores else None,
+        highest=max(scores) if scores else None,
+        max_score=max_score,
+        histogram=_histogram(scores, max_score, bins),
+        checks=tuple(
+            CheckRate(id=cid, function=checks[cid][0], passed=checks[cid][1], failed=checks[cid][2],
+                      errored=checks[cid][3])
+            for cid in order
+        ),
+        functions=tuple(
+            FunctionMean(function=name, mean=function_totals[name][0] / function_totals[name][1],
+                         max_score=function_totals[name][2], submissions=int(function_totals[name][1]))
+            for name in function_order
+        ),
+        flags=tuple(
+            FlagCount(flag=flag, count=count)
+            for flag, count in heapq.nsmallest(TOP_FLAGS, flags.items(), key=lambda kv: (-kv[1], kv[0]))
+        ),
+        flag_kinds=len(flags),
+        mistakes=tuple(
+            Mistake(check=cid, function=group[3], message=key, count=group[0], example=group[1],
+                    example_message=group[2])
+            for (cid, key), group in top_mistakes
+        ),
+        mistake_groups=len(mistakes),
+        slowest=tuple(
+            SlowSubmission(submission=sid, duration_s=duration, score=score)
+            for duration, _, sid, score in sorted(slowest, key=lambda e: (-e[0], -e[1]))
+        ),
+        load_failures=tuple(load_failures),
+        syntax_failures=tuple(syntax_failures),
+    )
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Rendering
+
+_SVG_WIDTH, _SVG_HEIGHT = 640, 320
+_PLOT_LEFT, _PLOT_RIGHT, _PLOT_TOP, _PLOT_BOTTOM = 64, 16, 24, 64
+
+
+def _percent(part: float, whole: float) -> str:
+    return f"{_number(round(100.0 * part / whole, 1))}%" if whole > 0 else "–"
+
+
+def _ticks(top: int) -> tuple[int, ...]:
+    """Round y-axis ticks from 0 to at least ``top``: steps of 1, 2 or 5 times a power of ten, at most 5 steps."""
+    if top <= 0:
+        return (0, 1)
+    raw = top / 5
+    magnitude = 10 ** math.floor(math.log10(raw)) if raw >= 1 else 1
+    step = next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= raw)
+    return tuple(range(0, math.ceil(top / step) * step + 1, step))
+
+
+def _chart(summary: ClassSummary) -> dict[str, Any]:
+    """Geometry of the histogram, in SVG user units; the template draws it."""
+    bins = summary.histogram
+    ticks = _ticks(max(b.count for b in bins))
+    width = _SVG_WIDTH - _PLOT_LEFT - _PLOT_RIGHT
+    height = _SVG_HEIGHT - _PLOT_TOP - _PLOT_BOTTOM
+    slot = width / len(bins)
+    base = _PLOT_TOP + height
+
+    def y(count: int) -> float:
+        return round(base - height * count / ticks[-1], 2)
+
+    return {
+        "width": _SVG_WIDTH, "height": _SVG_HEIGHT, "left": _PLOT_LEFT, "right": _SVG_WIDTH - _PLOT_RIGHT,
+        "top": _PLOT_TOP, "base": base, "mid_x": _PLOT_LEFT + width / 2, "mid_y": _PLOT_TOP + height / 2,
+        "bars": [
+            {"x": round(_PLOT_LEFT + i * slot + 2, 2), "y": y(b.count), "width": round(slot - 4, 2),
+             "height": round(base - y(b.count), 2), "count": b.count, "centre": round(_PLOT_LEFT + (i + .5) * slot, 2)}
+            for i, b in enumerate(bins)
+        ],
+        "edges": [{"x": round(_PLOT_LEFT + i * slot, 2), "label": _number(b)}
+                  for i, b in enumerate([bins[0].lower, *(b.upper for b in bins)])],
+        "ticks": [{"y": y(t), "label": str(t)} for t in ticks],
+    }
+
+
+def summary_context(summary: ClassSummary, *, title: str) -> dict[str, Any]:
+    """Everything the summary template shows, as plain dicts, lists, strings and numbers."""
+    n, graded = summary.submissions, summary.graded
+
+    def score(value: float | None) -> str:
+        return "–" if value is None else _number(value)
+
+    return {
+        "title": title,
+        "summary": summary.to_dict(),
+        "max_text": _number(summary.max_score),
+        "stats": [
+            ("Mean", score(summary.mean)), ("Median", score(summary.median)),
+            ("Lowest", score(summary.lowest)), ("Highest", score(summary.highest)),
+        ],
+        "chart": _chart(summary) if summary.histogram else None,
+        "bins": [
+            {"range": f"{_number(b.lower)}–{_number(b.upper)}", "count": b.count, "percent": _percent(b.count, n)}
+            for b in summary.histogram
+        ],
+        "checks": [
+            {"id": c.id, "function": c.function, "passed": c.passed, "total": c.total, "failed": c.failed,
+             "errored": c.errored, "percent": _percent(c.passed, c.total)}
+            for c in summary.checks
+        ],
+        "functions": [
+            {"function": f.function, "mean": _number(f.mean), "max": _number(f.max_score),
+             "percent": _percent(f.mean, f.max_score)}
+            for f in summary.functions
+        ],
+        "flags": [{"flag": f.flag, "count": f.count, "percent": _percent(f.count, n)} for f in summary.flags],
+        "mistakes": [{**dataclasses.asdict(m), "percent": _percent(m.count, graded)} for m in summary.mistakes],
+        "slowest": [
+            {"submission": s.submission, "duration": f"{s.duration_s:.2f} s", "score": _number(s.score)}
+            for s in summary.slowest
+        ],
+        "load_failures": [dataclasses.asdict(f) for f in summary.load_failures],
+        "syntax_failures": [dataclasses.asdict(f) for f in summary.syntax_failures],
+    }
+
+
+def render_summary_html(summary: ClassSummary, *, title: str) -> str:
+    """The class summary as one self-contained HTML page (inline CSS and SVG; no scripts or external resources)."""
+    return _environment().get_template("summary.html.j2").render(summary_context(summary, title=title))
+
+
+def write_summary(summary: ClassSummary, out_dir: Path, *, title: str) -> Path:
+    """Write ``summary.html`` and ``summary.json`` (``summary.to_dict()``) into ``out_dir``; return the HTML path."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "summary.json").write_text(
+        json.dumps(summary.to_dict(), indent=2, allow_nan=False) + "\n", encoding="utf-8"
+    )
+    html_path = out_dir / "summary.html"
+    html_path.write_text(render_summary_html(summary, title=title), encoding="utf-8")
+    return html_path
