@@ -167,3 +167,7 @@ def _summary(results: tuple[SubmissionResult, ...], out: Path) -> None:
     most = max(r.max_score for r in results)
     click.echo(f"graded {len(results)} submission(s), mean {mean:.2f}/{most:g}; "
                f"results in {out}/<id>/, gradebook in {out / 'gradebook.csv'}")
+
+
+if __name__ == "__main__":  # python -m grader.cli
+    main()
