@@ -185,13 +185,10 @@ def mistake_key(message: str) -> str:
 
 
 def _failure(result: SubmissionResult, kind: str) -> LoadFailure:
-    problem = next((p for p in result.problems if p.kind == kind), None)
-    if problem is None:
-        problem = next((p for p in result.problems if p.kind != "warning"), None)
-    if problem is not None:
-        message = problem.message
-    else:
-        message = next((c.message for c in result.checks if c.message), "")
+    """Why: the first problem of ``kind``, else the first problem that is not a warning, else a check's message."""
+    messages = [p.message for p in result.problems if p.kind == kind]
+    messages += [p.message for p in result.problems if p.kind != "warning"] + [c.message for c in result.checks]
+    message = next((m for m in messages if m.strip()), "")
     return LoadFailure(submission=result.submission, kind=kind, message=message.strip()[:2000])
 
 
@@ -247,10 +244,7 @@ def summarise(
         max_score = max(max_score, result.max_score)
         flags.update(set(result.flags))
         entry = (result.duration_s, -position, result.submission, result.score)
-        if len(slowest) < TOP_SLOWEST:
-            heapq.heappush(slowest, entry)
-        else:
-            heapq.heappushpop(slowest, entry)
+        (heapq.heappush if len(slowest) < TOP_SLOWEST else heapq.heappushpop)(slowest, entry)
         if INVALID in result.flags:
             failed_to_load += 1
             if len(load_failures) < LIST_LIMIT:
@@ -289,7 +283,7 @@ def summarise(
     top_mistakes = heapq.nsmallest(
         TOP_MISTAKES, mistakes.items(), key=lambda kv: (-kv[1][0], check_rank[kv[0][0]], kv[0][1])
     )
-    function_order = sorted(function_totals, key=lambda name: rank.get(name, len(rank) + first_seen.get(name, 0)))
+    function_order = sorted(function_totals, key=lambda name: rank.get(name, len(rank) + first_seen[name]))
     return ClassSummary(
         submissions=total,
         graded=graded,
@@ -302,14 +296,12 @@ def summarise(
         max_score=max_score,
         histogram=_histogram(scores, max_score, bins),
         checks=tuple(
-            CheckRate(id=cid, function=checks[cid][0], passed=checks[cid][1], failed=checks[cid][2],
-                      errored=checks[cid][3])
-            for cid in order
+            CheckRate(id=cid, function=name, passed=passed, failed=failed, errored=errored)
+            for cid in order for name, passed, failed, errored in [checks[cid]]
         ),
         functions=tuple(
-            FunctionMean(function=name, mean=function_totals[name][0] / function_totals[name][1],
-                         max_score=function_totals[name][2], submissions=int(function_totals[name][1]))
-            for name in function_order
+            FunctionMean(function=name, mean=got / count, max_score=most, submissions=int(count))
+            for name in function_order for got, count, most in [function_totals[name]]
         ),
         flags=tuple(
             FlagCount(flag=flag, count=count)
@@ -335,7 +327,7 @@ def summarise(
 # Rendering
 
 _SVG_WIDTH, _SVG_HEIGHT = 640, 320
-_PLOT_LEFT, _PLOT_RIGHT, _PLOT_TOP, _PLOT_BOTTOM = 64, 16, 24, 64
+_PLOT_LEFT, _PLOT_RIGHT, _PLOT_TOP, _PLOT_BOTTOM = 72, 16, 24, 64
 
 
 def _percent(part: float, whole: float) -> str:
@@ -399,9 +391,7 @@ def summary_context(summary: ClassSummary, *, title: str) -> dict[str, Any]:
             for b in summary.histogram
         ],
         "checks": [
-            {"id": c.id, "function": c.function, "passed": c.passed, "total": c.total, "failed": c.failed,
-             "errored": c.errored, "percent": _percent(c.passed, c.total)}
-            for c in summary.checks
+            {**dataclasses.asdict(c), "total": c.total, "percent": _percent(c.passed, c.total)} for c in summary.checks
         ],
         "functions": [
             {"function": f.function, "mean": _number(f.mean), "max": _number(f.max_score),
@@ -428,9 +418,8 @@ def write_summary(summary: ClassSummary, out_dir: Path, *, title: str) -> Path:
     """Write ``summary.html`` and ``summary.json`` (``summary.to_dict()``) into ``out_dir``; return the HTML path."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / "summary.json").write_text(
-        json.dumps(summary.to_dict(), indent=2, allow_nan=False) + "\n", encoding="utf-8"
-    )
+    data = json.dumps(summary.to_dict(), indent=2, allow_nan=False)
+    (out_dir / "summary.json").write_text(data + "\n", encoding="utf-8")
     html_path = out_dir / "summary.html"
     html_path.write_text(render_summary_html(summary, title=title), encoding="utf-8")
     return html_path
