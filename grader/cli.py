@@ -165,8 +165,8 @@ def _summary(results: tuple[SubmissionResult, ...], out: Path) -> None:
         return
     mean = sum(r.score for r in results) / len(results)
     most = max(r.max_score for r in results)
-    click.echo(f"graded {len(results)} submission(s), mean {mean:.2f}/{most:g}; "
-               f"results in {out}/<id>/, gradebook in {out / 'gradebook.csv'}")
+    click.echo(f"{len(results)} submission(s), mean {mean:.2f}/{most:g}; results in {out}/<id>/, "
+               f"gradebook in {out / 'gradebook.csv'}, class summary in {out / 'summary.html'}")
 
 
 if __name__ == "__main__":  # python -m grader.cli

@@ -20,6 +20,7 @@ from .errors import UsageError
 from .executors import make_executor
 from .gradebook import Gradebook, write_csv
 from .models import SubmissionResult
+from .summary import summarise, write_summary
 
 SUFFIXES = (".py", ".ipynb")
 INLINE_BYTES = 50 * 2**20  # files up to this size travel to workers with the task
@@ -163,4 +164,5 @@ def grade_paths(
     results = tuple(sorted(counter.results.values(), key=lambda r: r.submission))
     write_csv(results, assignment.functions, out_dir / "gradebook.csv", layout=options.gradebook_layout,
               title=assignment.title)
+    write_summary(summarise(results, functions=assignment.functions), out_dir, title=assignment.title)
     return results

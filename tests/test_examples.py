@@ -114,3 +114,11 @@ def test_grade_without_arguments_grades_the_examples_into_reports(tmp_path, monk
     assert result.exit_code == 0, result.output
     assert sorted(p.parent.name for p in (tmp_path / "reports").glob("*/results.json")) == sorted(GOLDEN)
     assert (tmp_path / "reports" / "gradebook.csv").is_file()
+
+
+def test_class_summary_is_written(graded):
+    summary = json.loads((graded / "summary.json").read_text())
+    html = (graded / "summary.html").read_text()
+    assert summary["submissions"] == 8 and summary["mean"] == sum(v[0] for v in GOLDEN.values()) / 8
+    assert "<svg" in html and "initialize_parameters::not_zero" in html
+    assert "zero-init" in html

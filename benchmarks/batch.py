@@ -1,0 +1,199 @@
+"""Batch throughput against a floor measured in the same run.
+
+Usage::
+
+    .venv/bin/python benchmarks/batch.py            # N = 200 and N = 2000
+    .venv/bin/python benchmarks/batch.py --n 200    # one size
+
+For each N it generates N submissions (the bundled examples: correct ones and typical mistakes, as .py and
+.ipynb, each made unique), then measures
+
+- the floor: the same hidden checks calling the same student functions in this one process, with no isolation;
+- ``grade`` with one worker, and with one worker per core (sandboxed, the real pipeline: files, reports, gradebook).
+
+It prints submissions per second, the overhead per submission in ms (sandboxed time per submission minus the
+floor's), their ratio to the floor, and peak memory (resident set of the whole process tree).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+import threading
+import time
+import types
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from grader.assignment import load_assignment  # noqa: E402
+from grader.checks import Job, run_checks  # noqa: E402
+from grader.engine import content_seed  # noqa: E402
+from grader.load import load_submission  # noqa: E402
+from grader.pipeline import BatchOptions, discover, grade_paths  # noqa: E402
+from grader.sandbox import MissingFunction, StudentCrash  # noqa: E402
+from grader.session import call_seed  # noqa: E402
+
+
+def generate(folder: Path, n: int) -> None:
+    """N unique submissions cycling over the examples."""
+    examples = sorted((ROOT / "assignments" / "shallow-nn" / "examples").iterdir())
+    folder.mkdir(parents=True)
+    for i in range(n):
+        source = examples[i % len(examples)]
+        text = source.read_text()
+        if source.suffix == ".py":
+            text += f"\n# submission {i}\n"
+        else:
+            text = text.replace('"cells": [', f'"cells": [{{"cell_type": "markdown", "metadata": {{}}, '
+                                f'"source": "submission {i}"}}, ', 1)
+        (folder / f"s{i:05d}_{source.stem}{source.suffix}").write_text(text)
+
+
+class InProcessSession:
+    """The floor: a StudentSession look-alike that calls the student's functions directly, with no sandbox."""
+
+    def __init__(self, namespace: dict, seed: int) -> None:
+        self.namespace = namespace
+        self.seed = seed
+        self.context = ""
+        self.calls = 0
+        self.load_errors = ()
+
+    def call(self, function: str, *args, **kwargs):
+        return self.call_seeded(None, function, *args, **kwargs)
+
+    def call_seeded(self, seed, function, *args, **kwargs):
+        fn = self.namespace.get(function)
+        if fn is None:
+            raise MissingFunction(f"{function} is not defined", function=function)
+        self.calls += 1
+        np.random.seed((call_seed(self.seed, self.context, self.calls) if seed is None else seed) % 2**32)
+        try:
+            return fn(*args, **kwargs)
+        except Exception as exc:
+            raise StudentCrash(f"{type(exc).__name__}: {exc}", function=function) from None
+
+
+def floor(folder: Path) -> float:
+    """Seconds for the checks over every submission in this process, unsandboxed."""
+    assignment = load_assignment(ROOT, "shallow-nn")
+    helpers = {}
+    for helper in assignment.helpers:
+        module = types.ModuleType(helper.module)
+        exec(compile(helper.source, helper.module, "exec"), module.__dict__)
+        helpers[helper.module] = module
+
+    def jobs():
+        for submission in discover([folder]):
+            loaded = load_submission(submission.path, execute=assignment.execute)
+            namespace: dict = {"__name__": "floor"}
+            sys.modules.update(helpers)
+            for unit in loaded.units:
+                import ast
+
+                body = ast.parse(unit.source).body
+                for index in unit.keep:
+                    try:
+                        exec(compile(ast.Module([body[index]], []), unit.filename, "exec"), namespace)
+                    except Exception:
+                        pass
+            seed = content_seed(loaded.sha256)
+            yield Job(id=submission.id, loaded=loaded, session=InProcessSession(namespace, seed), seed=seed)
+
+    started = time.perf_counter()
+    run_checks(assignment, jobs(), lambda job, outcomes: None)
+    return time.perf_counter() - started
+
+
+class PeakMemory:
+    """Samples the resident memory of this process and all its descendants."""
+
+    def __init__(self) -> None:
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    @staticmethod
+    def _tree_rss() -> int:
+        children: dict[int, list[int]] = {}
+        rss: dict[int, int] = {}
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry}/stat") as fh:
+                    ppid = int(fh.read().rsplit(")", 1)[1].split()[1])
+                with open(f"/proc/{entry}/statm") as fh:
+                    rss[int(entry)] = int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+            except (OSError, ValueError, IndexError):
+                continue
+            children.setdefault(ppid, []).append(int(entry))
+        total, stack = 0, [os.getpid()]
+        while stack:
+            pid = stack.pop()
+            total += rss.get(pid, 0)
+            stack += children.get(pid, [])
+        return total
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.2):
+            self.peak = max(self.peak, self._tree_rss())
+
+    def __enter__(self) -> PeakMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def sandboxed(folder: Path, out: Path, jobs: int) -> tuple[float, int]:
+    assignment = load_assignment(ROOT, "shallow-nn")
+    with PeakMemory() as memory:
+        started = time.perf_counter()
+        results = grade_paths([folder], assignment, out_dir=out, options=BatchOptions(jobs=jobs))
+        elapsed = time.perf_counter() - started
+    assert len(results) == len(list(folder.iterdir()))
+    return elapsed, memory.peak
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--n", type=int, action="append", help="batch size (repeatable; default 200 and 2000)")
+    args = parser.parse_args()
+    cores = os.cpu_count() or 1
+    for n in args.n or [200, 2000]:
+        with tempfile.TemporaryDirectory() as tmp:
+            folder = Path(tmp) / "batch"
+            generate(folder, n)
+            base = floor(folder)
+            rows = [("floor: same checks, one process, no isolation", base, 0)]
+            for jobs in sorted({1, cores}):
+                out = Path(tmp) / f"out-{jobs}"
+                elapsed, peak = sandboxed(folder, out, jobs)
+                rows.append((f"grade --jobs {jobs} (sandboxed, files, gradebook)", elapsed, peak))
+                shutil.rmtree(out)
+        print(f"\nN = {n} submissions, {cores} cores")
+        print(f"{'':52} {'subs/s':>8} {'ms/sub':>8} {'overhead ms/sub':>16} {'x floor':>8} {'peak MB':>8}")
+        floor_ms = 1000 * base / n
+        for label, elapsed, peak in rows:
+            per = 1000 * elapsed / n
+            overhead = per - floor_ms
+            ratio = per / floor_ms
+            memory = f"{peak / 2**20:8.0f}" if peak else f"{'-':>8}"
+            print(f"{label:52} {n / elapsed:8.1f} {per:8.1f} {overhead:16.1f} {ratio:8.2f} {memory}")
+        one = rows[1][1]
+        if len(rows) > 2:
+            print(f"scaling: {cores} workers are {one / rows[2][1]:.2f}x as fast as 1")
+
+
+if __name__ == "__main__":
+    main()
