@@ -169,5 +169,60 @@ def _summary(results: tuple[SubmissionResult, ...], out: Path) -> None:
                f"gradebook in {out / 'gradebook.csv'}, class summary in {out / 'summary.html'}")
 
 
+@main.command("generate")
+@click.argument("name", type=str)
+@click.option("--check", is_flag=True, default=False,
+              help="Write nothing; exit 1 when the committed student files are out of date.")
+def generate(name: str, check: bool) -> None:
+    """Write the student notebook and .py file of assignment NAME from reference/NAME/solution.py."""
+    from .author import stale_files, write_generated
+
+    try:
+        assignment = load_assignment(find_root(), name)
+        if check:
+            stale = stale_files(assignment)
+            for path in stale:
+                click.echo(f"{path} is out of date: run `grade generate {name}`", err=True)
+            sys.exit(int(ExitCode.BELOW_THRESHOLD) if stale else 0)
+        changed = write_generated(assignment)
+    except GraderError as exc:
+        click.echo(exc.show(), err=True)
+        sys.exit(int(exc.exit_code))
+    for path in changed:
+        click.echo(f"wrote {path}")
+    if not changed:
+        click.echo("the student files are up to date")
+
+
+@main.command("selfcheck")
+@click.argument("name", type=str)
+def selfcheck(name: str) -> None:
+    """Prove assignment NAME sound: the reference gets full marks and the generated stubs get none."""
+    import tempfile
+
+    from .author import generated_files
+    from .pipeline import BatchOptions, grade_paths
+
+    try:
+        assignment = load_assignment(find_root(), name)
+        with tempfile.TemporaryDirectory() as tmp:
+            folder = Path(tmp) / "in"
+            folder.mkdir()
+            (folder / "reference.py").write_bytes(assignment.solution_path.read_bytes())
+            for path, text in generated_files(assignment).items():
+                (folder / f"stub{path.suffix}").write_text(text, encoding="utf-8")
+            results = grade_paths([folder], assignment, out_dir=Path(tmp) / "out", options=BatchOptions(jobs=1))
+    except GraderError as exc:
+        click.echo(exc.show(), err=True)
+        sys.exit(int(exc.exit_code))
+    ok = True
+    for result in results:
+        click.echo(_line(result))
+        wanted = result.max_score if result.submission == "reference" else 0.0
+        ok &= result.score == wanted
+    click.echo("self-check passed" if ok else "self-check FAILED: the reference must get full marks, stubs none")
+    sys.exit(0 if ok else int(ExitCode.BELOW_THRESHOLD))
+
+
 if __name__ == "__main__":  # python -m grader.cli
     main()
