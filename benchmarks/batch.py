@@ -108,7 +108,7 @@ def floor(folder: Path) -> float:
             yield Job(id=submission.id, loaded=loaded, session=InProcessSession(namespace, seed), seed=seed)
 
     started = time.perf_counter()
-    run_checks(assignment, jobs(), lambda job, outcomes: None)
+    run_checks(assignment, jobs(), lambda job, outcomes, figures: None)
     return time.perf_counter() - started
 
 

@@ -17,7 +17,9 @@ and fail with a message that says what was expected and what came back.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import copy
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -27,8 +29,10 @@ from .wire import Opaque
 
 __all__ = [
     "BadReply",
+    "Catalogue",
     "CheckFailure",
     "MissingFunction",
+    "Mistake",
     "ResourceLimit",
     "StudentCrash",
     "StudentError",
@@ -152,3 +156,81 @@ def expect_close(got: np.ndarray, expected: np.ndarray, what: str, *, rtol: floa
         message += f". {context}"
     raise CheckFailure(message, expected=describe(expected), got=describe(got),
                        flags=("wrong-values", *flags), lesson=lesson)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The catalogue of known mistakes
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Mistake:
+    """A known wrong way to write ``function``.
+
+    It is recognised when the student's output equals what ``variant`` (a deliberately wrong copy of the
+    reference) returns on the same inputs, or when ``sign`` (a structural test of the output, for when values
+    cannot tell) says so. Its lesson is the ``mistake:<id>`` table of the assignment's lessons.toml.
+    """
+
+    id: str
+    function: str
+    title: str
+    variant: Callable[..., Any] | None = None
+    sign: Callable[[Any], bool] | None = None
+
+    @property
+    def flag(self) -> str:
+        return f"mistake:{self.id}"
+
+
+def same_output(got: Any, expected: Any, *, rtol: float = 1e-6, atol: float = 1e-9) -> bool:
+    """Whether two outputs match: dicts by keys, sequences item by item, arrays by shape and values."""
+    if isinstance(expected, dict):
+        return isinstance(got, dict) and set(got) == set(expected) and all(
+            same_output(got[k], expected[k], rtol=rtol, atol=atol) for k in expected)
+    if isinstance(expected, (tuple, list)):
+        return isinstance(got, (tuple, list)) and len(got) == len(expected) and all(
+            same_output(g, e, rtol=rtol, atol=atol) for g, e in zip(got, expected))
+    if isinstance(expected, (np.ndarray, np.generic, float, int)) and not isinstance(expected, bool):
+        if isinstance(got, Opaque) or not isinstance(got, (np.ndarray, np.generic, float, int)):
+            return False
+        g, e = np.asarray(got), np.asarray(expected)
+        if g.shape != e.shape or g.dtype.kind not in "fiub" or e.dtype.kind not in "fiub":
+            return False
+        return bool(np.allclose(g.astype(float), e.astype(float), rtol=rtol, atol=atol, equal_nan=False))
+    return bool(got == expected)
+
+
+class Catalogue:
+    """The known mistakes of an assignment, from ``reference/<name>/mistakes.py`` (its ``CATALOGUE`` list)."""
+
+    def __init__(self, mistakes: Sequence[Mistake] = ()) -> None:
+        self.mistakes = tuple(mistakes)
+
+    def for_function(self, function: str) -> tuple[Mistake, ...]:
+        return tuple(m for m in self.mistakes if m.function == function)
+
+    def diagnose(self, function: str, got: Any, *args: Any, **kwargs: Any) -> tuple[Mistake, ...]:
+        """The catalogued mistakes of ``function`` that explain ``got`` for these inputs."""
+        found = []
+        for mistake in self.for_function(function):
+            try:
+                if mistake.sign is not None and mistake.sign(got):
+                    found.append(mistake)
+                    continue
+                if mistake.variant is not None:
+                    wrong = mistake.variant(*copy.deepcopy(args), **copy.deepcopy(kwargs))
+                    if same_output(got, wrong):
+                        found.append(mistake)
+            except Exception:  # a variant that cannot run on these inputs explains nothing
+                continue
+        return tuple(found)
+
+    def explain(self, failure: CheckFailure, function: str, got: Any, *args: Any, **kwargs: Any) -> CheckFailure:
+        """``failure``, with the name, flag and lesson of the mistake that explains it, when one does."""
+        found = self.diagnose(function, got, *args, **kwargs)
+        if not found:
+            return failure
+        titles = "; ".join(m.title for m in found)
+        return CheckFailure(f"This looks like a known mistake: {titles}. {failure.message}",
+                            expected=failure.expected, got=failure.got,
+                            flags=(*failure.flags, *(m.flag for m in found)), lesson=found[0].flag)

@@ -28,10 +28,10 @@ import pytest
 from _pytest.runner import runtestprotocol  # the public-in-practice re-run entry point (pytest-rerunfailures)
 
 from .assignment import Assignment
-from .checking import CheckFailure
+from .checking import Catalogue, CheckFailure
 from .errors import ConfigError, InternalError
 from .load import LoadedSubmission
-from .models import Location, Status
+from .models import Figure, Location, Status
 from .sandbox import MissingFunction, StudentError
 from .session import StudentSession, call_seed
 
@@ -70,6 +70,16 @@ class Parts:
     def ok(self, function: str) -> bool:
         """True unless an earlier check of ``function`` failed or errored."""
         return function not in self.failed
+
+
+class Figures:
+    """Collects the pictures a check computes for the report: ``figures.add("lines", "Cost", x=[...], y=[...])``."""
+
+    def __init__(self) -> None:
+        self.items: list[Figure] = []
+
+    def add(self, kind: str, title: str, *, caption: str = "", **data: Any) -> None:
+        self.items.append(Figure(kind=kind, title=title, caption=caption, data=data))
 
 
 class StudentProxy:
@@ -113,7 +123,7 @@ class GradingPlugin:
     """A pytest plugin that runs the collected checks once per job and hands back the outcomes."""
 
     def __init__(self, assignment: Assignment, jobs: Iterator[Job],
-                 on_done: Callable[[Job, tuple[CheckOutcome, ...]], None]) -> None:
+                 on_done: Callable[[Job, tuple[CheckOutcome, ...], tuple[Figure, ...]], None]) -> None:
         self.assignment = assignment
         self.jobs = jobs
         self.on_done = on_done
@@ -121,6 +131,7 @@ class GradingPlugin:
         self.collect_errors: list[str] = []
         self._job: Job | None = None
         self._parts = Parts()
+        self._figures = Figures()
         self._exc: dict[str, BaseException] = {}
 
     # -- pytest hooks -------------------------------------------------------------------------------------------------
@@ -167,7 +178,8 @@ class GradingPlugin:
             return True
         try:
             for job in self.jobs:
-                self.on_done(job, self._run_job(items, job))
+                outcomes = self._run_job(items, job)
+                self.on_done(job, outcomes, tuple(self._figures.items))
         except BaseException as exc:  # surfaced by run_checks after pytest has cleaned up
             self.error = exc
         return True
@@ -217,6 +229,26 @@ class GradingPlugin:
             h.module: _exec_module(f"grader_helper_{h.module}", h.source, str(self.assignment.public_dir / h.module))
             for h in self.assignment.helpers})
 
+    @pytest.fixture
+    def figures(self) -> Figures:
+        """Where a check puts data for the report's pictures."""
+        return self._figures
+
+    @pytest.fixture(scope="session")
+    def mistakes(self, reference: types.ModuleType) -> Catalogue:
+        """The assignment's catalogue of known mistakes (``reference/<name>/mistakes.py``), or an empty one.
+
+        The module sees the reference solution as the global ``reference``.
+        """
+        path = self.assignment.solution_path.with_name("mistakes.py")
+        if not path.is_file():
+            return Catalogue()
+        module = types.ModuleType(f"grader_mistakes_{self.assignment.name.replace('-', '_')}")
+        module.__file__ = str(path)
+        module.reference = reference  # type: ignore[attr-defined]
+        exec(compile(path.read_text(encoding="utf-8"), str(path), "exec"), module.__dict__)
+        return Catalogue(getattr(module, "CATALOGUE", ()))
+
     @pytest.fixture(scope="session")
     def tolerance(self) -> dict[str, float]:
         """Tolerances from grading.toml, with defaults rtol=1e-5 and atol=1e-7."""
@@ -225,7 +257,7 @@ class GradingPlugin:
     # -- running one submission -------------------------------------------------------------------------------------
 
     def _run_job(self, items: list[pytest.Item], job: Job) -> tuple[CheckOutcome, ...]:
-        self._job, self._parts, self._exc = job, Parts(), {}
+        self._job, self._parts, self._figures, self._exc = job, Parts(), Figures(), {}
         outcomes = []
         for index, item in enumerate(items):
             cid, function = check_id(item)
@@ -311,7 +343,7 @@ def pytest_args(assignment: Assignment) -> list[str]:
 
 
 def run_checks(assignment: Assignment, jobs: Iterator[Job],
-               on_done: Callable[[Job, tuple[CheckOutcome, ...]], None]) -> None:
+               on_done: Callable[[Job, tuple[CheckOutcome, ...], tuple[Figure, ...]], None]) -> None:
     """Run the hidden checks against every job; ``on_done`` receives each job's outcomes as they come."""
     if not assignment.checks_dir.is_dir():
         raise ConfigError("the checks folder is missing", path=str(assignment.checks_dir))

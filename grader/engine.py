@@ -24,7 +24,7 @@ from . import render
 from .assignment import Assignment
 from .checks import CheckOutcome, Job, run_checks
 from .load import LoadedSubmission, load_source, load_submission
-from .models import Location, Problem, SubmissionResult
+from .models import Figure, Location, Problem, SubmissionResult
 from .score import collect_flags, score_checks, totals
 from .session import Program, Sandbox, StudentSession
 
@@ -91,7 +91,8 @@ class Engine:
         self.seed = seed
         self.sandbox = Sandbox(slot=slot, insecure=insecure)
         self._inbox: queue.Queue[Job | None] = queue.Queue()
-        self._outbox: queue.Queue[tuple[tuple[CheckOutcome, ...] | None, BaseException | None]] = queue.Queue()
+        self._outbox: queue.Queue[tuple[tuple[tuple[CheckOutcome, ...], tuple[Figure, ...]] | None,
+                                        BaseException | None]] = queue.Queue()
         self._thread: threading.Thread | None = None
         self._failure: BaseException | None = None
         self._lock = threading.Lock()
@@ -104,23 +105,24 @@ class Engine:
 
     def _serve(self) -> None:
         try:
-            run_checks(self.assignment, self._jobs(), lambda job, outcomes: self._outbox.put((outcomes, None)))
+            run_checks(self.assignment, self._jobs(),
+                       lambda job, outcomes, figures: self._outbox.put(((outcomes, figures), None)))
         except BaseException as exc:  # a broken assignment or a grader bug: every waiting grade() hears of it
             self._failure = exc
             self._outbox.put((None, exc))
 
-    def _check(self, job: Job) -> tuple[CheckOutcome, ...]:
+    def _check(self, job: Job) -> tuple[tuple[CheckOutcome, ...], tuple[Figure, ...]]:
         if self._failure is not None:
             raise self._failure
         if self._thread is None:
             self._thread = threading.Thread(target=self._serve, name="grader-checks", daemon=True)
             self._thread.start()
         self._inbox.put(job)
-        outcomes, error = self._outbox.get()
+        answer, error = self._outbox.get()
         if error is not None:
             raise error
-        assert outcomes is not None
-        return outcomes
+        assert answer is not None
+        return answer
 
     # -- grading ----------------------------------------------------------------------------------------------------
 
@@ -136,6 +138,7 @@ class Engine:
         with self._lock:
             started = time.monotonic()
             problems: tuple[Problem, ...] = ()
+            figures: tuple[Figure, ...] = ()
             output = ""
             try:
                 loaded = self._load(task)
@@ -153,7 +156,7 @@ class Engine:
                 else:
                     program = Program.build(loaded, self.assignment)
                     with self.sandbox.session(program, self.assignment.limits, seed) as session:
-                        outcomes = self._check(Job(id=task.id, loaded=loaded, session=session, seed=seed))
+                        outcomes, figures = self._check(Job(id=task.id, loaded=loaded, session=session, seed=seed))
                         problems += _load_problems(session, loaded)
                         output = session.output.text()
             checks = score_checks(outcomes, self.assignment.points)
@@ -163,7 +166,7 @@ class Engine:
                 submission=task.id, path=task.path, score=score, max_score=most,
                 duration_s=round(time.monotonic() - started, 3), seed=seed,
                 flags=collect_flags(checks, problems), checks=checks, problems=problems,
-                sandbox=self.sandbox.layers, output=output,
+                sandbox=self.sandbox.layers, output=output, figures=figures,
             )
             return Graded(result=result, files=render_files(result, self.assignment))
 

@@ -17,7 +17,7 @@ import stat
 import tokenize
 import warnings
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import nbformat
@@ -27,11 +27,12 @@ from .assignment import EXECUTE_MODES
 from .models import Location, Problem
 
 KINDS = ("py", "ipynb")
-_MAX_CODE = 1_000_000  # characters of code in one submission (parsing costs ~3 s per million)
+_MAX_CODE = 500_000  # characters of code in one submission (~10x a big notebook; parsing ~3 s/million)
 _MAX_CELLS = 2_000  # cells in one notebook
 _MAX_COMPILED = 1_000  # past this many def/class/lambda/for, skip the compile check (CPython can go quadratic)
 _PADDING_BUDGET = 10_000_000  # most leading newlines spent padding the chunks of one broken .py file
 _CLIP = 300  # longest code line quoted in a Location or message
+_TOO_MUCH = f"contains too much code to grade (more than {_MAX_CODE:,} characters)"
 _BODY_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun"})  # cell magics whose body is Python
 _SAFE_BUILTINS = frozenset(
     {"int", "float", "str", "bool", "tuple", "list", "dict", "set", "frozenset", "range", "len", "abs", "min",
@@ -105,18 +106,11 @@ class LoadedSubmission:
         return not any(problem.kind == "invalid-submission" for problem in self.problems)
 
 
+_Parsed = tuple[CodeUnit, ast.Module | None]  # a unit (index, keep and defines not yet set) and its tree
+
+
 class _Invalid(Exception):
     """Internal: the submission is invalid as a whole; the message is a phrase that follows the file name."""
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class _Parsed:
-    cell: int | None
-    first_line: int
-    source: str
-    original: str
-    tree: ast.Module | None
-    error: Problem | None
 
 
 def load_submission(
@@ -160,47 +154,38 @@ def _invalid(message: str, *, ident: str, path: str, kind: str, sha256: str = ""
 
 
 def _read(file: Path, max_bytes: int) -> bytes:
-    """The file's bytes (at most ``max_bytes + 1`` of them); raises _Invalid when they cannot be had."""
-    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    """At most ``max_bytes + 1`` bytes of the file; raises _Invalid when they cannot be had."""
+    flags = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)  # no symlink swap, no hanging on a FIFO
     try:
         if file.is_symlink():
             raise _Invalid("is a symbolic link, not a file")
-        fd = os.open(file, flags)
-    except FileNotFoundError:
-        raise _Invalid("does not exist") from None
-    except IsADirectoryError:
-        raise _Invalid("is a directory, not a file") from None
-    except PermissionError:
-        raise _Invalid("cannot be read: permission denied") from None
-    except (OSError, ValueError) as exc:
-        raise _Invalid(f"cannot be read: {getattr(exc, 'strerror', None) or exc}") from None
-    try:
-        with os.fdopen(fd, "rb") as fh:
-            mode = os.fstat(fd).st_mode
+        with open(file, "rb", opener=lambda name, how: os.open(name, how | flags)) as fh:
+            mode = os.fstat(fh.fileno()).st_mode
             if stat.S_ISDIR(mode):
                 raise _Invalid("is a directory, not a file")
             if not stat.S_ISREG(mode):
                 raise _Invalid("is not a regular file")
-            data = fh.read(max_bytes + 1)
-    except OSError as exc:
-        raise _Invalid(f"cannot be read: {exc.strerror or exc}") from None
-    return data
+            return fh.read(max_bytes + 1)
+    except FileNotFoundError:
+        raise _Invalid("does not exist") from None
+    except IsADirectoryError:
+        raise _Invalid("is a directory, not a file") from None
+    except (OSError, ValueError) as exc:
+        raise _Invalid(f"cannot be read: {getattr(exc, 'strerror', None) or exc}") from None
 
 
 def _load(data: bytes, *, name: str, ident: str, path: str, kind: str, execute: str,
           max_bytes: int) -> LoadedSubmission:  # fmt: skip
     common = {"ident": ident, "path": path, "kind": kind}
     if len(data) > max_bytes:
-        return _invalid(f"{name} is too large (more than {max_bytes} bytes)", **common)
+        return _invalid(f"{name} is too large to grade (more than {max_bytes:,} bytes)", **common)
     digest = hashlib.sha256(data).hexdigest()
     notes: list[Problem] = []
     try:
         if not data:
             raise _Invalid("is empty")
         parsed = _py_units(_decode_py(data)) if kind == "py" else _notebook_units(data, name, notes)
-        if sum(len(p.original) for p in parsed) > _MAX_CODE:
-            raise _Invalid(f"contains too much code to grade (more than {_MAX_CODE:,} characters)")
-        if not any(p.tree is None or p.tree.body for p in parsed):
+        if not any(tree is None or tree.body for _, tree in parsed):
             raise _Invalid("contains no code")
     except _Invalid as exc:
         return _invalid(f"{name} {exc}", sha256=digest, warnings_=notes, **common)
@@ -229,7 +214,7 @@ def _decode_py(data: bytes) -> str:
     if "\0" in text:
         raise _Invalid("is a binary file, not Python source (it decodes to NUL characters)")
     if len(text) > _MAX_CODE:
-        raise _Invalid(f"contains too much code to grade (more than {_MAX_CODE:,} characters)")
+        raise _Invalid(_TOO_MUCH)
     return _clean_text(text)
 
 
@@ -295,7 +280,7 @@ def _notebook_units(data: bytes, name: str, notes: list[Problem]) -> list[_Parse
         original = _clean_text(source)
         total += len(original)
         if total > _MAX_CODE:
-            raise _Invalid(f"contains too much code to grade (more than {_MAX_CODE:,} characters)")
+            raise _Invalid(_TOO_MUCH)
         lines, _ = _neutralise(original)
         parsed.append(_parse("\n".join(lines), original=original, cell=position, first_line=1))
     if skipped:
@@ -305,14 +290,13 @@ def _notebook_units(data: bytes, name: str, notes: list[Problem]) -> list[_Parse
     return parsed
 
 
+def _clip(text: str, limit: int = _CLIP) -> str:
+    text = text.rstrip()
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
 def _short(exc: BaseException) -> str:
-    text = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-    return text if len(text) <= 160 else text[:157] + "..."
-
-
-def _clip(line: str) -> str:
-    line = line.rstrip()
-    return line if len(line) <= _CLIP else line[:_CLIP] + "..."
+    return _clip((str(exc).strip().splitlines() or [type(exc).__name__])[0], 160)
 
 
 def _as_pass(line: str) -> str:
@@ -385,7 +369,7 @@ def _py_units(text: str) -> list[_Parsed]:
     original = text.split("\n")
     lines, starts = _neutralise(text)
     whole = _parse("\n".join(lines), original=text, cell=None, first_line=1)
-    if whole.error is None:
+    if whole[1] is not None:
         return [whole]
     bounds = [0]
     after_decorator = False
@@ -422,8 +406,10 @@ def _parse(source: str, *, original: str, cell: int | None, first_line: int) -> 
         error = ("SyntaxError", None, "the code contains characters Python cannot compile (such as null bytes)")
     except (RecursionError, MemoryError):
         error = ("SyntaxError", None, "the code is nested too deeply for Python to compile")
+    unit = CodeUnit(index=0, cell=cell, first_line=first_line, filename=filename, source=source, keep=(),
+                    syntax_error=None, defines=(), original=original)  # fmt: skip
     if error is None:
-        return _Parsed(cell=cell, first_line=first_line, source=source, original=original, tree=tree, error=None)
+        return unit, tree
     what, line, message = error
     lines = original.split("\n")
     line = min(max(line or first_line, first_line), first_line + len(lines) - 1)
@@ -431,38 +417,36 @@ def _parse(source: str, *, original: str, cell: int | None, first_line: int) -> 
     where = f"in cell {cell}, line {line}" if cell is not None else f"on line {line}"
     text = f"{what} {where}: {message}" + (f"\n    {code.strip()}" if code.strip() else "")
     problem = Problem(kind="syntax-error", message=text, location=Location(cell=cell, line=line, code=code))
-    return _Parsed(cell=cell, first_line=first_line, source=source, original=original, tree=None, error=problem)
+    return replace(unit, syntax_error=problem), None
 
 
 def _finish(parsed: list[_Parsed], *, execute: str) -> tuple[CodeUnit, ...]:
-    """Turn parsed units into CodeUnits, deciding which top-level statements run."""
-    imported = _imported_names(p.tree for p in parsed if p.tree is not None)
+    """Number the units and decide which of their top-level statements run."""
+    imported = _imported_names(tree for _, tree in parsed if tree is not None)
     units: list[CodeUnit] = []
-    for index, p in enumerate(parsed):
-        if p.tree is None:
+    for index, (unit, tree) in enumerate(parsed):
+        if tree is None:
             keep: tuple[int, ...] = ()
-            defines = tuple(dict.fromkeys(_DEFINES.findall(p.source)))
+            defines = tuple(dict.fromkeys(_DEFINES.findall(unit.source)))
         else:
-            body = p.tree.body
-            keep = tuple(i for i, stmt in enumerate(body) if execute == "all" or _keepable(stmt, imported))
-            defines = tuple(dict.fromkeys(stmt.name for stmt in body if isinstance(stmt, _DEF_NODES)))
-        units.append(
-            CodeUnit(index=index, cell=p.cell, first_line=p.first_line,
-                     filename="<submission>" if p.cell is None else f"<cell {p.cell}>", source=p.source,
-                     keep=keep, syntax_error=p.error, defines=defines, original=p.original)
-        )  # fmt: skip
+            keep = tuple(i for i, stmt in enumerate(tree.body) if execute == "all" or _keepable(stmt, imported))
+            defines = tuple(dict.fromkeys(stmt.name for stmt in tree.body if isinstance(stmt, _DEF_NODES)))
+        units.append(replace(unit, index=index, keep=keep, defines=defines))
     return tuple(units)
 
 
 def _imported_names(trees: Iterable[ast.Module]) -> frozenset[str]:
     """Every name an import statement binds anywhere in the submission (star imports bind nothing we can see)."""
     names: set[str] = set()
-    for tree in trees:
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Import):
-                names.update(alias.asname or alias.name.partition(".")[0] for alias in node.names)
-            elif isinstance(node, ast.ImportFrom):
-                names.update(alias.asname or alias.name for alias in node.names if alias.name != "*")
+    todo: list[ast.AST] = [stmt for tree in trees for stmt in tree.body]
+    while todo:  # statements only: imports are never inside expressions, and expressions are most of the nodes
+        node = todo.pop()
+        for field in ("body", "orelse", "finalbody", "handlers", "cases"):
+            todo.extend(getattr(node, field, ()))
+        if isinstance(node, ast.Import):
+            names.update(alias.asname or alias.name.partition(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            names.update(alias.asname or alias.name for alias in node.names if alias.name != "*")
     return frozenset(names)
 
 
@@ -487,12 +471,9 @@ def _calls_allowed(node: ast.AST, imported: frozenset[str]) -> bool:
 
 
 def _is_main_guard(test: ast.expr) -> bool:
-    if not isinstance(test, ast.Compare):
-        return False
-    parts = [test.left, *test.comparators]
-    return any(isinstance(p, ast.Name) and p.id == "__name__" for p in parts) and any(
-        isinstance(p, ast.Constant) and p.value == "__main__" for p in parts
-    )
+    nodes = list(ast.walk(test))
+    names = {n.id for n in nodes if isinstance(n, ast.Name)}
+    return "__name__" in names and any(isinstance(n, ast.Constant) and n.value == "__main__" for n in nodes)
 
 
 def _keepable(stmt: ast.stmt, imported: frozenset[str]) -> bool:

@@ -7,7 +7,10 @@ is an adapter over ``SubmissionResult.to_dict()``.
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any, Literal
 
 SCHEMA_VERSION = 1
@@ -120,6 +123,31 @@ class Problem:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Figure:
+    """Data for one picture in the report, drawn by the templates: plain numbers, no drawing here.
+
+    ``kind`` names the template macro (e.g. ``lines``, ``histogram``, ``boundary``, ``matrix``); ``data`` holds
+    JSON values only (lists of numbers and strings), so the figure survives the JSON round trip unchanged.
+    """
+
+    kind: str
+    title: str
+    caption: str = ""
+    data: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "data", MappingProxyType(json.loads(json.dumps(dict(self.data)))))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "title": self.title, "caption": self.caption, "data": dict(self.data)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Figure:
+        return cls(kind=str(data["kind"]), title=str(data["title"]), caption=str(data.get("caption", "")),
+                   data=dict(data.get("data", {})))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class SubmissionResult:
     """Everything the grader concluded about one submission. Serialised as ``results.json``."""
 
@@ -136,6 +164,7 @@ class SubmissionResult:
     assignment_version: str = ""
     sandbox: tuple[str, ...] = ()  # the isolation layers that were active
     output: str = ""  # the head of what the student's code printed while loading
+    figures: tuple[Figure, ...] = ()  # pictures for the report, computed in the trusted process
     schema: int = SCHEMA_VERSION
 
     def function_scores(self) -> dict[str, tuple[float, float]]:
@@ -162,6 +191,7 @@ class SubmissionResult:
             "problems": [p.to_dict() for p in self.problems],
             "checks": [c.to_dict() for c in self.checks],
             "output": self.output,
+            "figures": [f.to_dict() for f in self.figures],
         }
 
     @classmethod
@@ -184,6 +214,7 @@ class SubmissionResult:
             problems=tuple(Problem.from_dict(p) for p in data.get("problems", ())),
             checks=tuple(CheckResult.from_dict(c) for c in data.get("checks", ())),
             output=str(data.get("output", "")),
+            figures=tuple(Figure.from_dict(f) for f in data.get("figures", ())),
         )
 
     def without_timings(self) -> SubmissionResult:

@@ -126,7 +126,7 @@ def test_py_syntax_error_costs_only_its_function(tmp_path: Path) -> None:
         assert unit.source.startswith("\n" * (unit.first_line - 1))
         assert unit.filename == "<submission>" and unit.cell is None
         if unit.syntax_error is None:
-            assert ast.parse(unit.source).body[0].lineno == unit.first_line + (unit.first_line == 4)
+            assert ast.parse(unit.source).body[0].lineno == unit.first_line + (unit.first_line == 4)  # after @
     bad = sub.units[2].syntax_error
     assert bad is not None and bad.kind == "syntax-error"
     assert bad.location == Location(cell=None, line=12, code="    y = np.dot(x, (x")
@@ -445,6 +445,29 @@ def test_unreadable_permissions(tmp_path: Path) -> None:
     assert sub.sha256 == ""
 
 
+def test_giant_inputs_are_refused_cheaply() -> None:
+    def raw_notebook(*sources: str) -> bytes:
+        cells = [{"cell_type": "code", "metadata": {}, "source": s, "outputs": [], "execution_count": None}
+                 for s in sources]  # fmt: skip
+        return json.dumps({"nbformat": 4, "nbformat_minor": 4, "metadata": {}, "cells": cells}).encode()
+
+    many_cells = raw_notebook(*["x = 1"] * 2001)
+    assert_invalid(load_source(many_cells, name="many.ipynb", kind="ipynb"), "many.ipynb", "too many cells")
+    huge_cell = raw_notebook("x = 1\n" * 90_000)
+    assert_invalid(load_source(huge_cell, name="huge.ipynb", kind="ipynb"), "huge.ipynb", "too much code")
+    assert_invalid(load_source(b"x = 1\n" * 90_000, name="huge.py", kind="py"), "huge.py", "too much code")
+    same_name = b"def f():\n    return 1\n" * 1200  # compiling this is quadratic in CPython: only parsed
+    sub = load_source(same_name, name="same.py", kind="py")
+    assert sub.ok and sub.units[0].defines == ("f",) and len(sub.units[0].keep) == 1200
+
+
+def test_magics_in_a_py_file_are_neutralised_too() -> None:
+    sub = load_source(b"import numpy as np\n%matplotlib inline\ndef f():\n    return 1\n", name="m.py", kind="py")
+    assert sub.problems == () and len(sub.units) == 1
+    assert sub.units[0].source.split("\n")[1] == "pass  # %matplotlib inline"
+    assert sub.locate("<submission>", 2) == Location(cell=None, line=2, code="%matplotlib inline")
+
+
 def test_bad_arguments_are_grader_bugs() -> None:
     with pytest.raises(ValueError):
         load_source(b"x = 1", name="a.py", kind="txt")
@@ -487,12 +510,16 @@ NOTEBOOK = st.fixed_dictionaries(
         "cells": st.lists(CELL, max_size=4) | JSON,
     },
 )
-FAST = settings(max_examples=80, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+FAST = settings(max_examples=60, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def check_result(sub: LoadedSubmission) -> None:
     assert isinstance(sub, LoadedSubmission)
-    assert sub.ok == bool(sub.units) or not sub.ok
+    assert {p.kind for p in sub.problems} <= {"invalid-submission", "syntax-error", "warning"}
+    if sub.ok:
+        assert sub.units and [u.index for u in sub.units] == list(range(len(sub.units)))
+    else:
+        assert sub.units == () and sub.problems[0].kind == "invalid-submission"
     for unit in sub.units:
         if unit.syntax_error is None:
             body = ast.parse(unit.source).body
