@@ -138,6 +138,7 @@ class GradingPlugin:
 
     def pytest_configure(self, config: pytest.Config) -> None:
         config.addinivalue_line("markers", "grades(function): the student function that a check grades")
+        config.addinivalue_line("markers", "report_only: computes figures for the report; graded by nothing")
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:
@@ -149,6 +150,8 @@ class GradingPlugin:
                 raise ConfigError("the checks could not be collected:\n" + "\n".join(self.collect_errors),
                                   path=str(self.assignment.checks_dir))
             order = {name: i for i, name in enumerate(self.assignment.functions)}
+            pictures = [item for item in items if item.get_closest_marker("report_only")]
+            items[:] = [item for item in items if not item.get_closest_marker("report_only")]
             ids = [check_id(item) for item in items]
             for cid, function in ids:
                 if function not in order:
@@ -163,7 +166,7 @@ class GradingPlugin:
                     f"without points: {sorted(collected - configured)}; without a check: {sorted(configured - collected)}",
                     path=str(self.assignment.checks_dir))
             keyed = sorted(zip(ids, items), key=lambda pair: order[pair[0][1]])
-            items[:] = [item for _, item in keyed]
+            items[:] = [item for _, item in keyed] + pictures  # pictures last: they may ask how the parts fared
         except ConfigError as exc:
             self.error = exc
             items[:] = []
@@ -254,15 +257,28 @@ class GradingPlugin:
         """Tolerances from grading.toml, with defaults rtol=1e-5 and atol=1e-7."""
         return {"rtol": 1e-5, "atol": 1e-7, **self.assignment.tolerances}
 
+    @staticmethod
+    def _report_only_failure(item: pytest.Item, exc: BaseException | None) -> None:
+        """A picture that could not be made costs nothing; a bug in its code is reported to the instructor."""
+        if exc is None or isinstance(exc, (StudentError, CheckFailure)):
+            return
+        print(f"grader: report figure {item.nodeid} failed inside the grader:\n"
+              + "".join(traceback.format_exception(exc)), file=sys.stderr)
+
     # -- running one submission -------------------------------------------------------------------------------------
 
     def _run_job(self, items: list[pytest.Item], job: Job) -> tuple[CheckOutcome, ...]:
         self._job, self._parts, self._figures, self._exc = job, Parts(), Figures(), {}
         outcomes = []
         for index, item in enumerate(items):
+            nextitem = items[index + 1] if index + 1 < len(items) else items[0]
+            if item.get_closest_marker("report_only"):
+                job.session.context = item.nodeid
+                runtestprotocol(item, log=False, nextitem=nextitem)
+                self._report_only_failure(item, self._exc.get(item.nodeid))
+                continue
             cid, function = check_id(item)
             job.session.context = cid
-            nextitem = items[index + 1] if index + 1 < len(items) else items[0]
             runtestprotocol(item, log=False, nextitem=nextitem)
             outcome = _outcome(cid, function, self._exc.get(item.nodeid), job.loaded, self.assignment.functions)
             if outcome.status != "passed":

@@ -127,3 +127,23 @@ def test_checks_see_only_plain_data(tmp_path):
     """
     checks, _ = grade(tmp_path, source, tmp_path)
     assert checks["add::small"].status == "failed" and checks["add::small"].got == "0"
+
+
+def test_report_only_items_add_figures_and_never_count(tmp_path):
+    figures = CHECKS + '''
+
+@pytest.mark.report_only
+def test_picture(student, figures, parts):
+    figures.add("lines", "A curve", x=[0, 1, 2], y=[student.add(1, 1), 3.0, 1.5], ok=parts.ok("add"))
+
+@pytest.mark.report_only
+def test_broken_picture(student):
+    student.missing_function()
+'''
+    make_assignment(tmp_path, checks=figures)
+    checks, result = grade(tmp_path, "def add(a, b):\n    return a + b\ndef mul(a, b):\n    return a * b\n", tmp_path)
+    assert set(checks) == {"add::small", "mul::product"}
+    assert result.score == result.max_score == 3.0
+    (figure,) = result.figures
+    assert (figure.kind, figure.title) == ("lines", "A curve")
+    assert dict(figure.data) == {"x": [0, 1, 2], "y": [2, 3.0, 1.5], "ok": True}
