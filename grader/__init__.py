@@ -10,9 +10,10 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-__all__ = ["CheckResult", "SubmissionResult", "grade_paths", "load_assignment"]
+__all__ = ["CheckResult", "SubmissionResult", "check", "grade_paths", "load_assignment"]
 
 _EXPORTS = {
+    "check": "grader.student",
     "CheckResult": "grader.models",
     "SubmissionResult": "grader.models",
     "grade_paths": "grader.pipeline",

@@ -27,7 +27,8 @@ PRELOAD = (
     "abc", "ast", "collections", "copy", "dataclasses", "enum", "functools", "io", "itertools", "json", "linecache",
     "math", "numbers", "operator", "random", "re", "statistics", "string", "time", "traceback", "types", "typing",
     "warnings", "encodings.ascii", "encodings.latin_1", "encodings.utf_8",
-    "numpy", "numpy.linalg", "numpy.random", "numpy.fft", "numpy.polynomial", "numpy.testing",
+    "numpy", "numpy.linalg", "numpy.random", "numpy.fft", "numpy.polynomial", "numpy.testing", "numpy.ma",
+    "numpy.char", "numpy.rec", "numpy.strings", "numpy.ctypeslib", "numpy.typing", "contextlib",
     "pyseccomp",  # loads libseccomp now: a sandboxed child can no longer open it
 )
 

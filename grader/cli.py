@@ -169,6 +169,33 @@ def _summary(results: tuple[SubmissionResult, ...], out: Path) -> None:
                f"gradebook in {out / 'gradebook.csv'}, class summary in {out / 'summary.html'}")
 
 
+@main.command("check")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--assignment", "-a", "assignment_name", type=str, default=None,
+              help="Assignment name (default: inferred from the path, or the only one there is).")
+def check_command(file: Path, assignment_name: str | None) -> None:
+    """Run the public checks on FILE and print a short summary (for students, before submitting)."""
+    from .student import check_file
+
+    try:
+        root = find_root()
+        assignment = load_assignment(root, _pick_assignment(root, assignment_name, (file,)))
+        results, problems = check_file(str(file), assignment)
+    except GraderError as exc:
+        click.echo(exc.show(), err=True)
+        sys.exit(int(exc.exit_code))
+    colours = {"passed": "green", "failed": "red", "error": "red", "missing": "yellow", "absent": None}
+    for problem in problems:
+        if problem.kind != "warning":
+            click.secho(f"⚠ {problem.message}", fg="red")
+    for result in results:
+        click.secho(result.line(), fg=colours[result.status])
+    graded = [r for r in results if r.status != "absent"]
+    passed = sum(r.passed for r in graded)
+    click.echo(f"{passed} of {len(graded)} public checks passed. The grader runs more checks of its own.")
+    sys.exit(0 if passed == len(graded) and graded else int(ExitCode.BELOW_THRESHOLD))
+
+
 @main.command("generate")
 @click.argument("name", type=str)
 @click.option("--check", is_flag=True, default=False,
