@@ -23,11 +23,13 @@ import os
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
 from .errors import ConfigError, UsageError
+from .policy import LatePolicy, parse_time
 
 EXECUTE_MODES = ("definitions", "all")
 
@@ -83,6 +85,8 @@ class Assignment:
     tolerances: Mapping[str, float]
     lessons: Mapping[str, Mapping[str, str]]
     fingerprint: str  # changes whenever config, reference, checks or helpers change
+    late: LatePolicy | None = None  # [late]: deadline and penalty
+    hidden_until: datetime | None = None  # [visibility]: the checks' details are withheld until then
 
     @property
     def checks_dir(self) -> Path:
@@ -190,6 +194,13 @@ def load_assignment(root: Path, name: str) -> Assignment:
     else:
         reference = None
 
+    try:
+        late = LatePolicy.from_mapping(config["late"]) if "late" in config else None
+        visibility = config.get("visibility", {})
+        hidden_until = parse_time(visibility["hidden_until"]) if "hidden_until" in visibility else None
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ConfigError(f"bad [late] or [visibility] table: {exc}", path=str(config_path)) from None
+
     return Assignment(
         name=name,
         version=str(config["version"]),
@@ -205,4 +216,6 @@ def load_assignment(root: Path, name: str) -> Assignment:
         tolerances=MappingProxyType(tolerances),
         lessons=MappingProxyType({str(k): MappingProxyType(dict(v)) for k, v in lessons.items()}),
         fingerprint=_fingerprint(fingerprint_files),
+        late=late,
+        hidden_until=hidden_until,
     )

@@ -17,9 +17,11 @@ import click
 from .assignment import available, find_root, load_assignment
 from .errors import ExitCode, GraderError, UsageError
 from .executors import EXECUTORS
+from .formats import FORMATS
 from .gradebook import CSV_FORMATS
 from .models import SubmissionResult
 from .pipeline import Progress
+from .policy import iso, parse_time
 
 
 class _DefaultGroup(click.Group):
@@ -127,20 +129,31 @@ def main() -> None:
 @click.option("--scheduler", type=str, default=None, help="Dask scheduler address, with --executor dask.")
 @click.option("--gradebook-format", "layout", type=click.Choice(CSV_FORMATS), default="plain", show_default=True,
               help="Layout of gradebook.csv: one column per function, or Canvas's import layout.")
+@click.option("--format", "formats", type=click.Choice(FORMATS), multiple=True,
+              help="Extra output: junit (OUT/junit.xml) or gradescope (OUT/<id>/gradescope.json). Repeatable.")
+@click.option("--fail-under", type=click.FloatRange(0, 100), default=None,
+              help="Exit with code 1 when a submission scores below this percentage (for CI).")
+@click.option("--timestamps", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="CSV of submission,submitted_at (ISO 8601) for late penalties (default: file times).")
+@click.option("--as-of", type=str, default=None,
+              help="Treat this ISO 8601 time as now when deciding what is withheld (default: now).")
 @click.option("--seed", type=click.IntRange(0, 2**31 - 1), default=None,
               help="Seed for the random check inputs (default: derived from each file's content).")
 @click.option("--insecure", is_flag=True, default=False,
               help="Run even when no isolation protects the reference and results. Only for trusted code.")
 @click.option("--quiet", "-q", is_flag=True, default=False, help="Print only the summary line.")
 def run(paths: tuple[Path, ...], assignment_name: str | None, out_dir: Path | None, jobs: int | None,
-        regrade: bool, executor: str, scheduler: str | None, layout: str, seed: int | None, insecure: bool,
+        regrade: bool, executor: str, scheduler: str | None, layout: str, formats: tuple[str, ...],
+        fail_under: float | None, timestamps: Path | None, as_of: str | None, seed: int | None, insecure: bool,
         quiet: bool) -> None:
     """Grade PATH... (files or folders); with no PATH, the bundled examples."""
     from .pipeline import BatchOptions, grade_paths
 
-    options = BatchOptions(jobs=jobs or os.cpu_count() or 1, executor=executor, scheduler=scheduler, seed=seed,
-                           insecure=insecure, regrade=regrade, gradebook_layout=layout)
     try:
+        options = BatchOptions(jobs=jobs or os.cpu_count() or 1, executor=executor, scheduler=scheduler, seed=seed,
+                               insecure=insecure, regrade=regrade, gradebook_layout=layout,
+                               formats=tuple(dict.fromkeys(formats)), as_of=_check_time(as_of, "--as-of"),
+                               timestamps=_read_timestamps(timestamps) if timestamps else {})
         root = find_root()
         name = _pick_assignment(root, assignment_name, paths)
         assignment = load_assignment(root, name)
@@ -154,10 +167,59 @@ def run(paths: tuple[Path, ...], assignment_name: str | None, out_dir: Path | No
         click.echo(exc.show(), err=True)
         sys.exit(int(exc.exit_code))
     _summary(results, out)
+    _github_step_summary(results, out)
     if any("grader-error" in r.flags for r in results):
         click.echo("error: some checks failed inside the grader; see the messages above", err=True)
         sys.exit(int(ExitCode.GRADER_FAILURE))
+    if fail_under is not None:
+        below = [r for r in results if _percent(r) < fail_under]
+        for result in below:
+            click.echo(f"{result.submission} scored {_percent(result):.1f}%, below --fail-under {fail_under:g}%",
+                       err=True)
+        if below:
+            sys.exit(int(ExitCode.BELOW_THRESHOLD))
 
+
+def _percent(result: SubmissionResult) -> float:
+    return 100.0 * result.score / result.max_score if result.max_score else 0.0
+
+
+def _check_time(text: str | None, option: str) -> str | None:
+    if text is None:
+        return None
+    try:
+        return iso(parse_time(text))
+    except ValueError:
+        raise UsageError(f"{option}: {text!r} is not an ISO 8601 time such as 2026-12-01T23:59:00+00:00") from None
+
+
+def _read_timestamps(path: Path) -> dict[str, str]:
+    """submission,submitted_at rows; the header row is required."""
+    import csv
+
+    with path.open(newline="", encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        if not reader.fieldnames or not {"submission", "submitted_at"} <= set(reader.fieldnames):
+            raise UsageError(f"{path}: needs the columns submission,submitted_at")
+        return {row["submission"]: _check_time(row["submitted_at"], str(path)) or "" for row in reader}
+
+
+def _github_step_summary(results: tuple[SubmissionResult, ...], out: Path) -> None:
+    """On GitHub Actions, append the Markdown report(s) to the job's step summary."""
+    target = os.environ.get("GITHUB_STEP_SUMMARY")
+    if not target or not results:
+        return
+    with open(target, "a", encoding="utf-8") as fh:
+        if len(results) <= 5:
+            for result in results:
+                report = out / result.submission / "report.md"
+                if report.is_file():
+                    fh.write(report.read_text(encoding="utf-8") + "\n")
+        else:
+            fh.write("| submission | score | flags |\n| --- | ---: | --- |\n")
+            for result in results:
+                fh.write(f"| {result.submission} | {result.score:g} / {result.max_score:g} | "
+                         f"{' '.join(result.flags)} |\n")
 
 def _summary(results: tuple[SubmissionResult, ...], out: Path) -> None:
     if not results:
@@ -194,6 +256,31 @@ def check_command(file: Path, assignment_name: str | None) -> None:
     passed = sum(r.passed for r in graded)
     click.echo(f"{passed} of {len(graded)} public checks passed. The grader runs more checks of its own.")
     sys.exit(0 if passed == len(graded) and graded else int(ExitCode.BELOW_THRESHOLD))
+
+
+@main.group("export")
+def export() -> None:
+    """Package an assignment for another platform."""
+
+
+@export.command("gradescope")
+@click.argument("name", type=str)
+@click.option("--out", "-o", "out_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="The zip to write (default: <name>-gradescope.zip).")
+def export_gradescope(name: str, out_file: Path | None) -> None:
+    """Build the Gradescope autograder zip (setup.sh, run_autograder, the grader and the hidden checks)."""
+    from .export import gradescope_zip
+
+    try:
+        root = find_root()
+        assignment = load_assignment(root, name)
+        data = gradescope_zip(assignment, Path(__file__).resolve().parent.parent)
+    except (GraderError, ValueError, OSError) as exc:
+        click.echo(exc.show() if isinstance(exc, GraderError) else f"error: {exc}", err=True)
+        sys.exit(int(getattr(exc, "exit_code", ExitCode.GRADER_FAILURE)))
+    target = out_file or Path(f"{name}-gradescope.zip")
+    target.write_bytes(data)
+    click.echo(f"wrote {target} ({len(data) // 1024} KiB): upload it as the assignment's autograder")
 
 
 @main.command("generate")

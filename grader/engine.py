@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
 import queue
 import sys
 import threading
@@ -17,14 +18,17 @@ import time
 import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from . import render
 from .assignment import Assignment
 from .checks import CheckOutcome, Job, run_checks
+from .formats import gradescope_results
 from .load import LoadedSubmission, load_source, load_submission
 from .models import Figure, Location, Problem, SubmissionResult
+from .policy import apply_late, parse_time, withhold
 from .score import collect_flags, score_checks, totals
 from .session import Program, Sandbox, StudentSession
 
@@ -36,13 +40,16 @@ class Task:
     id: str
     path: str
     data: bytes | None = None
+    submitted_at: str | None = None  # ISO 8601; needed only when the assignment has a late policy
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Graded:
-    """A graded submission: its result and its rendered files (name → text), ready to be written anywhere."""
+    """A graded submission: the full result (for the gradebook), the result as students may see it now, and the
+    files rendered from the latter (name → text), ready to be written anywhere."""
 
     result: SubmissionResult
+    shown: SubmissionResult
     files: tuple[tuple[str, str], ...]
 
 
@@ -70,25 +77,31 @@ def _load_problems(session: StudentSession, loaded: LoadedSubmission) -> tuple[P
     return tuple(problems)
 
 
-def render_files(result: SubmissionResult, assignment: Assignment) -> tuple[tuple[str, str], ...]:
-    """results.json, report.html and report.md for one result, as text."""
-    import json
-
-    lessons = render.lessons_for(result, assignment.lessons)
-    return (
-        ("results.json", json.dumps(result.to_dict(), indent=2, allow_nan=False) + "\n"),
-        ("report.html", render.render_html(result, title=assignment.title, lessons=lessons)),
-        ("report.md", render.render_markdown(result, title=assignment.title, lessons=lessons)),
-    )
+def finish(result: SubmissionResult, assignment: Assignment, *, formats: tuple[str, ...] = (),
+           now: datetime | None = None) -> Graded:
+    """Withhold what students may not see yet, and render the files: results.json, report.html, report.md, and
+    gradescope.json when asked for."""
+    shown = withhold(result, assignment.hidden_until, now or datetime.now(timezone.utc))
+    lessons = render.lessons_for(shown, assignment.lessons)
+    files = [
+        ("results.json", json.dumps(shown.to_dict(), indent=2, allow_nan=False) + "\n"),
+        ("report.html", render.render_html(shown, title=assignment.title, lessons=lessons)),
+        ("report.md", render.render_markdown(shown, title=assignment.title, lessons=lessons)),
+    ]
+    if "gradescope" in formats:
+        files.append(("gradescope.json", gradescope_results(shown)))
+    return Graded(result=result, shown=shown, files=tuple(files))
 
 
 class Engine:
     """Grades submissions of one assignment, one at a time. Use as a context manager."""
 
     def __init__(self, assignment: Assignment, *, slot: int = 0, insecure: bool = False,
-                 seed: int | None = None) -> None:
+                 seed: int | None = None, formats: tuple[str, ...] = (), as_of: str | None = None) -> None:
         self.assignment = assignment
         self.seed = seed
+        self.formats = formats
+        self.as_of = parse_time(as_of) if as_of else None
         self.sandbox = Sandbox(slot=slot, insecure=insecure)
         self._inbox: queue.Queue[Job | None] = queue.Queue()
         self._outbox: queue.Queue[tuple[tuple[tuple[CheckOutcome, ...], tuple[Figure, ...]] | None,
@@ -168,7 +181,9 @@ class Engine:
                 flags=collect_flags(checks, problems), checks=checks, problems=problems,
                 sandbox=self.sandbox.layers, output=output, figures=figures,
             )
-            return Graded(result=result, files=render_files(result, self.assignment))
+            if self.assignment.late is not None and task.submitted_at:
+                result = apply_late(result, parse_time(task.submitted_at), self.assignment.late)
+            return finish(result, self.assignment, formats=self.formats, now=self.as_of)
 
     def close(self) -> None:
         """Stop the pytest session and the sandbox."""

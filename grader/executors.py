@@ -14,12 +14,14 @@ import queue
 import signal
 import traceback
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
 from .assignment import load_assignment
 from .checks import CheckOutcome
-from .engine import Engine, Graded, Task, render_files
+from .engine import Engine, Graded, Task, finish
+from .policy import parse_time
 from .errors import ExitCode, GraderError, UsageError
 from .models import SubmissionResult
 from .score import collect_flags, score_checks, totals
@@ -43,15 +45,30 @@ class Executor(Protocol):
 
 
 def _to_wire(graded: Graded) -> dict[str, Any]:
-    return {"result": graded.result.to_dict(), "files": [list(f) for f in graded.files]}
+    return {"result": graded.result.to_dict(), "shown": graded.shown.to_dict(),
+            "files": [list(f) for f in graded.files]}
 
 
 def _from_wire(data: dict[str, Any]) -> Graded:
-    return Graded(result=SubmissionResult.from_dict(data["result"]),
+    return Graded(result=SubmissionResult.from_dict(data["result"]), shown=SubmissionResult.from_dict(data["shown"]),
                   files=tuple((str(n), str(t)) for n, t in data["files"]))
 
 
-def lost_worker(root: Path, name: str, task: Task, why: str) -> Graded:
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EngineOptions:
+    """What every engine of a batch is built with."""
+
+    insecure: bool = False
+    seed: int | None = None
+    formats: tuple[str, ...] = ()
+    as_of: str | None = None
+
+    def engine(self, root: Path, name: str, *, slot: int = 0) -> Engine:
+        return Engine(load_assignment(root, name), slot=slot, insecure=self.insecure, seed=self.seed,
+                      formats=self.formats, as_of=self.as_of)
+
+
+def lost_worker(root: Path, name: str, task: Task, why: str, options: EngineOptions) -> Graded:
     """The result for a submission whose grading worker died: not the student's fault, so flagged grader-error."""
     assignment = load_assignment(root, name)
     outcomes = tuple(CheckOutcome(id=cid, function=cid.split("::", 1)[0], status="error", flags=("grader-error",),
@@ -61,7 +78,8 @@ def lost_worker(root: Path, name: str, task: Task, why: str) -> Graded:
     result = SubmissionResult(assignment=assignment.name, assignment_version=assignment.version,
                               submission=task.id, path=task.path, score=score, max_score=most, duration_s=0.0,
                               seed=0, flags=collect_flags(checks, ()), checks=checks)
-    return Graded(result=result, files=render_files(result, assignment))
+    return finish(result, assignment, formats=options.formats,
+                  now=parse_time(options.as_of) if options.as_of else None)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -70,8 +88,8 @@ def lost_worker(root: Path, name: str, task: Task, why: str) -> Graded:
 class InlineExecutor:
     """One engine in this process: for a single submission, CI, and tests."""
 
-    def __init__(self, root: Path, name: str, *, insecure: bool, seed: int | None) -> None:
-        self.engine = Engine(load_assignment(root, name), insecure=insecure, seed=seed)
+    def __init__(self, root: Path, name: str, options: EngineOptions) -> None:
+        self.engine = options.engine(root, name)
 
     def run(self, tasks: Sequence[Task]) -> Iterator[Graded]:
         for task in tasks:
@@ -84,12 +102,12 @@ class InlineExecutor:
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def _worker_main(root: str, name: str, slot: int, insecure: bool, seed: int | None,
+def _worker_main(root: str, name: str, slot: int, options: EngineOptions,
                  inbox: multiprocessing.Queue, outbox: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
     ctypes.CDLL(None).prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG: never outlive the coordinator
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the coordinator's to handle
     try:
-        engine = Engine(load_assignment(Path(root), name), slot=slot, insecure=insecure, seed=seed)
+        engine = options.engine(Path(root), name, slot=slot)
     except GraderError as exc:
         outbox.put(("fatal", slot, (int(exc.exit_code), exc.show())))
         return
@@ -109,8 +127,8 @@ def _worker_main(root: str, name: str, slot: int, insecure: bool, seed: int | No
 class ProcessExecutor:
     """``jobs`` worker processes, each with its own engine (sandbox, pytest session) kept warm for the batch."""
 
-    def __init__(self, root: Path, name: str, *, jobs: int, insecure: bool, seed: int | None) -> None:
-        self.root, self.name, self.insecure, self.seed = root, name, insecure, seed
+    def __init__(self, root: Path, name: str, options: EngineOptions, *, jobs: int) -> None:
+        self.root, self.name, self.options = root, name, options
         self.context = multiprocessing.get_context("spawn")
         self.outbox = self.context.Queue()
         self.workers: dict[int, tuple[Any, Any]] = {}  # slot -> (process, inbox)
@@ -122,7 +140,7 @@ class ProcessExecutor:
         inbox = self.context.Queue()
         process = self.context.Process(
             target=_worker_main, name=f"grader-worker-{slot}", daemon=True,
-            args=(str(self.root), self.name, slot, self.insecure, self.seed, inbox, self.outbox))
+            args=(str(self.root), self.name, slot, self.options, inbox, self.outbox))
         process.start()
         self.workers[slot] = (process, inbox)
 
@@ -141,7 +159,7 @@ class ProcessExecutor:
                     process = self.workers[slot][0]
                     if not process.is_alive():  # the worker died under this task
                         yield lost_worker(self.root, self.name, task,
-                                          f"the grading worker died (exit code {process.exitcode})")
+                                          f"the grading worker died (exit code {process.exitcode})", self.options)
                         self._start(slot)
                         self._next(slot, busy, pending)
                 continue
@@ -181,7 +199,7 @@ def _dask_grade(task: Task) -> dict[str, Any]:
 _DASK_PLUGIN = "grader-engine"
 
 
-def _dask_plugin(root: Path, name: str, insecure: bool, seed: int | None) -> Any:
+def _dask_plugin(root: Path, name: str, options: EngineOptions) -> Any:
     from distributed import WorkerPlugin
 
     class EnginePlugin(WorkerPlugin):  # type: ignore[misc]
@@ -192,7 +210,7 @@ def _dask_plugin(root: Path, name: str, insecure: bool, seed: int | None) -> Any
             self.engine: Engine | None = None
 
         def setup(self, worker: Any) -> None:
-            self.engine = Engine(load_assignment(root, name), slot=os.getpid() % 16, insecure=insecure, seed=seed)
+            self.engine = options.engine(root, name, slot=os.getpid() % 16)
 
         def teardown(self, worker: Any) -> None:
             if self.engine is not None:
@@ -204,17 +222,17 @@ def _dask_plugin(root: Path, name: str, insecure: bool, seed: int | None) -> Any
 class DaskExecutor:
     """Spread the batch over a Dask distributed cluster; every worker must see the same assignment folders."""
 
-    def __init__(self, root: Path, name: str, *, scheduler: str, insecure: bool, seed: int | None) -> None:
+    def __init__(self, root: Path, name: str, options: EngineOptions, *, scheduler: str) -> None:
         try:
             from distributed import Client
         except ImportError:
             raise UsageError("--executor dask needs the 'distributed' package: pip install 'grader[dask]'") from None
-        self.root, self.name = root, name
+        self.root, self.name, self.options = root, name, options
         try:
             self.client = Client(scheduler, timeout="20s")
         except OSError as exc:
             raise UsageError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
-        self.client.register_plugin(_dask_plugin(root, name, insecure, seed), name=_DASK_PLUGIN)
+        self.client.register_plugin(_dask_plugin(root, name, options), name=_DASK_PLUGIN)
 
     def run(self, tasks: Sequence[Task]) -> Iterator[Graded]:
         from distributed import as_completed
@@ -226,21 +244,21 @@ class DaskExecutor:
             except GraderError:
                 raise
             except Exception as exc:  # the worker died or the task failed: this submission only
-                yield lost_worker(self.root, self.name, futures[future], f"the Dask task failed ({exc})")
+                yield lost_worker(self.root, self.name, futures[future], f"the Dask task failed ({exc})", self.options)
 
     def close(self) -> None:
         self.client.close()
 
 
-def make_executor(root: Path, name: str, *, kind: str = "local", jobs: int = 1, scheduler: str | None = None,
-                  insecure: bool = False, seed: int | None = None) -> InlineExecutor | ProcessExecutor | DaskExecutor:
+def make_executor(root: Path, name: str, options: EngineOptions, *, kind: str = "local", jobs: int = 1,
+                  scheduler: str | None = None) -> InlineExecutor | ProcessExecutor | DaskExecutor:
     """The executor the command line asked for."""
     if kind == "dask":
         if not scheduler:
             raise UsageError("--executor dask needs --scheduler ADDRESS")
-        return DaskExecutor(root, name, scheduler=scheduler, insecure=insecure, seed=seed)
+        return DaskExecutor(root, name, options, scheduler=scheduler)
     if kind != "local":
         raise UsageError(f"unknown executor {kind!r} (choose from {', '.join(EXECUTORS)})")
     if jobs <= 1:
-        return InlineExecutor(root, name, insecure=insecure, seed=seed)
-    return ProcessExecutor(root, name, jobs=jobs, insecure=insecure, seed=seed)
+        return InlineExecutor(root, name, options)
+    return ProcessExecutor(root, name, options, jobs=jobs)

@@ -111,6 +111,10 @@ def gradebook_rows(results: Iterable[SubmissionResult], functions: Sequence[str]
         row["total"] = f"{result.score:g}"
         row["max_score"] = f"{result.max_score:g}"
         row["flags"] = " ".join(result.flags)
+        if result.late is not None:
+            row["raw_total"] = f"{result.late.raw_score:g}"
+            row["days_late"] = str(result.late.days_late)
+            row["late_penalty"] = f"{result.late.penalty:g}"
         rows.append(row)
     return rows
 
@@ -135,7 +139,9 @@ def write_csv(results: Iterable[SubmissionResult], functions: Sequence[str], pat
             for r in results:
                 writer.writerow([_cell(r.submission), "", "", _cell(r.submission), "", f"{r.score:g}"])
         else:
-            writer = csv.DictWriter(fh, fieldnames=["submission", *functions, "total", "max_score", "flags"])
+            late = ["raw_total", "days_late", "late_penalty"] if any(r.late for r in results) else []
+            writer = csv.DictWriter(fh, fieldnames=["submission", *functions, "total", "max_score", "flags", *late],
+                                    restval="")
             writer.writeheader()
             writer.writerows(gradebook_rows(results, functions))
     tmp.replace(path)

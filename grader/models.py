@@ -148,6 +148,27 @@ class Figure:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Late:
+    """A late penalty that was applied: when it came in, how late, and what it cost."""
+
+    submitted_at: str  # ISO 8601, UTC
+    deadline: str
+    days_late: int
+    penalty: float  # the fraction of the earned score taken away, 0..1
+    raw_score: float  # the score before the penalty
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"submitted_at": self.submitted_at, "deadline": self.deadline, "days_late": self.days_late,
+                "penalty": self.penalty, "raw_score": self.raw_score}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Late:
+        return cls(submitted_at=str(data["submitted_at"]), deadline=str(data["deadline"]),
+                   days_late=int(data["days_late"]), penalty=float(data["penalty"]),
+                   raw_score=float(data["raw_score"]))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class SubmissionResult:
     """Everything the grader concluded about one submission. Serialised as ``results.json``."""
 
@@ -165,6 +186,8 @@ class SubmissionResult:
     sandbox: tuple[str, ...] = ()  # the isolation layers that were active
     output: str = ""  # the head of what the student's code printed while loading
     figures: tuple[Figure, ...] = ()  # pictures for the report, computed in the trusted process
+    late: Late | None = None  # set when a late penalty applies (then ``score`` is after the penalty)
+    hidden_until: str | None = None  # set when the checks' details are withheld until this time
     schema: int = SCHEMA_VERSION
 
     def function_scores(self) -> dict[str, tuple[float, float]]:
@@ -192,6 +215,8 @@ class SubmissionResult:
             "checks": [c.to_dict() for c in self.checks],
             "output": self.output,
             "figures": [f.to_dict() for f in self.figures],
+            "late": self.late.to_dict() if self.late else None,
+            "hidden_until": self.hidden_until,
         }
 
     @classmethod
@@ -215,6 +240,8 @@ class SubmissionResult:
             checks=tuple(CheckResult.from_dict(c) for c in data.get("checks", ())),
             output=str(data.get("output", "")),
             figures=tuple(Figure.from_dict(f) for f in data.get("figures", ())),
+            late=Late.from_dict(data["late"]) if data.get("late") else None,
+            hidden_until=data.get("hidden_until"),
         )
 
     def without_timings(self) -> SubmissionResult:

@@ -10,16 +10,19 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 
 from .assignment import Assignment
-from .engine import Graded, Task, render_files
+from .engine import Graded, Task, finish
 from .errors import UsageError
-from .executors import make_executor
+from .executors import EngineOptions, make_executor
+from .formats import junit_xml
 from .gradebook import Gradebook, write_csv
 from .models import SubmissionResult
+from .policy import iso, parse_time
 from .summary import summarise, write_summary
 
 SUFFIXES = (".py", ".ipynb")
@@ -45,6 +48,9 @@ class BatchOptions:
     insecure: bool = False
     regrade: bool = False
     gradebook_layout: str = "plain"
+    formats: tuple[str, ...] = ()  # extra outputs: "junit" (OUT/junit.xml), "gradescope" (OUT/<id>/gradescope.json)
+    as_of: str | None = None  # "now" for visibility (ISO 8601); default: the real time
+    timestamps: Mapping[str, str] = field(default_factory=dict)  # submission id -> submitted at (ISO 8601)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -60,7 +66,7 @@ class Progress:
 @dataclass(slots=True)
 class _Counter:
     done: int = 0
-    results: dict[str, SubmissionResult] = field(default_factory=dict)
+    results: dict[str, SubmissionResult] = field(default_factory=dict)  # as students may see them
 
 
 def _safe_id(stem: str) -> str:
@@ -92,6 +98,25 @@ def discover(paths: Sequence[Path]) -> tuple[Submission, ...]:
     return tuple(out)
 
 
+def submitted_at(submission: Submission, timestamps: Mapping[str, str]) -> str | None:
+    """When a submission came in: from the timestamps table, else the file's modification time."""
+    if submission.id in timestamps:
+        return iso(parse_time(timestamps[submission.id]))
+    try:
+        return iso(datetime.fromtimestamp(submission.path.stat().st_mtime, timezone.utc))
+    except OSError:
+        return None
+
+
+def _reusable(previous: SubmissionResult | None, when: str | None, assignment: Assignment) -> bool:
+    """A stored result still holds when the late policy would judge the same submission time."""
+    if previous is None:
+        return False
+    if assignment.late is None:
+        return True
+    return previous.late is not None and previous.late.submitted_at == when
+
+
 def _read_for_task(path: Path) -> tuple[bytes | None, str]:
     """The file's bytes and their hash, when it is a plain readable file of reasonable size; else (None, "")."""
     try:
@@ -101,6 +126,15 @@ def _read_for_task(path: Path) -> tuple[bytes | None, str]:
     except OSError:
         return None, ""
     return data, hashlib.sha256(data).hexdigest()
+
+
+def _stale(folder: Path, graded: Graded) -> bool:
+    """Whether the files on disk differ from what would be written now (e.g. details released since)."""
+    for name, text in graded.files:
+        path = folder / name
+        if not path.is_file() or (name == "results.json" and path.read_text(encoding="utf-8") != text):
+            return True
+    return False
 
 
 def write_result(graded: Graded, folder: Path) -> None:
@@ -128,6 +162,9 @@ def grade_paths(
     submissions = discover(paths)
     version = f"{assignment.version}+{assignment.fingerprint}"
     root = assignment.public_dir.parent.parent
+    engine_options = EngineOptions(insecure=options.insecure, seed=options.seed, formats=options.formats,
+                                   as_of=options.as_of)
+    now = parse_time(options.as_of) if options.as_of else datetime.now(timezone.utc)
     counter = _Counter()
     with Gradebook(out_dir / "gradebook.sqlite") as book:
         run_id = book.start_run(assignment.name, version)
@@ -136,33 +173,37 @@ def grade_paths(
         for submission in submissions:
             data, digest = _read_for_task(submission.path)
             hashes[submission.id] = digest
+            when = submitted_at(submission, options.timestamps) if assignment.late is not None else None
             previous = None if options.regrade else book.find(submission.id, digest, assignment.name, version)
-            if previous is not None:
-                counter.results[submission.id] = previous
-                if not (out_dir / submission.id / "results.json").is_file():
-                    write_result(Graded(result=previous, files=render_files(previous, assignment)),
-                                 out_dir / submission.id)
+            if _reusable(previous, when, assignment):
+                assert previous is not None
+                graded = finish(previous, assignment, formats=options.formats, now=now)
+                counter.results[submission.id] = graded.shown
+                if _stale(out_dir / submission.id, graded):
+                    write_result(graded, out_dir / submission.id)
                 continue
-            tasks.append(Task(id=submission.id, path=str(submission.path), data=data))
+            tasks.append(Task(id=submission.id, path=str(submission.path), data=data, submitted_at=when))
         skipped = len(counter.results)
         if on_progress is not None:
             on_progress(Progress(done=0, total=len(tasks), skipped=skipped))
         if tasks:
-            executor = make_executor(root, assignment.name, kind=options.executor, jobs=min(options.jobs, len(tasks)),
-                                     scheduler=options.scheduler, insecure=options.insecure, seed=options.seed)
+            executor = make_executor(root, assignment.name, engine_options, kind=options.executor,
+                                     jobs=min(options.jobs, len(tasks)), scheduler=options.scheduler)
             try:
                 for graded in executor.run(tasks):
-                    result = graded.result
-                    write_result(graded, out_dir / result.submission)
-                    book.record(run_id, result, hashes.get(result.submission, ""), version)
-                    counter.results[result.submission] = result
+                    write_result(graded, out_dir / graded.result.submission)
+                    book.record(run_id, graded.result, hashes.get(graded.result.submission, ""), version)
+                    counter.results[graded.result.submission] = graded.shown
                     counter.done += 1
                     if on_progress is not None:
-                        on_progress(Progress(done=counter.done, total=len(tasks), skipped=skipped, result=result))
+                        on_progress(Progress(done=counter.done, total=len(tasks), skipped=skipped,
+                                             result=graded.shown))
             finally:
                 executor.close()
     results = tuple(sorted(counter.results.values(), key=lambda r: r.submission))
     write_csv(results, assignment.functions, out_dir / "gradebook.csv", layout=options.gradebook_layout,
               title=assignment.title)
     write_summary(summarise(results, functions=assignment.functions), out_dir, title=assignment.title)
+    if "junit" in options.formats:
+        (out_dir / "junit.xml").write_text(junit_xml(results), encoding="utf-8")
     return results

@@ -1,0 +1,103 @@
+"""CI and LMS outputs: --fail-under, JUnit XML, GitHub's step summary, Gradescope results and autograder zip."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+import zipfile
+from pathlib import Path
+
+import jsonschema
+import pytest
+from click.testing import CliRunner
+
+from conftest import EXAMPLES, ROOT
+from grader.cli import main
+
+SCHEMA = json.loads((ROOT / "tests" / "files" / "gradescope_results.schema.json").read_text())
+
+
+def run(*args: str, env: dict[str, str] | None = None):
+    return CliRunner().invoke(main, list(args), catch_exceptions=False, env=env)
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    out = tmp_path_factory.mktemp("formats")
+    summary = out / "step-summary.md"
+    result = run(str(EXAMPLES / "zero_init.py"), str(EXAMPLES / "correct.py"), "--out", str(out), "-j", "1",
+                 "--format", "junit", "--format", "gradescope", env={"GITHUB_STEP_SUMMARY": str(summary)})
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def test_fail_under(tmp_path):
+    one = str(EXAMPLES / "zero_init.py")
+    assert run(one, "--out", str(tmp_path), "-j", "1", "--fail-under", "90").exit_code == 0
+    below = run(one, "--out", str(tmp_path), "-j", "1", "--fail-under", "95")
+    assert below.exit_code == 1 and "zero_init scored 90.0%, below --fail-under 95%" in below.output
+
+
+def test_junit_has_one_testcase_per_check_with_messages(graded):
+    tree = ET.parse(graded / "junit.xml")
+    suites = {s.get("name"): s for s in tree.getroot().iter("testsuite")}
+    assert set(suites) == {"zero_init", "correct"}
+    zero = suites["zero_init"]
+    assert zero.get("tests") == "15" and zero.get("failures") == "2" and zero.get("errors") == "0"
+    failure = zero.find("testcase[@name='initialize_parameters::not_zero']/failure")
+    assert failure is not None and "all zeros" in failure.get("message") and "Expected" in failure.text
+    assert suites["correct"].find(".//failure") is None
+
+
+def test_gradescope_results_follow_the_schema(graded):
+    for sid, score in (("zero_init", 9.0), ("correct", 10.0)):
+        data = json.loads((graded / sid / "gradescope.json").read_text())
+        jsonschema.validate(data, SCHEMA)
+        assert data["score"] == score and len(data["tests"]) == 15
+        assert sum(t["score"] for t in data["tests"]) == score
+        assert all(t["status"] in ("passed", "failed") for t in data["tests"])
+    zero = json.loads((graded / "zero_init" / "gradescope.json").read_text())
+    not_zero = next(t for t in zero["tests"] if t["name"] == "initialize_parameters::not_zero")
+    assert not_zero["status"] == "failed" and "zero-init" in not_zero["tags"] and "all zeros" in not_zero["output"]
+
+
+def test_step_summary_gets_the_markdown_reports(graded):
+    text = (graded / "step-summary.md").read_text()
+    assert "Feedback for submission `zero_init`" in text and "Feedback for submission `correct`" in text
+
+
+def test_gradescope_autograder_zip_runs(tmp_path):
+    archive = tmp_path / "auto.zip"
+    result = run("export", "gradescope", "shallow-nn", "--out", str(archive))
+    assert result.exit_code == 0, result.output
+    with zipfile.ZipFile(archive) as zf:
+        names = set(zf.namelist())
+        assert {"setup.sh", "run_autograder", "source/pyproject.toml", "source/grader/cli.py",
+                "source/reference/shallow-nn/solution.py", "source/assignments/shallow-nn/assignment.toml"} <= names
+        assert zf.getinfo("run_autograder").external_attr >> 16 & 0o111
+        zf.extractall(tmp_path / "autograder")
+    root = tmp_path / "autograder"
+    (root / "submission").mkdir()
+    (root / "submission" / "shallow_nn.ipynb").write_bytes((EXAMPLES / "wrong_backprop_notebook.ipynb").read_bytes())
+    env = {**os.environ, "AUTOGRADER_ROOT": str(root), "GRADER_PYTHON": sys.executable}
+    done = subprocess.run(["bash", str(root / "run_autograder")], env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    data = json.loads((root / "results" / "results.json").read_text())
+    jsonschema.validate(data, SCHEMA)
+    assert data["score"] == 7.5
+    # Building the zip twice gives the same bytes.
+    again = tmp_path / "again.zip"
+    run("export", "gradescope", "shallow-nn", "--out", str(again))
+    assert again.read_bytes() == archive.read_bytes()
+
+
+def test_github_actions_template_is_valid_yaml_and_uses_fail_under():
+    yaml = pytest.importorskip("yaml")
+    workflow = yaml.safe_load((ROOT / "docs" / "ci" / "grade.yml").read_text())
+    steps = [s for job in workflow["jobs"].values() for s in job["steps"]]
+    commands = " ".join(s.get("run", "") for s in steps)
+    assert "grade " in commands and "--fail-under" in commands and "--format junit" in commands
+    assert any("GRADER_REPO_TOKEN" in json.dumps(s) for s in steps)  # hidden checks come from another repository
