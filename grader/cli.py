@@ -154,20 +154,32 @@ def run(paths: tuple[Path, ...], assignment_name: str | None, out_dir: Path | No
                                insecure=insecure, regrade=regrade, gradebook_layout=layout,
                                formats=tuple(dict.fromkeys(formats)), as_of=_check_time(as_of, "--as-of"),
                                timestamps=_read_timestamps(timestamps) if timestamps else {})
+        for path in paths:
+            if not path.exists() and not path.is_symlink():
+                raise UsageError(f"{path}: no such file or folder")
         root = find_root()
-        name = _pick_assignment(root, assignment_name, paths)
-        assignment = load_assignment(root, name)
-        if not paths:
-            paths = (assignment.public_dir / "examples",)
-        out = out_dir if out_dir is not None else root / "reports"
-        display = ProgressDisplay(quiet=quiet)
-        results = grade_paths(list(paths), assignment, out_dir=out, options=options, on_progress=display.update)
-        display.close()
+        if paths:
+            batches = [(load_assignment(root, _pick_assignment(root, assignment_name, paths)), list(paths),
+                        out_dir or root / "reports")]
+        else:  # the bundled examples of every assignment (or the one named), each into its own folder
+            names = [assignment_name] if assignment_name else list(available(root))
+            batches = []
+            for name in names:
+                assignment = load_assignment(root, name)
+                target = out_dir or root / "reports"
+                batches.append((assignment, [assignment.public_dir / "examples"],
+                                target / name if len(names) > 1 else target))
+        results: tuple[SubmissionResult, ...] = ()
+        for assignment, folders, out in batches:
+            display = ProgressDisplay(quiet=quiet)
+            graded = grade_paths(folders, assignment, out_dir=out, options=options, on_progress=display.update)
+            display.close()
+            _summary(graded, out)
+            _github_step_summary(graded, out)
+            results += graded
     except GraderError as exc:
         click.echo(exc.show(), err=True)
         sys.exit(int(exc.exit_code))
-    _summary(results, out)
-    _github_step_summary(results, out)
     if any("grader-error" in r.flags for r in results):
         click.echo("error: some checks failed inside the grader; see the messages above", err=True)
         sys.exit(int(ExitCode.GRADER_FAILURE))

@@ -38,7 +38,7 @@ def results(out: Path) -> dict[str, dict]:
 
 
 def grade(*args: str) -> tuple[int, str]:
-    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
+    result = CliRunner().invoke(main, [*args, "--assignment", "shallow-nn"], catch_exceptions=False)
     return result.exit_code, result.output
 
 
@@ -76,7 +76,8 @@ def test_unchanged_submissions_are_not_graded_again(tmp_path):
 def test_a_killed_batch_resumes_without_loss_or_double_counting(tmp_path):
     batch = make_batch(tmp_path / "batch", copies=3)  # 24 submissions
     out = tmp_path / "out"
-    command = [sys.executable, "-m", "grader.cli", str(batch), "--out", str(out), "-j", "2", "-q"]
+    command = [sys.executable, "-m", "grader.cli", str(batch), "--out", str(out), "-j", "2", "-q",
+               "--assignment", "shallow-nn"]
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                start_new_session=True)
     book = out / "gradebook.sqlite"

@@ -112,8 +112,13 @@ def test_grade_without_arguments_grades_the_examples_into_reports(tmp_path, monk
     monkeypatch.delenv("GRADER_ROOT", raising=False)
     result = CliRunner().invoke(main, [], catch_exceptions=False)
     assert result.exit_code == 0, result.output
-    assert sorted(p.parent.name for p in (tmp_path / "reports").glob("*/results.json")) == sorted(GOLDEN)
-    assert (tmp_path / "reports" / "gradebook.csv").is_file()
+    reports = tmp_path / "reports"
+    names = sorted(p.name for p in (ROOT / "assignments").iterdir() if (p / "examples").is_dir())
+    if len(names) > 1:  # each assignment's examples into a folder of its own
+        assert sorted(p.name for p in reports.iterdir()) == names
+        reports = reports / "shallow-nn"
+    assert sorted(p.parent.name for p in reports.glob("*/results.json")) == sorted(GOLDEN)
+    assert (reports / "gradebook.csv").is_file()
 
 
 def test_class_summary_is_written(graded):
