@@ -92,7 +92,8 @@ def floor(folder: Path) -> float:
 
     def jobs():
         for submission in discover([folder]):
-            loaded = load_submission(submission.path, execute=assignment.execute)
+            loaded = load_submission(submission.path, execute=assignment.execute,
+                                     helpers=assignment.helper_modules)
             namespace: dict = {"__name__": "floor"}
             sys.modules.update(helpers)
             for unit in loaded.units:

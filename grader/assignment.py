@@ -101,6 +101,10 @@ class Assignment:
         return self.reference_dir / "solution.py"
 
     @property
+    def helper_modules(self) -> tuple[str, ...]:
+        return tuple(h.module for h in self.helpers)
+
+    @property
     def max_score(self) -> float:
         return float(sum(self.points.values()))
 

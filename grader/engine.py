@@ -141,9 +141,11 @@ class Engine:
 
     def _load(self, task: Task) -> LoadedSubmission:
         if task.data is None:
-            return load_submission(task.path, execute=self.assignment.execute)
+            return load_submission(task.path, execute=self.assignment.execute,
+                                   helpers=self.assignment.helper_modules)
         kind = "ipynb" if task.path.lower().endswith(".ipynb") else "py"
-        loaded = load_source(task.data, name=Path(task.path).name, kind=kind, execute=self.assignment.execute)
+        loaded = load_source(task.data, name=Path(task.path).name, kind=kind, execute=self.assignment.execute,
+                             helpers=self.assignment.helper_modules)
         return dataclasses.replace(loaded, path=task.path)
 
     def grade(self, task: Task) -> Graded:

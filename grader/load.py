@@ -114,7 +114,8 @@ class _Invalid(Exception):
 
 
 def load_submission(
-    path: str | os.PathLike[str], *, execute: str = "definitions", max_bytes: int = 50 * 2**20
+    path: str | os.PathLike[str], *, execute: str = "definitions", max_bytes: int = 50 * 2**20,
+    helpers: Iterable[str] = (),
 ) -> LoadedSubmission:
     """Load a student's .py or .ipynb file. Bad input never raises; it gives ``ok=False`` and a Problem.
 
@@ -131,10 +132,12 @@ def load_submission(
         data = _read(file, max_bytes)
     except _Invalid as exc:
         return _invalid(f"{name} {exc}", ident=file.stem, path=str(path), kind=kind or "py")
-    return _load(data, name=name, ident=file.stem, path=str(path), kind=kind, execute=execute, max_bytes=max_bytes)
+    return _load(data, name=name, ident=file.stem, path=str(path), kind=kind, execute=execute, max_bytes=max_bytes,
+                 helpers=frozenset(helpers))
 
 
-def load_source(source: bytes, *, name: str, kind: str, execute: str = "definitions") -> LoadedSubmission:
+def load_source(source: bytes, *, name: str, kind: str, execute: str = "definitions",
+                helpers: Iterable[str] = ()) -> LoadedSubmission:
     """Load a submission from its bytes, as ``load_submission`` would (``path`` is "").
 
     ``name`` is the file name used in messages; ``id`` is it without a .py/.ipynb extension.
@@ -144,7 +147,8 @@ def load_source(source: bytes, *, name: str, kind: str, execute: str = "definiti
         raise ValueError(f"bad arguments: kind={kind!r} (one of {KINDS}), execute={execute!r} (one of {EXECUTE_MODES})")
     stem, dot, ext = name.rpartition(".")
     ident = stem if dot and ext.lower() in KINDS else name
-    return _load(bytes(source), name=name, ident=ident, path="", kind=kind, execute=execute, max_bytes=50 * 2**20)
+    return _load(bytes(source), name=name, ident=ident, path="", kind=kind, execute=execute, max_bytes=50 * 2**20,
+                 helpers=frozenset(helpers))
 
 
 def _invalid(message: str, *, ident: str, path: str, kind: str, sha256: str = "",
@@ -175,7 +179,7 @@ def _read(file: Path, max_bytes: int) -> bytes:
 
 
 def _load(data: bytes, *, name: str, ident: str, path: str, kind: str, execute: str,
-          max_bytes: int) -> LoadedSubmission:  # fmt: skip
+          max_bytes: int, helpers: frozenset[str] = frozenset()) -> LoadedSubmission:  # fmt: skip
     common = {"ident": ident, "path": path, "kind": kind}
     if len(data) > max_bytes:
         return _invalid(f"{name} is too large to grade (more than {max_bytes:,} bytes)", **common)
@@ -189,7 +193,7 @@ def _load(data: bytes, *, name: str, ident: str, path: str, kind: str, execute: 
             raise _Invalid("contains no code")
     except _Invalid as exc:
         return _invalid(f"{name} {exc}", sha256=digest, warnings_=notes, **common)
-    units = _finish(parsed, execute=execute)
+    units = _finish(parsed, execute=execute, helpers=helpers)
     problems = (*notes, *(unit.syntax_error for unit in units if unit.syntax_error is not None))
     return LoadedSubmission(id=ident, path=path, kind=kind, sha256=digest, units=units, problems=problems)
 
@@ -420,9 +424,13 @@ def _parse(source: str, *, original: str, cell: int | None, first_line: int) -> 
     return replace(unit, syntax_error=problem), None
 
 
-def _finish(parsed: list[_Parsed], *, execute: str) -> tuple[CodeUnit, ...]:
-    """Number the units and decide which of their top-level statements run."""
-    imported = _imported_names(tree for _, tree in parsed if tree is not None)
+def _finish(parsed: list[_Parsed], *, execute: str, helpers: frozenset[str] = frozenset()) -> tuple[CodeUnit, ...]:
+    """Number the units and decide which of their top-level statements run.
+
+    Names imported from the assignment's own ``helpers`` modules (data loaders, training loops) do not make a
+    call harmless: ``parameters = model(X, Y)`` with ``model`` from a helper would train at grading time.
+    """
+    imported = _imported_names((tree for _, tree in parsed if tree is not None), helpers)
     units: list[CodeUnit] = []
     for index, (unit, tree) in enumerate(parsed):
         if tree is None:
@@ -435,8 +443,9 @@ def _finish(parsed: list[_Parsed], *, execute: str) -> tuple[CodeUnit, ...]:
     return tuple(units)
 
 
-def _imported_names(trees: Iterable[ast.Module]) -> frozenset[str]:
-    """Every name an import statement binds anywhere in the submission (star imports bind nothing we can see)."""
+def _imported_names(trees: Iterable[ast.Module], helpers: frozenset[str] = frozenset()) -> frozenset[str]:
+    """Every name an import statement binds anywhere in the submission (star imports bind nothing we can see),
+    except those bound from the ``helpers`` modules."""
     names: set[str] = set()
     todo: list[ast.AST] = [stmt for tree in trees for stmt in tree.body]
     while todo:  # statements only: imports are never inside expressions, and expressions are most of the nodes
@@ -444,8 +453,9 @@ def _imported_names(trees: Iterable[ast.Module]) -> frozenset[str]:
         for field in ("body", "orelse", "finalbody", "handlers", "cases"):
             todo.extend(getattr(node, field, ()))
         if isinstance(node, ast.Import):
-            names.update(alias.asname or alias.name.partition(".")[0] for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
+            names.update(alias.asname or alias.name.partition(".")[0] for alias in node.names
+                         if alias.name.partition(".")[0] not in helpers)
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").partition(".")[0] not in helpers:
             names.update(alias.asname or alias.name for alias in node.names if alias.name != "*")
     return frozenset(names)
 

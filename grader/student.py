@@ -125,7 +125,7 @@ def check_file(path: str, assignment: Any) -> tuple[tuple[PublicCheck, ...], tup
     from .load import load_submission
     from .session import Program, Sandbox
 
-    loaded = load_submission(path, execute=assignment.execute)
+    loaded = load_submission(path, execute=assignment.execute, helpers=assignment.helper_modules)
     if not loaded.ok:
         return (), loaded.problems
     program = Program.build(loaded, assignment)

@@ -548,3 +548,13 @@ def test_arbitrary_text_as_py_never_raises(text: str) -> None:
 @given(nb=NOTEBOOK | JSON)
 def test_arbitrary_json_as_notebook_never_raises(nb: object) -> None:
     check_result(load_source(json.dumps(nb).encode("utf-8"), name="x.ipynb", kind="ipynb"))
+
+
+def test_calls_into_the_assignments_helpers_do_not_run(tmp_path):
+    path = tmp_path / "s.py"
+    path.write_text("import numpy as np\nfrom init_utils import model, load\nimport init_utils as iu\n"
+                    "W = np.zeros(3)\nparams = model(1, 2)\nX = load()\nY = iu.load()\n")
+    plain = load_submission(path)
+    aware = load_submission(path, helpers=("init_utils",))
+    assert plain.units[0].keep == (0, 1, 2, 3, 4, 5, 6)
+    assert aware.units[0].keep == (0, 1, 2, 3)
