@@ -270,6 +270,31 @@ def check_command(file: Path, assignment_name: str | None) -> None:
     sys.exit(0 if passed == len(graded) and graded else int(ExitCode.BELOW_THRESHOLD))
 
 
+@main.command("similarity")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--assignment", "-a", "assignment_name", type=str, default=None,
+              help="Assignment name (default: inferred from the path, or the only one there is).")
+@click.option("--out", "-o", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Output folder (default: reports/ at the project root).")
+@click.option("--threshold", type=click.FloatRange(0, 1), default=0.8, show_default=True,
+              help="Report pairs at least this similar (weighted Jaccard over normalised code).")
+def similarity(paths: tuple[Path, ...], assignment_name: str | None, out_dir: Path | None, threshold: float) -> None:
+    """List pairs of submissions whose graded functions are near-identical (for academic integrity)."""
+    from .pipeline import similar_pairs
+
+    try:
+        root = find_root()
+        assignment = load_assignment(root, _pick_assignment(root, assignment_name, paths))
+        out = out_dir or root / "reports"
+        pairs, report = similar_pairs(list(paths), assignment, out_dir=out, threshold=threshold)
+    except GraderError as exc:
+        click.echo(exc.show(), err=True)
+        sys.exit(int(exc.exit_code))
+    for pair in pairs[:20]:
+        click.echo(f"{pair.score:.2f}  {pair.left} ~ {pair.right}")
+    click.echo(f"{len(pairs)} similar pair(s) at threshold {threshold:g}; report in {report}")
+
+
 @main.group("export")
 def export() -> None:
     """Package an assignment for another platform."""

@@ -77,3 +77,24 @@ def test_help_lists_the_options():
     assert result.exit_code == 0 and "PATH" in result.output
     run_help = CliRunner().invoke(main, ["run", "--help"])
     assert "--assignment" in run_help.output and "--out" in run_help.output and "--insecure" in run_help.output
+
+
+def test_similarity_command_finds_a_renamed_copy(tmp_path):
+    import json
+
+    from conftest import EXAMPLES
+
+    batch = tmp_path / "batch"
+    batch.mkdir()
+    honest = SOLUTION.read_text()
+    (batch / "honest.py").write_text(honest)
+    source = (EXAMPLES / "large_scale.py").read_text()
+    (batch / "original.py").write_text(source)
+    copy = source.replace("parameters", "params").replace("cache", "memo").replace("# ", "# note: ")
+    (batch / "copy.py").write_text(copy)
+    result = CliRunner().invoke(main, ["similarity", str(batch), "-a", "shallow-nn", "--out", str(tmp_path / "out"),
+                                       "--threshold", "0.95"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    pairs = json.loads((tmp_path / "out" / "similarity.json").read_text())["pairs"]
+    assert [(p["left"], p["right"]) for p in pairs] == [("copy", "original")]
+    assert (tmp_path / "out" / "similarity.html").read_text().count("<pre") >= 2
