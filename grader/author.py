@@ -5,6 +5,7 @@ The source is importable Python in "percent" cell format (see docs/authoring.md)
     # %% [markdown]      a Markdown cell, written as comment lines
     # %%                 a code cell for the solution and the students
     # %% [student]       a code cell only students get, commented out in the source
+    # %% [solution]      a code cell only the reference has (e.g. a copy of a helper it cannot import)
     ### BEGIN SOLUTION / ### END SOLUTION    the answer, replaced by a stub in the student files
 
 Generation is deterministic (cell ids are numbered), so a test can compare the committed files with a fresh run.
@@ -23,7 +24,7 @@ import nbformat
 from .assignment import Assignment
 from .errors import ConfigError
 
-CellKind = Literal["markdown", "code", "student"]
+CellKind = Literal["markdown", "code", "student", "solution"]
 
 _HEADER = re.compile(r"^# %%(?:\s*\[(?P<kind>[a-z]+)\])?\s*$")
 _BEGIN = re.compile(r"^(?P<indent>\s*)### BEGIN SOLUTION\s*$")
@@ -88,7 +89,7 @@ def parse_source(text: str, *, path: str = "solution.py") -> tuple[Cell, ...]:
             continue
         flush()
         name = header.group("kind") or "code"
-        if name not in ("markdown", "code", "student"):
+        if name not in ("markdown", "code", "student", "solution"):
             raise ConfigError(f"line {number}: unknown cell kind [{name}]", path=path)
         kind, start, current, prelude = name, number, [], False  # type: ignore[assignment]
     flush()
@@ -136,6 +137,8 @@ def student_python(cells: tuple[Cell, ...]) -> str:
     """The student's .py file, in percent format so editors show its cells."""
     parts = []
     for cell in cells:
+        if cell.kind == "solution":
+            continue
         if cell.kind == "markdown":
             parts.append("# %% [markdown]\n" + "\n".join(f"# {line}".rstrip() for line in cell.lines))
         else:
@@ -151,7 +154,7 @@ def student_notebook(cells: tuple[Cell, ...], *, title: str) -> str:
         "language_info": {"name": "python"},
         "title": title,
     }
-    for index, cell in enumerate(cells, start=1):
+    for index, cell in enumerate((c for c in cells if c.kind != "solution"), start=1):
         text = "\n".join(student_lines(cell))
         made = nbformat.v4.new_markdown_cell(text) if cell.kind == "markdown" else nbformat.v4.new_code_cell(text)
         made.id = f"cell-{index}"

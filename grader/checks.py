@@ -227,10 +227,25 @@ class GradingPlugin:
 
     @pytest.fixture(scope="session")
     def helpers(self) -> types.SimpleNamespace:
-        """The assignment's helper modules (data loaders, ...), imported in the trusted process."""
-        return types.SimpleNamespace(**{
-            h.module: _exec_module(f"grader_helper_{h.module}", h.source, str(self.assignment.public_dir / h.module))
-            for h in self.assignment.helpers})
+        """The assignment's helper modules (data loaders, ...), imported in the trusted process.
+
+        They are built in the order assignment.toml lists them, and each may import the ones before it: those are
+        in ``sys.modules`` under their own names while it runs, and only then.
+        """
+        built: dict[str, types.ModuleType] = {}
+        for helper in self.assignment.helpers:
+            saved = {name: sys.modules.get(name) for name in built}
+            sys.modules.update(built)
+            try:
+                built[helper.module] = _exec_module(helper.module, helper.source,
+                                                    str(self.assignment.public_dir / f"{helper.module}.py"))
+            finally:
+                for name, module in saved.items():
+                    if module is None:
+                        sys.modules.pop(name, None)
+                    else:
+                        sys.modules[name] = module
+        return types.SimpleNamespace(**built)
 
     @pytest.fixture
     def figures(self) -> Figures:

@@ -103,3 +103,10 @@ def test_generate_check_flags_stale_files(tmp_path, monkeypatch):
     solution.write_text(solution.read_text().replace("# %% [markdown]\n", "# %% [markdown]\n# An edit.\n", 1))
     stale = runner.invoke(main, ["generate", "shallow-nn", "--check"])
     assert stale.exit_code == 1 and "out of date" in stale.output
+
+
+def test_solution_cells_stay_out_of_student_files():
+    cells = parse_source("# %% [solution]\nSECRET = 41\n\n# %%\nx = SECRET + 1\n")
+    assert [c.kind for c in cells] == ["solution", "code"]
+    text = student_python(cells)
+    assert "SECRET = 41" not in text and "x = SECRET + 1" in text

@@ -147,3 +147,18 @@ def test_broken_picture(student):
     (figure,) = result.figures
     assert (figure.kind, figure.title) == ("lines", "A curve")
     assert dict(figure.data) == {"x": [0, 1, 2], "y": [2, 3.0, 1.5], "ok": True}
+
+
+def test_helpers_may_import_earlier_helpers_in_the_trusted_process(tmp_path):
+    checks = CHECKS.replace("def test_small(student, reference):",
+                            "def test_small(student, reference, helpers):\n    assert helpers.second.THREE == 3")
+    make_assignment(tmp_path, checks=checks)
+    public = tmp_path / "assignments" / "tiny"
+    (public / "first.py").write_text("ONE = 1\n")
+    (public / "second.py").write_text("import first\nTHREE = first.ONE + 2\n")
+    (public / "assignment.toml").write_text(CONFIG + 'helpers = ["first.py", "second.py"]\n')
+    checks_, _ = grade(tmp_path, "def add(a, b):\n    return a + b\ndef mul(a, b):\n    return a * b\n", tmp_path)
+    assert checks_["add::small"].status == "passed"
+    import sys
+
+    assert "first" not in sys.modules
