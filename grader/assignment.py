@@ -195,6 +195,7 @@ def load_assignment(root: Path, name: str) -> Assignment:
         if not (reference / "solution.py").is_file():
             raise ConfigError("the reference solution solution.py is missing", path=str(reference))
         fingerprint_files += [grading_path, reference / "solution.py", *sorted((reference / "checks").glob("*.py"))]
+        fingerprint_files += [p for p in (reference / "mistakes.py", lessons_path) if p.is_file()]
     else:
         reference = None
 

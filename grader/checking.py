@@ -227,7 +227,7 @@ class Catalogue:
 
     def explain(self, failure: CheckFailure, function: str, got: Any, *args: Any, **kwargs: Any) -> CheckFailure:
         """``failure``, with the name, flag and lesson of the mistake that explains it, when one does."""
-        found = self.diagnose(function, got, *args, **kwargs)
+        found = tuple({m.id: m for m in reversed(self.diagnose(function, got, *args, **kwargs))}.values())[::-1]
         if not found:
             return failure
         titles = "; ".join(m.title for m in found)

@@ -379,10 +379,17 @@ def run_checks(assignment: Assignment, jobs: Iterator[Job],
     if not assignment.checks_dir.is_dir():
         raise ConfigError("the checks folder is missing", path=str(assignment.checks_dir))
     plugin = GradingPlugin(assignment, jobs, on_done)
+    # pytest's importlib mode names the check modules after their files (test_figures, conftest, ...) and reuses a
+    # module of that name already in sys.modules: set any such module of the caller's aside for the session.
+    stems = {path.stem for path in assignment.checks_dir.glob("*.py")}
+    aside = {name: sys.modules.pop(name) for name in list(sys.modules) if name.split(".")[0] in stems}
     try:
         code = pytest.main(pytest_args(assignment), plugins=[plugin])
     finally:
         _forget_modules(assignment.checks_dir)
+        for name in stems:
+            sys.modules.pop(name, None)
+        sys.modules.update(aside)
     if plugin.error is not None:
         raise plugin.error
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):

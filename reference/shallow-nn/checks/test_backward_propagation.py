@@ -12,19 +12,43 @@ pytestmark = pytest.mark.grades("backward_propagation")
 NAMES = ("dW1", "db1", "dW2", "db2")
 
 
-def _grads(student, params, cache, X, Y):
-    grads = expect_keys(student.backward_propagation(params, cache, X, Y), NAMES, "The gradients")
+def _wrong(grads, expected, tolerance):
+    """The gradients of ``grads`` that differ from ``expected`` in type, shape or value."""
+    out = []
     for name in NAMES:
-        expect_array(grads[name], name, shape=params[name[1:]].shape)
-    return grads
+        got = grads.get(name)
+        if not (isinstance(got, np.ndarray) and got.shape == expected[name].shape and got.dtype.kind in "fiu"
+                and np.allclose(got.astype(np.float64), expected[name], rtol=tolerance["rtol"],
+                                atol=tolerance["atol"])):
+            out.append(name)
+    return tuple(out)
 
 
-def test_values(student, reference, rng, random_parameters, random_labels, tolerance):
+def _explained(failure, mistakes, grads, expected, tolerance, params, cache, X, Y):
+    """``failure``, naming the catalogued mistake that gives exactly the gradients the student got wrong."""
+    wrong = _wrong(grads, expected, tolerance) or NAMES
+    return mistakes.explain(failure, "backward_propagation", {name: grads.get(name) for name in wrong},
+                            params, cache, X, Y, only=wrong)
+
+
+def _grads(student, reference, mistakes, tolerance, params, cache, X, Y):
+    """The student's gradients, with the right names and shapes, and the reference's."""
+    grads = expect_keys(student.backward_propagation(params, cache, X, Y), NAMES, "The gradients")
+    expected = reference.backward_propagation(params, cache, X, Y)
+    try:
+        for name in NAMES:
+            expect_array(grads[name], name, shape=params[name[1:]].shape)
+    except CheckFailure as failure:
+        raise _explained(failure, mistakes, grads, expected, tolerance, params, cache, X, Y) from None
+    return grads, expected
+
+
+def test_values(student, reference, rng, random_parameters, random_labels, tolerance, mistakes):
+    # n_x = 3, n_h = 5, m = 11: no two sizes equal, so a transposed or broadcast product shows in the shapes.
     X, Y = rng.standard_normal((3, 11)), random_labels(11)
     params = random_parameters(3, 5, 1)
     _, cache = reference.forward_propagation(X, params)
-    grads = _grads(student, params, cache, X, Y)
-    expected = reference.backward_propagation(params, cache, X, Y)
+    grads, expected = _grads(student, reference, mistakes, tolerance, params, cache, X, Y)
     hints = {
         "dW2": "dZ2 = A2 - Y and dW2 = (1/m) * dZ2 @ A1.T.",
         "db2": "db2 = (1/m) * np.sum(dZ2, axis=1, keepdims=True).",
@@ -32,9 +56,12 @@ def test_values(student, reference, rng, random_parameters, random_labels, toler
                "Then dW1 = (1/m) * dZ1 @ X.T.",
         "db1": "db1 = (1/m) * np.sum(dZ1, axis=1, keepdims=True).",
     }
-    for name in ("dW2", "db2", "dW1", "db1"):
-        expect_close(grads[name], expected[name], name, rtol=tolerance["rtol"], atol=tolerance["atol"],
-                     context=hints[name], lesson="function:backward_propagation")
+    try:
+        for name in ("dW2", "db2", "dW1", "db1"):
+            expect_close(grads[name], expected[name], name, rtol=tolerance["rtol"], atol=tolerance["atol"],
+                         context=hints[name], lesson="function:backward_propagation")
+    except CheckFailure as failure:
+        raise _explained(failure, mistakes, grads, expected, tolerance, params, cache, X, Y) from None
 
 
 def _cost(reference, params, X, Y):
@@ -42,11 +69,11 @@ def _cost(reference, params, X, Y):
     return reference.compute_cost(A2, Y)
 
 
-def test_gradient_check(student, reference, rng, random_parameters, random_labels, tolerance):
+def test_gradient_check(student, reference, rng, random_parameters, random_labels, tolerance, mistakes):
     X, Y = rng.standard_normal((2, 9)), random_labels(9)
     params = random_parameters(2, 3, 1)
     _, cache = reference.forward_propagation(X, params)
-    grads = _grads(student, params, cache, X, Y)
+    grads, expected = _grads(student, reference, mistakes, tolerance, params, cache, X, Y)
     eps = 1e-6
     analytic, numeric = [], []
     for name in ("W1", "b1", "W2", "b2"):
@@ -62,9 +89,10 @@ def test_gradient_check(student, reference, rng, random_parameters, random_label
     difference = float(np.linalg.norm(analytic_v - numeric_v) / denominator) if denominator else 0.0
     if not difference < tolerance["gradient_check"]:
         worst = int(np.nanargmax(np.abs(analytic_v - numeric_v))) if np.isfinite(analytic_v).all() else 0
-        raise CheckFailure(
+        failure = CheckFailure(
             f"Your gradients disagree with the numerical gradient of the cost: relative difference {difference:.3g} "
             f"(must be below {tolerance['gradient_check']:g}). The numerical gradient nudges each parameter by "
             f"±{eps:g} and measures how the cost changes; a correct backprop matches it to many digits.",
             expected=f"numerical gradient: {describe(numeric_v)}", got=f"your gradient: {describe(analytic_v)}",
             flags=("gradient-mismatch",), lesson="gradient-mismatch")
+        raise _explained(failure, mistakes, grads, expected, tolerance, params, cache, X, Y)

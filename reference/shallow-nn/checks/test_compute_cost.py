@@ -21,22 +21,26 @@ def _as_number(value, what):
                        expected="a float", got=describe(value), flags=("wrong-type",))
 
 
-def test_value(student, reference, rng, random_labels, tolerance):
+def test_value(student, reference, rng, random_labels, tolerance, mistakes):
     for _ in range(2):
         A2, Y = _inputs(rng, random_labels)
         got = _as_number(student.compute_cost(A2, Y), "The cost")
         expected = reference.compute_cost(A2, Y)
-        expect_close(np.float64(got), np.float64(expected), "The cost", rtol=tolerance["rtol"],
-                     atol=tolerance["atol"], lesson="function:compute_cost",
-                     context="cost = -(1/m) * sum(Y * log(A2) + (1 - Y) * log(1 - A2)).")
+        try:
+            expect_close(np.float64(got), np.float64(expected), "The cost", rtol=tolerance["rtol"],
+                         atol=tolerance["atol"], lesson="function:compute_cost",
+                         context="cost = -(1/m) * sum(Y * log(A2) + (1 - Y) * log(1 - A2)).")
+        except CheckFailure as failure:
+            raise mistakes.explain(failure, "compute_cost", got, A2, Y) from None
 
 
-def test_returns_float(student, rng, random_labels):
+def test_returns_float(student, rng, random_labels, mistakes):
     A2, Y = _inputs(rng, random_labels)
     got = student.compute_cost(A2, Y)
     if isinstance(got, (float, np.floating)) and not isinstance(got, np.ndarray):
         return
-    raise CheckFailure(
+    failure = CheckFailure(
         f"compute_cost should return a plain float, but it returned {type_name(got)}. "
         "Use float(np.squeeze(cost)) to turn a one-element array into a number.",
         expected="a float, e.g. 0.6931", got=describe(got), flags=("wrong-type",))
+    raise mistakes.explain(failure, "compute_cost", got, A2, Y)

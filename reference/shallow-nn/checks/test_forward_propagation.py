@@ -21,19 +21,31 @@ def _run(student, X, params):
     return out
 
 
-def test_output(student, reference, rng, random_parameters, flower, tolerance):
+def _explained(failure, mistakes, out, X, params):
+    """``failure``, naming the catalogued mistake whose (A2, cache) equals the student's."""
+    A2, cache = out
+    if isinstance(cache, dict):
+        cache = {name: cache[name] for name in ("Z1", "A1", "Z2", "A2") if name in cache}
+    return mistakes.explain(failure, "forward_propagation", (A2, cache), X, params)
+
+
+def test_output(student, reference, rng, random_parameters, flower, tolerance, mistakes):
     for X, params in _cases(rng, random_parameters, flower):
-        A2, _ = _run(student, X, params)
+        out = _run(student, X, params)
         expected, _ = reference.forward_propagation(X, params)
-        A2 = expect_array(A2, "A2", shape=expected.shape)
-        expect_close(A2, expected, "A2", rtol=tolerance["rtol"], atol=tolerance["atol"],
-                     context="A2 = sigmoid(W2 @ A1 + b2), with A1 = tanh(W1 @ X + b1).",
-                     lesson="function:forward_propagation")
+        try:
+            A2 = expect_array(out[0], "A2", shape=expected.shape)
+            expect_close(A2, expected, "A2", rtol=tolerance["rtol"], atol=tolerance["atol"],
+                         context="A2 = sigmoid(W2 @ A1 + b2), with A1 = tanh(W1 @ X + b1).",
+                         lesson="function:forward_propagation")
+        except CheckFailure as failure:
+            raise _explained(failure, mistakes, out, X, params) from None
 
 
-def test_cache(student, reference, rng, random_parameters, flower, tolerance):
+def test_cache(student, reference, rng, random_parameters, flower, tolerance, mistakes):
     for X, params in _cases(rng, random_parameters, flower):
-        A2, cache = _run(student, X, params)
+        out = _run(student, X, params)
+        A2, cache = out
         _, expected = reference.forward_propagation(X, params)
         cache = expect_keys(cache, ("Z1", "A1", "Z2", "A2"), "The cache")
         hints = {
@@ -42,10 +54,13 @@ def test_cache(student, reference, rng, random_parameters, flower, tolerance):
             "Z2": "Z2 = W2 @ A1 + b2.",
             "A2": "The output layer uses sigmoid: A2 = sigmoid(Z2).",
         }
-        for name in ("Z1", "A1", "Z2", "A2"):
-            value = expect_array(cache[name], f'cache["{name}"]', shape=expected[name].shape)
-            expect_close(value, expected[name], f'cache["{name}"]', rtol=tolerance["rtol"], atol=tolerance["atol"],
-                         context=hints[name], lesson="function:forward_propagation")
+        try:
+            for name in ("Z1", "A1", "Z2", "A2"):
+                value = expect_array(cache[name], f'cache["{name}"]', shape=expected[name].shape)
+                expect_close(value, expected[name], f'cache["{name}"]', rtol=tolerance["rtol"],
+                             atol=tolerance["atol"], context=hints[name], lesson="function:forward_propagation")
+        except CheckFailure as failure:
+            raise _explained(failure, mistakes, out, X, params) from None
         if isinstance(A2, np.ndarray) and A2.shape == cache["A2"].shape and not np.allclose(A2, cache["A2"]):
             raise CheckFailure('The A2 returned and cache["A2"] differ; they should be the same array.',
                                flags=("wrong-values",))

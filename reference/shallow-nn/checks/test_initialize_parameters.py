@@ -28,41 +28,45 @@ def test_shapes(student, shapes):
         _params(student, shapes, *sizes)
 
 
-def test_not_zero(student, shapes):
+def test_not_zero(student, shapes, mistakes):
     params = _params(student, shapes, *BIG)
     zero = [name for name in ("W1", "W2") if not np.any(params[name])]
     if zero:
-        raise CheckFailure(
+        failure = CheckFailure(
             f"{' and '.join(zero)} {'is' if len(zero) == 1 else 'are'} all zeros. With zero weights every hidden "
             "unit computes the same function and receives the same gradient, so the units never become different.",
             expected="small random values, e.g. np.random.randn(n_h, n_x) * 0.01",
             got=describe(params[zero[0]]), flags=("zero-init",), lesson="zero-init")
+        raise mistakes.explain(failure, "initialize_parameters", params)
 
 
-def test_distinct_rows(student, shapes):
-    W1 = _params(student, shapes, *BIG)["W1"]
+def test_distinct_rows(student, shapes, mistakes):
+    params = _params(student, shapes, *BIG)
+    W1 = params["W1"]
     rounded = np.round(W1, 12)
     unique = np.unique(rounded, axis=0).shape[0]
     if unique < W1.shape[0]:
-        raise CheckFailure(
+        failure = CheckFailure(
             f"Only {unique} of the {W1.shape[0]} rows of W1 are different. Hidden units whose incoming weights are "
             "identical compute identical values and get identical updates: the symmetry is never broken.",
             expected=f"{W1.shape[0]} different rows (random values)", got=describe(W1),
             flags=("symmetric-init",), lesson="symmetric-init")
+        raise mistakes.explain(failure, "initialize_parameters", params)
 
 
-def test_small_scale(student, shapes, flower, tolerance):
+def test_small_scale(student, shapes, flower, tolerance, mistakes):
     X, _ = flower
     params = _params(student, shapes, *BIG)
     Z1 = params["W1"] @ X + params["b1"]
     share = float(np.mean(np.abs(Z1) > 2.0))
     if share > tolerance["saturated_share"]:
         std = float(np.std(params["W1"]))
-        raise CheckFailure(
+        failure = CheckFailure(
             f"{share:.0%} of the hidden pre-activations Z1 on the flower data are beyond |z| > 2, where tanh is flat "
             f"(its slope 1 - tanh(z)^2 is below 0.07). W1 has standard deviation {std:.3g}; scale randn by 0.01.",
             expected=f"at most {tolerance['saturated_share']:.0%} saturated (W1 std about 0.01)",
             got=f"{share:.1%} saturated, W1 std {std:.3g}", flags=("saturating-init",), lesson="saturating-init")
+        raise mistakes.explain(failure, "initialize_parameters", params)
 
 
 def test_biases(student, shapes, tolerance):

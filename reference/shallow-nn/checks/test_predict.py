@@ -14,10 +14,18 @@ def _matches(got, expected) -> bool:
     return got.shape == expected.shape and bool(np.all((got != 0) == expected))
 
 
-def test_values(student, reference, random_parameters, flower, parts):
+def test_values(student, reference, random_parameters, flower, parts, mistakes):
     X, _ = flower
     params = random_parameters(2, 4, 1)
-    got = expect_array(student.predict(params, X), "The predictions", shape=(1, X.shape[1]))
+    answer = student.predict(params, X)
+    try:
+        _judge(student, reference, parts, params, X, answer)
+    except CheckFailure as failure:
+        raise mistakes.explain(failure, "predict", answer, params, X) from None
+
+
+def _judge(student, reference, parts, params, X, answer):
+    got = expect_array(answer, "The predictions", shape=(1, X.shape[1]))
     if got.dtype != np.bool_ and not np.all((got == 0) | (got == 1)):
         raise CheckFailure("predict should return True/False (or 0/1) for each example",
                            expected="a (1, m) array of booleans", got=describe(got), flags=("wrong-values",))

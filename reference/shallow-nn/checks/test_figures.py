@@ -1,0 +1,381 @@
+"""Pictures for the report: what the student's initialization and training do, as plain data the templates draw.
+
+Report-only: nothing here earns or costs points. The plugin runs these items after every check and ignores a
+StudentError or CheckFailure inside them, so a figure whose student function is missing, crashes or returns
+something unusable is simply left out. All arithmetic runs here, in the trusted process; the student's functions
+are called only through ``student``, and only for what must be theirs (the initialization, the trained model).
+
+What each figure costs per submission (a correct one): two calls of initialize_parameters; one call of nn_model
+for the full run (shared by the cost curve and the decision boundary) plus a few shorter runs for the curve's
+checkpoints (about 0.6 of a full run in all); the reference's training in-process; numpy on a 60 x 60 grid.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+import pytest
+
+from grader.checking import CheckFailure, StudentError, expect_array, expect_keys
+
+pytestmark = pytest.mark.report_only
+
+NAMES = ("W1", "b1", "W2", "b2")
+HIDDEN = 4  # the hidden layer of the assignment's model
+SYMMETRY_STEPS = 50  # reference gradient-descent steps from the student's initialization
+BIG_HIDDEN = 200  # as in the initialization checks: enough units for the statistics to be sound
+FLAT = 2.0  # beyond |z| > 2 tanh's slope 1 - tanh(z)^2 is below 0.07
+BINS = 41  # odd, so that one bar is centred on z = 0
+GRID = 60  # the decision boundary is evaluated on GRID x GRID cell centres
+MARGIN = 1.0  # around the flower, as planar_utils.plot_decision_boundary does
+REFERENCE_EVERY = 10  # the reference's cost is recorded every this many iterations
+# The student's cost is measured by re-running nn_model for k iterations from the same seed. A run of k iterations
+# costs about k / N of the full run (N = 1000), so the checkpoints below cost about 0.6 of it in all. They are taken
+# in this order of importance while the predicted time stays within CHECKPOINT_BUDGET_S (a slow nn_model gets
+# fewer).
+CHECKPOINTS = (0, 80, 160, 40, 320)
+CHECKPOINT_BUDGET_S = 1.0
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Helpers
+
+
+def _params(value: Any, n_x: int, n_h: int, n_y: int, what: str) -> dict[str, np.ndarray]:
+    """The four parameters as float64 arrays of the right shapes; CheckFailure (figure skipped) otherwise."""
+    params = expect_keys(value, NAMES, what)
+    shapes = {"W1": (n_h, n_x), "b1": (n_h, 1), "W2": (n_y, n_h), "b2": (n_y, 1)}
+    return {name: np.asarray(expect_array(params[name], name, shape=shapes[name]), dtype=np.float64)
+            for name in NAMES}
+
+
+@contextlib.contextmanager
+def _seeded(seed: int) -> Iterator[None]:
+    """Seed numpy's global generator as the sandbox does for ``student.with_seed(seed)``, then restore it."""
+    state = np.random.get_state()
+    np.random.seed(seed % 2**32)
+    try:
+        yield
+    finally:
+        np.random.set_state(state)
+
+
+def _number(value: float, digits: int = 6) -> float | None:
+    """A JSON-friendly float with ``digits`` significant digits; None for NaN and infinities."""
+    value = float(value)
+    return float(f"{value:.{digits}g}") if np.isfinite(value) else None
+
+
+def _numbers(values: Any, digits: int = 6) -> list[float | None]:
+    return [_number(v, digits) for v in np.asarray(values, dtype=np.float64).ravel()]
+
+
+def _cost(reference: Any, params: dict[str, np.ndarray], X: np.ndarray, Y: np.ndarray) -> float:
+    """The cross-entropy cost of ``params`` on (X, Y), from the reference's forward pass.
+
+    Computed from Z2 with logaddexp, so that a saturated output (A2 exactly 0 or 1) gives a large finite cost
+    instead of infinity; equal to ``reference.compute_cost`` wherever that one is finite.
+    """
+    with np.errstate(all="ignore"):
+        _, cache = reference.forward_propagation(X, params)
+        z = np.asarray(cache["Z2"], dtype=np.float64)
+        return float(np.mean(Y * np.logaddexp(0.0, -z) + (1.0 - Y) * np.logaddexp(0.0, z)))
+
+
+def _accuracy(reference: Any, params: dict[str, np.ndarray], X: np.ndarray, Y: np.ndarray) -> float:
+    with np.errstate(all="ignore"):
+        return float(np.mean(np.asarray(reference.predict(params, X)) == Y.astype(bool)))
+
+
+def _finite(params: dict[str, np.ndarray]) -> bool:
+    return all(bool(np.all(np.isfinite(v))) for v in params.values())
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# 1. Symmetry: do the hidden units stay identical?
+
+
+def symmetry_data(W1_by_step: np.ndarray) -> dict[str, Any]:
+    """Figure data from W1 at every step, shape (steps + 1, n_h, n_x).
+
+    ``spread``: the largest difference between two units' incoming weights (max over the weights of max - min over
+    the units) at the last step; ``closest``: the smallest difference between any two units there (max-abs
+    distance); ``distinct``: how many units differ. 0 means identical units.
+    """
+    steps, n_h, n_x = W1_by_step.shape
+    with np.errstate(all="ignore"):
+        spread_by_step = np.max(W1_by_step.max(axis=1) - W1_by_step.min(axis=1), axis=-1)
+        last = W1_by_step[-1]
+        pairs = [float(np.max(np.abs(last[i] - last[j]))) for i in range(n_h) for j in range(i + 1, n_h)]
+    closest = min(pairs) if pairs else 0.0
+    distinct = int(np.unique(np.round(last, 12), axis=0).shape[0]) if np.all(np.isfinite(last)) else n_h
+    return {
+        "x_label": "gradient-descent step",
+        "y_label": "weight",
+        "spread": _number(spread_by_step[-1]),
+        "all_zero": bool(np.all(W1_by_step == 0)),
+        "spread_start": _number(spread_by_step[0]),
+        "closest": _number(closest),
+        "distinct": distinct,
+        "units": n_h,
+        "panels": [
+            {"title": f"Weights from input x{k + 1}",
+             "series": [{"label": f"unit {u + 1}", "x": list(range(steps)), "y": _numbers(W1_by_step[:, u, k], 4)}
+                        for u in range(n_h)]}
+            for k in range(n_x)
+        ],
+    }
+
+
+def symmetry_caption(data: dict[str, Any], steps: int) -> str:
+    units, spread, closest, distinct = data["units"], data["spread"], data["closest"], data["distinct"]
+    if spread is None:
+        return (f"Starting from your initialization, the weights of the {units} hidden units overflowed to "
+                f"infinity or NaN within {steps} gradient-descent steps (computed with the reference's functions).")
+    if data["all_zero"]:
+        return (f"Your initialize_parameters(2, {units}, 1) starts W1 at zero, and {steps} gradient-descent steps "
+                f"(the reference's forward pass, backprop and update) leave it exactly zero: with W1 = 0 every "
+                f"hidden activation is tanh(0) = 0, so W2 gets no gradient, and with W2 = 0 no gradient reaches W1. "
+                f"The spread between the {units} hidden units is 0 (0 means identical units): the lines lie on top "
+                f"of each other, and the hidden layer never learns anything.")
+    if spread == 0:
+        return (f"Starting from your initialize_parameters(2, {units}, 1) and trained with the reference's forward "
+                f"pass, backprop and update for {steps} steps, the {units} hidden units keep identical incoming "
+                f"weights: the spread between units is 0 at the last step (0 means identical units). The lines lie "
+                f"on top of each other: every unit gets the same gradient, so the network has in effect one hidden "
+                f"unit.")
+    text = (f"Starting from your initialize_parameters(2, {units}, 1) and trained with the reference's forward pass, "
+            f"backprop and update for {steps} steps, the spread between the {units} hidden units' weights is "
+            f"{data['spread_start']:.3g} at the start and {spread:.3g} after {steps} steps (0 would mean identical "
+            f"units).")
+    if distinct < units or closest == 0:
+        return text + (f" But only {distinct} of the {units} units differ: units with identical weights stay "
+                       f"identical.")
+    return text + " Each unit has its own weights, so each can learn a different feature."
+
+
+@pytest.fixture
+def W1_by_step(student, reference, flower, seed) -> np.ndarray:
+    X, Y = flower
+    params = _params(student.with_seed(seed).initialize_parameters(2, HIDDEN, 1), 2, HIDDEN, 1,
+                     f"initialize_parameters(2, {HIDDEN}, 1)")
+    rows = [params["W1"].copy()]
+    with np.errstate(all="ignore"):
+        for _ in range(SYMMETRY_STEPS):
+            _, cache = reference.forward_propagation(X, params)
+            grads = reference.backward_propagation(params, cache, X, Y)
+            params = reference.update_parameters(params, grads)
+            rows.append(np.asarray(params["W1"], dtype=np.float64).copy())
+    return np.stack(rows)
+
+
+def test_symmetry(W1_by_step, figures):
+    data = symmetry_data(W1_by_step)
+    figures.add("lines", "Do the hidden units stay different?", caption=symmetry_caption(data, SYMMETRY_STEPS),
+                **data)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# 2. Saturation: where on the tanh curve does the hidden layer start?
+
+
+def _nice_ceiling(value: float) -> float:
+    """The smallest of 1, 2, 2.5, 5 times a power of ten that is at least ``value``."""
+    power = 10.0 ** np.floor(np.log10(value))
+    for step in (1.0, 2.0, 2.5, 5.0, 10.0):
+        if step * power >= value:
+            return float(step * power)
+    return float(10 * power)
+
+
+def saturation_data(z_student: np.ndarray, z_reference: np.ndarray) -> dict[str, Any]:
+    """Two histograms of pre-activations on the same x range, with the saturated share of each."""
+    finite = [z[np.isfinite(z)] for z in (z_student, z_reference)]
+    both = np.abs(np.concatenate(finite))
+    reach = float(np.quantile(both, 0.995)) if both.size else 0.0
+    half = _nice_ceiling(max(reach, 1.5 * FLAT))
+    edges = np.linspace(-half, half, BINS + 1)
+    series = []
+    for label, z, kept in (("yours", z_student, finite[0]), ("reference", z_reference, finite[1])):
+        counts, _ = np.histogram(np.clip(kept, -half, half), bins=edges)
+        series.append({
+            "label": label,
+            "shares": _numbers(counts / max(z.size, 1), 4),
+            "saturated": _number(np.mean(np.abs(kept) > FLAT) if kept.size else 0.0, 4),
+            "clipped": int(np.sum(np.abs(kept) > half)),
+            "non_finite": int(z.size - kept.size),
+        })
+    return {"x_label": "hidden pre-activation z = W1 x + b1", "y_label": "share of values", "edges": _numbers(edges),
+            "flat": FLAT, "series": series, "values": int(z_student.size)}
+
+
+def saturation_caption(data: dict[str, Any], units: int, threshold: float, std: float) -> str:
+    yours, ref = data["series"]
+    half = data["edges"][-1]
+    text = (f"Hidden pre-activations Z1 = W1 X + b1 on the 400 flower points for {units} hidden units "
+            f"({data['values']:,} values each). Yours (W1 standard deviation {std:.3g}): {yours['saturated']:.1%} "
+            f"lie beyond |z| > {FLAT:g}, in the shaded region where tanh is flat (its slope is below 0.07) and "
+            f"almost no gradient gets through; the reference's: {ref['saturated']:.1%}. At most {threshold:.0%} "
+            f"is fine.")
+    if yours["clipped"] or ref["clipped"]:
+        text += f" Values beyond ±{half:g} are counted in the outermost bars."
+    if yours["non_finite"]:
+        text += f" {yours['non_finite']} of your values are infinite or NaN and are left out."
+    return text
+
+
+def test_saturation(student, reference, flower, seed, figures, tolerance):
+    X, _ = flower
+    params = _params(student.with_seed(seed).initialize_parameters(2, BIG_HIDDEN, 1), 2, BIG_HIDDEN, 1,
+                     f"initialize_parameters(2, {BIG_HIDDEN}, 1)")
+    with _seeded(seed):
+        ref = reference.initialize_parameters(2, BIG_HIDDEN, 1)
+    with np.errstate(all="ignore"):
+        z_student = (params["W1"] @ X + params["b1"]).ravel()
+        z_reference = (ref["W1"] @ X + ref["b1"]).ravel()
+        std = float(np.std(params["W1"]))
+    data = saturation_data(z_student, z_reference)
+    figures.add("histogram", "Where on the tanh curve does the hidden layer start?",
+                caption=saturation_caption(data, BIG_HIDDEN, tolerance["saturated_share"], std), **data)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# 3 and 4. Training: the cost curve and the decision boundary of the student's nn_model
+
+
+def boundary_data(reference: Any, params: dict[str, np.ndarray], X: np.ndarray, Y: np.ndarray) -> dict[str, Any]:
+    """The classes ``reference.predict(params, .)`` assigns on a GRID x GRID grid over the flower, and the points."""
+    x_range = (float(X[0].min()) - MARGIN, float(X[0].max()) + MARGIN)
+    y_range = (float(X[1].min()) - MARGIN, float(X[1].max()) + MARGIN)
+    xs = x_range[0] + (np.arange(GRID) + 0.5) * (x_range[1] - x_range[0]) / GRID
+    ys = y_range[0] + (np.arange(GRID) + 0.5) * (y_range[1] - y_range[0]) / GRID
+    gx, gy = np.meshgrid(xs, ys)
+    with np.errstate(all="ignore"):
+        predicted = np.asarray(reference.predict(params, np.vstack([gx.ravel(), gy.ravel()]))).reshape(GRID, GRID)
+    return {
+        "x_label": "x1",
+        "y_label": "x2",
+        "x_range": [_number(v) for v in x_range],
+        "y_range": [_number(v) for v in y_range],
+        # cells[j][i] is the class at (xs[i], ys[j]); row 0 is the lowest
+        "cells": ["".join("1" if v else "0" for v in row) for row in predicted],
+        "points": {"x": [round(float(v), 2) for v in X[0]], "y": [round(float(v), 2) for v in X[1]],
+                   "label": [int(v) for v in Y.ravel()]},
+        "classes": ["class 0", "class 1"],
+        "accuracy": _number(_accuracy(reference, params, X, Y), 4),
+        "finite": _finite(params),
+    }
+
+
+def boundary_caption(data: dict[str, Any], iterations: int, reference_accuracy: float, required: float) -> str:
+    text = (f"Where the network trained by your nn_model(X, Y, {HIDDEN}, num_iterations={iterations}) predicts each "
+            f"class, on a {GRID} × {GRID} grid over the flower (evaluated by the grader with the reference's predict); "
+            f"the points are the flower data, marked by their true class (red and blue in the notebook). Training accuracy: {data['accuracy']:.1%} "
+            f"(the reference reaches {reference_accuracy:.1%} from the same seed; the check asks for at least "
+            f"{required:.0%}).")
+    if not data["finite"]:
+        text += (" Your trained parameters hold infinite or NaN values, so the network predicts class 0 "
+                 "everywhere.")
+    elif len({c for row in data["cells"] for c in row}) == 1:
+        text += " The network predicts one class everywhere: it has not learned the petals."
+    return text
+
+
+def cost_caption(data: dict[str, Any], iterations: int, repeatable: bool) -> str:
+    yours, ref = data["series"]
+    last, ref_last = yours["y"][-1], ref["y"][-1]
+    text = (f"The cost J on the flower data after k iterations. Yours: for each marked k, a fresh run of your "
+            f"nn_model(X, Y, {HIDDEN}, num_iterations=k) from the same seed, the cost of the parameters it returned "
+            f"computed by the grader. Reference: the reference solution trained by the grader from the same seed. "
+            f"After {iterations} iterations your cost is {'not a number' if last is None else f'{last:.4f}'}, the "
+            f"reference's {ref_last:.4f}.")
+    if any(y is None for y in yours["y"]):
+        first = next(k for k, y in zip(yours["x"], yours["y"]) if y is None)
+        text += (f" From k = {first} on your parameters are infinite or NaN, so those points are missing: the "
+                 "updates blew up.")
+    elif all(y is not None and abs(y - np.log(2)) < 1e-3 for y in yours["y"]):
+        text += (" Your cost stays at log 2 ≈ 0.693: the network outputs 0.5 for every point and does not learn.")
+    if not repeatable:
+        text += (" Note: two runs with the same seed started from different weights, so the points may come from "
+                 "different runs.")
+    return text
+
+
+def _checkpoints(full_run_s: float, iterations: int) -> list[int]:
+    """The checkpoints below ``iterations`` whose predicted time fits the budget, in increasing order."""
+    chosen, spent = [], 0.0
+    for k in CHECKPOINTS:
+        if k >= iterations:
+            continue
+        cost = full_run_s * k / max(iterations, 1)
+        if k == 0 or spent + cost <= CHECKPOINT_BUDGET_S:
+            chosen.append(k)
+            spent += cost
+    return sorted(chosen)
+
+
+def _reference_run(reference: Any, X: np.ndarray, Y: np.ndarray, seed: int, iterations: int
+                   ) -> tuple[list[int], list[float], dict[str, np.ndarray]]:
+    """The reference's nn_model loop from the same seed, with its cost every REFERENCE_EVERY iterations.
+
+    The cost at iteration i is read off the forward pass that iteration makes anyway (stable form, as ``_cost``).
+    """
+    with _seeded(seed):
+        params = reference.initialize_parameters(X.shape[0], HIDDEN, Y.shape[0])
+    ks, costs = [], []
+    with np.errstate(all="ignore"):
+        for i in range(iterations + 1):
+            _, cache = reference.forward_propagation(X, params)
+            if i % REFERENCE_EVERY == 0 or i == iterations:
+                z = cache["Z2"]
+                ks.append(i)
+                costs.append(float(np.mean(Y * np.logaddexp(0.0, -z) + (1.0 - Y) * np.logaddexp(0.0, z))))
+            if i == iterations:
+                break
+            grads = reference.backward_propagation(params, cache, X, Y)
+            params = reference.update_parameters(params, grads)
+    return ks, costs, params
+
+
+def test_training(student, reference, flower, seed, figures, tolerance):
+    X, Y = flower
+    Yf = Y.astype(np.float64)
+    iterations = int(tolerance["train_iterations"])
+    model = student.with_seed(seed)
+
+    def run(k: int) -> dict[str, np.ndarray]:
+        return _params(model.nn_model(X, Y, HIDDEN, num_iterations=k, print_cost=False), 2, HIDDEN, 1,
+                       "The parameters nn_model returned")
+
+    started = time.perf_counter()
+    trained = run(iterations)  # missing or crashing nn_model: no figure at all
+    full_run_s = time.perf_counter() - started
+    ref_ks, ref_costs, ref_trained = _reference_run(reference, X, Yf, seed, iterations)
+    boundary = boundary_data(reference, trained, X, Y)
+    caption = boundary_caption(boundary, iterations, _accuracy(reference, ref_trained, X, Y),
+                               tolerance["train_accuracy"])
+
+    try:
+        runs = {k: run(k) for k in _checkpoints(full_run_s, iterations)}
+        # each point is its own run: they share a trajectory only if nn_model starts from the same weights each time
+        repeatable = 0 not in runs or all(np.array_equal(runs[0][n], run(0)[n], equal_nan=True) for n in NAMES)
+    except (StudentError, CheckFailure):
+        pass  # the boundary stands on its own
+    else:
+        runs[iterations] = trained
+        xs = sorted(runs)
+        yours = [_number(_cost(reference, runs[k], X, Yf)) for k in xs]
+        series = [{"label": "your nn_model", "x": xs, "y": yours, "markers": True},
+                  {"label": "reference", "x": ref_ks, "y": [_number(c) for c in ref_costs]}]
+        table = {"columns": ["iterations k", "your cost", "reference cost"],
+                 "rows": [[k, y, _number(ref_costs[ref_ks.index(k)]) if k in ref_ks else None]
+                          for k, y in zip(xs, yours)]}
+        figures.add("lines", "How the cost falls during training",
+                    caption=cost_caption({"series": series}, iterations, repeatable),
+                    x_label="iterations k", y_label="cost J", y_min=0, panels=[{"title": "", "series": series}],
+                    table=table)
+    figures.add("boundary", "The decision boundary your network learns", caption=caption, **boundary)

@@ -1,0 +1,344 @@
+"""The report's figures: the data the shallow-nn figure module computes for real submissions, and how the report
+draws it (inline SVG in report.html, a list in report.md), escaping included."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import math
+import re
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conftest import EXAMPLES, ROOT
+from grader.assignment import load_assignment
+from grader.models import Figure, SubmissionResult
+from grader.pipeline import grade_paths
+from grader.render import FIG_WIDTH, figure_views, render_html, render_markdown, report_context
+
+CHECKS = ROOT / "reference" / "shallow-nn" / "checks"
+TITLES = {
+    "symmetry": "Do the hidden units stay different?",
+    "saturation": "Where on the tanh curve does the hidden layer start?",
+    "cost": "How the cost falls during training",
+    "boundary": "The decision boundary your network learns",
+}
+HOSTILE = "<script>alert('x')</script>"
+
+
+def _module(path: Path, name: str):
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def figures_module():
+    return _module(CHECKS / "test_figures.py", "shallow_nn_figures_under_test")
+
+
+@pytest.fixture(scope="module")
+def solution():
+    return _module(ROOT / "reference" / "shallow-nn" / "solution.py", "shallow_nn_solution_under_test")
+
+
+@pytest.fixture(scope="module")
+def flower():
+    helpers = _module(ROOT / "assignments" / "shallow-nn" / "planar_utils.py", "shallow_nn_planar_utils_under_test")
+    return helpers.load_planar_dataset()
+
+
+def _variant(folder: Path, name: str, replace: tuple[str, str] = ("", ""), extra: str = "") -> Path:
+    """correct.py with one text replaced and ``extra`` appended (a later definition replaces an earlier one)."""
+    path = folder / f"{name}.py"
+    path.write_text((EXAMPLES / "correct.py").read_text().replace(*replace) + "\n\n" + extra)
+    return path
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    """({id: SubmissionResult}, output folder) for four examples and four broken variants of correct.py."""
+    subs = tmp_path_factory.mktemp("figure-submissions")
+    for sid in ("correct", "zero_init", "large_scale", "wrong_backprop"):
+        (subs / f"{sid}.py").write_bytes((EXAMPLES / f"{sid}.py").read_bytes())
+    _variant(subs, "no_model", replace=("def nn_model(", "def nn_model_draft("))
+    _variant(subs, "crashing_model", extra="def nn_model(X, Y, n_h, num_iterations=10000, print_cost=False):\n"
+                                           "    raise RuntimeError('not finished yet')\n")
+    _variant(subs, "odd_model", extra="def nn_model(X, Y, n_h, num_iterations=10000, print_cost=False):\n"
+                                      "    return 'trained!'\n")
+    _variant(subs, "no_init", replace=("def initialize_parameters(", "def initialize_parameters_draft("))
+    out = tmp_path_factory.mktemp("figure-reports")
+    results = grade_paths([subs], load_assignment(ROOT, "shallow-nn"), out_dir=out)
+    return {r.submission: r for r in results}, out
+
+
+def _figure(result: SubmissionResult, which: str) -> Figure:
+    (figure,) = [f for f in result.figures if f.title == TITLES[which]]
+    return figure
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The data
+
+
+def test_every_example_gets_the_four_figures_in_order(graded):
+    results, _ = graded
+    for sid in ("correct", "zero_init", "large_scale", "wrong_backprop"):
+        result = results[sid]
+        assert [f.title for f in result.figures] == list(TITLES.values())
+        assert [f.kind for f in result.figures] == ["lines", "histogram", "lines", "boundary"]
+        assert all(f.caption for f in result.figures)
+        assert "grader-error" not in result.flags
+        assert SubmissionResult.from_dict(json.loads(json.dumps(result.to_dict(), allow_nan=False))) == result
+
+
+def test_zero_init_keeps_the_units_identical(graded):
+    results, _ = graded
+    data = _figure(results["zero_init"], "symmetry").data
+    assert data["spread"] == 0 and data["closest"] == 0 and data["distinct"] == 1 and data["all_zero"]
+    assert "0 means identical units" in _figure(results["zero_init"], "symmetry").caption
+    correct = _figure(results["correct"], "symmetry").data
+    assert correct["spread"] > 0.01 and correct["closest"] > 0 and correct["distinct"] == 4
+    for panel in correct["panels"]:
+        assert [s["label"] for s in panel["series"]] == ["unit 1", "unit 2", "unit 3", "unit 4"]
+        assert all(len(s["x"]) == len(s["y"]) == 51 for s in panel["series"])
+
+
+def test_large_scale_saturates_tanh(graded):
+    results, _ = graded
+    threshold = load_assignment(ROOT, "shallow-nn").tolerances["saturated_share"]
+    figure = _figure(results["large_scale"], "saturation")
+    yours, reference = figure.data["series"]
+    assert yours["saturated"] > threshold and reference["saturated"] <= threshold
+    assert figure.data["flat"] == 2.0 and len(figure.data["edges"]) == len(yours["shares"]) + 1
+    assert sum(yours["shares"]) == pytest.approx(1.0, abs=1e-3)
+    assert f"{yours['saturated']:.1%}" in figure.caption
+    correct, _ = _figure(results["correct"], "saturation").data["series"]
+    assert correct["saturated"] <= threshold
+
+
+def test_the_correct_model_learns_the_flower(graded):
+    results, _ = graded
+    boundary = _figure(results["correct"], "boundary").data
+    assert boundary["accuracy"] >= 0.85 and boundary["finite"]
+    cells = boundary["cells"]
+    assert len(cells) == 60 and {len(row) for row in cells} == {60} and set("".join(cells)) == {"0", "1"}
+    assert len(boundary["points"]["x"]) == 400 and set(boundary["points"]["label"]) == {0, 1}
+    assert f"{boundary['accuracy']:.1%}" in _figure(results["correct"], "boundary").caption
+    (panel,) = _figure(results["correct"], "cost").data["panels"]
+    yours, reference = panel["series"]
+    assert yours["x"][0] == 0 and yours["x"][-1] == 1000 and reference["x"][-1] == 1000
+    assert yours["y"][0] == pytest.approx(math.log(2), abs=1e-3)  # small weights: the output starts near 0.5
+    assert yours["y"][-1] < 0.35 and reference["y"][-1] < 0.35
+
+
+def test_broken_training_shows_in_the_figures(graded):
+    results, _ = graded
+    zero = _figure(results["zero_init"], "cost").data["panels"][0]["series"][0]["y"]
+    assert all(y == pytest.approx(math.log(2), abs=1e-3) for y in zero)
+    assert set("".join(_figure(results["zero_init"], "boundary").data["cells"])) == {"0"}
+    wrong = _figure(results["wrong_backprop"], "cost")
+    assert None in wrong.data["panels"][0]["series"][0]["y"] and "not a number" in wrong.caption
+    assert not _figure(results["wrong_backprop"], "boundary").data["finite"]
+
+
+@pytest.mark.parametrize("sid", ["no_model", "crashing_model", "odd_model"])
+def test_figures_are_absent_not_broken_when_nn_model_fails(graded, sid):
+    results, out = graded
+    result = results[sid]
+    assert [f.title for f in result.figures] == [TITLES["symmetry"], TITLES["saturation"]]
+    assert "grader-error" not in result.flags
+    assert result.score == results["correct"].score - 1.0  # only nn_model's own check is lost
+    page = (out / sid / "report.html").read_text()
+    assert page.count('<figure class="chart"') == 2 and "cannot be drawn" not in page
+    assert "2 figures" in (out / sid / "report.md").read_text()
+
+
+def test_no_figures_without_initialize_parameters(graded):
+    results, out = graded
+    assert results["no_init"].figures == ()
+    assert "Your code in pictures" not in (out / "no_init" / "report.html").read_text()
+    assert "in pictures" not in (out / "no_init" / "report.md").read_text()
+
+
+def test_reference_curve_is_the_reference_nn_model(figures_module, solution, flower):
+    X, Y = flower
+    ks, costs, trained = figures_module._reference_run(solution, X, Y.astype(float), 1234, 30)
+    state = np.random.get_state()
+    np.random.seed(1234)
+    try:
+        expected = solution.nn_model(X, Y, 4, num_iterations=30)
+    finally:
+        np.random.set_state(state)
+    for name in ("W1", "b1", "W2", "b2"):
+        np.testing.assert_array_equal(trained[name], expected[name])
+    assert ks == [0, 10, 20, 30]
+    A2, _ = solution.forward_propagation(X, expected)
+    assert costs[-1] == pytest.approx(solution.compute_cost(A2, Y), rel=1e-12)
+    assert figures_module._cost(solution, expected, X, Y.astype(float)) == pytest.approx(costs[-1], rel=1e-12)
+
+
+def test_slow_models_get_fewer_checkpoints(figures_module):
+    assert figures_module._checkpoints(0.2, 1000) == [0, 40, 80, 160, 320]
+    assert figures_module._checkpoints(5.0, 1000) == [0, 40, 80]
+    assert figures_module._checkpoints(100.0, 1000) == [0]
+    assert figures_module._checkpoints(0.2, 100) == [0, 40, 80]
+
+
+def test_symmetry_data_counts_partly_identical_units(figures_module):
+    W = np.zeros((3, 4, 2))
+    W[:, 0] = [0.1, -0.2]
+    W[:, 1] = [0.1, -0.2]  # units 1 and 2 are twins
+    W[:, 2] = [0.3, 0.0]
+    data = figures_module.symmetry_data(W)
+    assert data["distinct"] == 3 and data["closest"] == 0 and data["spread"] > 0 and not data["all_zero"]
+    assert "only 3 of the 4 units differ" in figures_module.symmetry_caption(data, 2)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Drawing
+
+
+class _Tags(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[str] = []
+        self.errors: list[str] = []
+        self.starts: list[tuple[str, dict[str, str | None]]] = []
+        self.texts: list[tuple[str, str]] = []
+        self.void = {"meta", "br", "hr", "img", "input", "link", "wbr"}
+
+    def handle_starttag(self, tag, attrs):
+        self.starts.append((tag, dict(attrs)))
+        if tag not in self.void:
+            self.stack.append(tag)
+
+    def handle_endtag(self, tag):
+        if not self.stack or self.stack[-1] != tag:
+            self.errors.append(f"</{tag}> closes {self.stack[-1:]}")
+        else:
+            self.stack.pop()
+
+    def handle_data(self, data):
+        if self.stack:
+            self.texts.append((self.stack[-1], data))
+
+
+def _parse(page: str) -> _Tags:
+    tags = _Tags()
+    tags.feed(page)
+    tags.close()
+    assert tags.errors == [] and tags.stack == []
+    return tags
+
+
+def _starts(path: str) -> list[tuple[float, float]]:
+    """The absolute points (M x y) of an SVG path."""
+    return [(float(x), float(y)) for x, y in re.findall(r"M(-?[\d.]+) (-?[\d.]+)", path)]
+
+
+def test_report_html_draws_every_figure_as_accessible_inline_svg(graded):
+    results, out = graded
+    page = (out / "correct" / "report.html").read_text()
+    tags = _parse(page)
+    svgs = [attrs for tag, attrs in tags.starts if tag == "svg" and "plot" in (attrs.get("class") or "")]
+    assert len(svgs) == 4
+    for attrs in svgs:
+        assert attrs["role"] == "img" and attrs["width"] == "100%"
+        assert attrs["viewbox"].startswith(f"0 0 {FIG_WIDTH:g} ")
+        assert f'id="{attrs["aria-labelledby"]}"' in page and f'id="{attrs["aria-describedby"]}"' in page
+    titles = [text for tag, text in tags.texts if tag == "title"]
+    assert all(title in titles for title in TITLES.values())
+    assert page.count("<figcaption>") == 4
+    assert not re.search(r"""(?:src|href)=["']?(?:https?:)?//""", page)  # nothing external
+    assert "<script" not in page
+    # every coordinate of the boundary map lies inside its viewBox
+    views = figure_views(results["correct"].figures)
+    boundary = views[3]
+    frame = boundary["frame"]
+    for path in (boundary["class1"], boundary["points0"], boundary["points1"]):
+        starts = _starts(path)
+        assert starts and all(frame["left"] - 3 <= x <= frame["right"] and frame["top"] - 3 <= y <= frame["bottom"]
+                              for x, y in starts)
+    assert len(page) < 120_000  # the SVGs stay small: run-length rectangles, one path per class of points
+
+
+def test_report_md_lists_the_figures(graded):
+    results, out = graded
+    text = (out / "large_scale" / "report.md").read_text()
+    assert "## Your code in pictures" in text and "report.html" in text
+    for title in TITLES.values():
+        assert title in text
+    assert "<svg" not in text
+
+
+def _hostile_result(figures: tuple[Figure, ...]) -> SubmissionResult:
+    return SubmissionResult(assignment="shallow-nn", submission="s", score=0, max_score=1, duration_s=0.1, seed=1,
+                            figures=figures)
+
+
+def test_figure_text_is_escaped():
+    figure = Figure(kind="lines", title=f"Cost {HOSTILE}", caption=f"a < b & {HOSTILE} **bold** `code`",
+                    data={"x_label": f"<i>{HOSTILE}", "y_label": "J & co",
+                          "panels": [{"title": HOSTILE, "series": [
+                              {"label": f"<b>{HOSTILE}</b>", "x": [0, 1, 2], "y": [0.7, None, 0.3],
+                               "markers": True}]}],
+                          "table": {"columns": [HOSTILE, "cost"], "rows": [[HOSTILE, 0.5]]}})
+    boundary = Figure(kind="boundary", title="map", caption="c",
+                      data={"x_range": [-1, 1], "y_range": [-1, 1], "cells": ["01", "10"],
+                            "points": {"x": [0.5], "y": [0.5], "label": [1]}, "classes": [HOSTILE, "&"],
+                            "x_label": HOSTILE, "y_label": "y", "accuracy": 0.5})
+    result = _hostile_result((figure, boundary))
+    page = render_html(result, title="T", lessons={})
+    _parse(page)
+    assert HOSTILE not in page and "<i>" not in page and "<b>" not in page
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in page
+    assert "a &lt; b &amp; " in page and "J &amp; co" in page
+    markdown = render_markdown(result, title="T", lessons={})
+    assert HOSTILE not in markdown and "\\<script\\>" in markdown and "\\*\\*bold\\*\\*" in markdown
+
+
+def test_figures_that_cannot_be_drawn_leave_the_report_intact(capsys):
+    figures = (
+        Figure(kind="pie", title="A pie", caption="unknown kind"),
+        Figure(kind="lines", title="No panels", caption="bad data", data={"panels": []}),
+        Figure(kind="histogram", title="Bad edges", caption="bad data",
+               data={"edges": [1, 0], "series": [{"label": "x", "shares": [1.0]}]}),
+        Figure(kind="boundary", title="Ragged", caption="bad data",
+               data={"x_range": [0, 1], "y_range": [0, 1], "cells": ["01", "1"]}),
+        Figure(kind="lines", title="Fine", caption="ok",
+               data={"panels": [{"series": [{"label": "y", "x": [0, 1], "y": [1, 1]}]}]}),
+    )
+    result = _hostile_result(figures)
+    views = report_context(result, title="T", lessons={})["figures"]
+    assert [v["kind"] for v in views] == ["text", "text", "text", "text", "lines"]
+    page = render_html(result, title="T", lessons={})
+    _parse(page)
+    assert page.count('<figure class="chart"') == 5 and page.count("cannot be drawn in this report") == 4
+    assert page.count('<svg class="plot"') == 1
+    assert "cannot be drawn" in capsys.readouterr().err
+
+
+def test_lines_view_geometry():
+    figure = Figure(kind="lines", title="t", data={
+        "x_label": "k", "y_label": "J", "y_min": 0,
+        "panels": [{"title": "", "series": [{"label": "a", "x": [0, 50, 100], "y": [0.7, None, 0.3],
+                                              "markers": True},
+                                             {"label": "b", "x": [0, 100], "y": [0.69, 0.28]}]}]})
+    (view,) = figure_views([figure])
+    (panel,) = view["panels"]
+    frame = panel["frame"]
+    a, b = panel["series"]
+    assert a["path"].count("M") == 2 and len(a["markers"]) == 2 and len(a["missing"]) == 1  # a gap, marked
+    assert b["path"].count("M") == 1 and b["dash"] and not a["dash"]  # told apart by more than colour
+    assert [t["label"] for t in frame["y_ticks"]][0] == "0"
+    for x, y in ((m["x"], m["y"]) for m in a["markers"]):
+        assert frame["left"] <= x <= frame["right"] and frame["top"] <= y <= frame["bottom"]
+    assert frame["right"] <= FIG_WIDTH and view["height"] > frame["bottom"]
+    assert [item["label"] for item in view["legend"]] == ["a", "b"] and view["legend"][0]["missing"]
