@@ -7,7 +7,8 @@ child inherits all of its memory.
 
 Control protocol (frames of ``grader.wire`` on a Unix stream socket):
 
-    grader → zygote   {"op": "spawn", "plan": {...}, "scratch": path}
+    grader → zygote   {"op": "spawn", "plan": {...}, "scratch": path}   (the zygote creates the folder)
+    grader → zygote   {"op": "clean", "scratch": path}                   (and deletes it; no answer)
     zygote → grader   {"op": "spawned", "pid": int}  with three fds attached: channel socket, output pipe, pidfd
     zygote → grader   {"op": "exited", "pid": int, "status": int}  when a child has been reaped
 """
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import os
 import select
+import shutil
 import signal
 import socket
 import sys
@@ -45,6 +47,10 @@ def _spawn(control: socket.socket, request: dict[str, Any], children: dict[int, 
 
     plan = isolation.Plan.from_dict(request["plan"])
     scratch = str(request["scratch"])
+    # Created here, in the zygote's mount namespace, where the capped tmpfs may hide the grader's view of it.
+    os.makedirs(scratch, mode=0o700, exist_ok=True)
+    if plan.uid is not None:
+        os.chown(scratch, plan.uid, plan.uid)
     parent_end, child_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
     out_read, out_write = os.pipe()
     pid = os.fork()
@@ -90,7 +96,7 @@ def _reap(control: socket.socket, pidfd: int, children: dict[int, int]) -> None:
     control.sendall(wire.encode({"op": "exited", "pid": pid, "status": status}))
 
 
-def main(control_fd: int) -> None:
+def main(control_fd: int, scratch_base: str, scratch_bytes: int) -> None:
     """Serve spawn requests on ``control_fd`` until the grader closes it."""
     import ctypes
 
@@ -98,6 +104,7 @@ def main(control_fd: int) -> None:
     from . import isolation, wire
 
     namespaces = isolation.enter_namespaces()  # before anything else, so every child is born inside them
+    quota = isolation.mount_scratch(scratch_base, scratch_bytes, inodes=max(1000, scratch_bytes // 16384))
     _preload()
 
     control = socket.socket(fileno=control_fd)
@@ -112,7 +119,8 @@ def main(control_fd: int) -> None:
             data += chunk
         return bytes(data)
 
-    control.sendall(wire.encode({"op": "hello", "pid": os.getpid(), "namespaces": namespaces}))
+    control.sendall(wire.encode({"op": "hello", "pid": os.getpid(), "namespaces": namespaces,
+                                 "scratch_quota": quota}))
     try:
         while True:
             ready, _, _ = select.select([control, *children], [], [])
@@ -121,6 +129,8 @@ def main(control_fd: int) -> None:
                     request = wire.read_frame(read_exact)
                     if request.get("op") == "spawn":
                         _spawn(control, request, children)
+                    elif request.get("op") == "clean":
+                        shutil.rmtree(str(request["scratch"]), ignore_errors=True)
                 else:
                     _reap(control, fd, children)
     except (EOFError, BrokenPipeError, ConnectionResetError):
@@ -135,4 +145,4 @@ def main(control_fd: int) -> None:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]))
+    main(int(sys.argv[1]), sys.argv[2], int(sys.argv[3]))

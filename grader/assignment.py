@@ -45,6 +45,7 @@ class Limits:
     memory_mb: int = 1024  # address space the student's code may add on top of the warm interpreter
     output_bytes: int = 64 * 1024  # how much of the student's stdout/stderr is kept
     file_bytes: int = 16 * 1024 * 1024  # largest file the student's code may write in its scratch folder
+    scratch_bytes: int = 256 * 1024 * 1024  # all the files of one submission's scratch folder together
     open_files: int = 64
 
     @classmethod

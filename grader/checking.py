@@ -120,7 +120,8 @@ def expect_keys(value: Any, keys: Iterable[str], what: str) -> Mapping[str, Any]
 
 
 def expect_array(value: Any, what: str, *, shape: tuple[int, ...] | None = None, kind: str = "numeric") -> np.ndarray:
-    """Fail unless ``value`` is a numpy array of the given shape; ``kind`` is "numeric" or "bool"."""
+    """Fail unless ``value`` is a numpy array of the given shape; ``kind`` is "numeric" (numbers, not bools),
+    "bool", or "any"."""
     if isinstance(value, np.generic) and shape == ():
         value = np.asarray(value)
     expect_type(value, np.ndarray, what, wanted="a numpy array" + (f" of shape {shape}" if shape is not None else ""))
@@ -132,7 +133,7 @@ def expect_array(value: Any, what: str, *, shape: tuple[int, ...] | None = None,
     if kind == "bool" and value.dtype != np.bool_:
         raise CheckFailure(f"{what} should hold booleans (True/False), but its dtype is {value.dtype}",
                            expected="dtype bool", got=f"dtype {value.dtype}", flags=("wrong-dtype",))
-    if kind == "numeric" and value.dtype.kind not in "fiub":
+    if kind == "numeric" and value.dtype.kind not in "fiu":
         raise CheckFailure(f"{what} should hold numbers, but its dtype is {value.dtype}",
                            expected="a numeric dtype", got=f"dtype {value.dtype}", flags=("wrong-dtype",))
     return value

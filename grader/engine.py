@@ -102,7 +102,7 @@ class Engine:
         self.seed = seed
         self.formats = formats
         self.as_of = parse_time(as_of) if as_of else None
-        self.sandbox = Sandbox(slot=slot, insecure=insecure)
+        self.sandbox = Sandbox(slot=slot, insecure=insecure, scratch_bytes=assignment.limits.scratch_bytes)
         self._inbox: queue.Queue[Job | None] = queue.Queue()
         self._outbox: queue.Queue[tuple[tuple[tuple[CheckOutcome, ...], tuple[Figure, ...]] | None,
                                         BaseException | None]] = queue.Queue()

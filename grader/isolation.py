@@ -13,8 +13,9 @@ Layers, in the order they are applied:
 ``landlock``    the filesystem: read and write only inside its own scratch folder (kernel ABI >= 1)
 ``landlock-net`` no TCP bind or connect, loopback included (ABI >= 4)
 ``landlock-scope`` no signals to, and no abstract Unix sockets of, processes outside its domain (ABI >= 6)
-``seccomp``     no sockets, fork, exec, ptrace, io_uring, bpf, namespaces, mounts or kernel keyrings
+``seccomp``     no sockets, fork, exec, ptrace, io_uring, bpf, namespaces, mounts, kernel keyrings or SysV/POSIX IPC
 ``namespaces``  the zygote's own network, IPC and UTS namespaces: no interface but a downed loopback (root)
+``scratch-quota`` scratch folders on a size- and inode-capped tmpfs in the zygote's own mount namespace (root)
 ``pdeathsig``   the process dies with its parent (always)
 
 A layer the machine lacks is left out of the plan and recorded as missing; the README's security model says
@@ -174,6 +175,9 @@ _DENIED = (
     "setns", "bpf", "perf_event_open", "userfaultfd", "keyctl", "add_key", "request_key", "io_uring_setup",
     "io_uring_enter", "io_uring_register", "open_by_handle_at", "name_to_handle_at", "kexec_load",
     "init_module", "finit_module", "delete_module", "acct", "swapon", "swapoff", "reboot", "quotactl",
+    # System V IPC: shared memory outside RLIMIT_AS, and a channel from one submission to the next.
+    "shmget", "shmat", "shmctl", "shmdt", "msgget", "msgsnd", "msgrcv", "msgctl", "semget", "semop",
+    "semtimedop", "semctl", "mq_open", "mq_unlink", "mq_timedsend", "mq_timedreceive", "mq_notify", "mq_getsetattr",
 )
 _CLONE_THREAD = 0x00010000
 
@@ -211,6 +215,23 @@ def _apply_seccomp() -> None:
 # Namespaces, entered once by the zygote so that forking stays cheap
 
 _CLONE_NEWUTS, _CLONE_NEWIPC, _CLONE_NEWNET = 0x04000000, 0x08000000, 0x40000000
+
+
+_CLONE_NEWNS, _MS_NOSUID, _MS_NODEV, _MS_REC, _MS_PRIVATE = 0x00020000, 2, 4, 16384, 1 << 18
+
+
+def mount_scratch(base: str, size_bytes: int, inodes: int) -> bool:
+    """Give the calling process a mount namespace of its own with a capped tmpfs over ``base``; False when the
+    machine refuses. The host never sees the tmpfs, and it vanishes with the process."""
+    if os.geteuid() != 0:
+        return False
+    libc = _libc()
+    if libc.unshare(_CLONE_NEWNS) != 0:
+        return False
+    if libc.mount(None, b"/", None, _MS_REC | _MS_PRIVATE, None) != 0:  # nothing propagates back to the host
+        return False
+    options = f"size={size_bytes},nr_inodes={inodes},mode=0711".encode()
+    return libc.mount(b"tmpfs", base.encode(), b"tmpfs", _MS_NOSUID | _MS_NODEV, options) == 0
 
 
 def enter_namespaces() -> bool:

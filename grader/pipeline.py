@@ -71,9 +71,17 @@ class _Counter:
     results: dict[str, SubmissionResult] = field(default_factory=dict)  # as students may see them
 
 
+# Names the batch itself writes into the output folder; a submission's folder must never take one of them.
+RESERVED = frozenset({"gradebook.csv", "gradebook.sqlite", "gradebook.sqlite-wal", "gradebook.sqlite-shm",
+                      "gradebook.sqlite-journal", "summary.html", "summary.json", "junit.xml", "similarity.html",
+                      "similarity.json", "test-artifacts"})
+
+
 def _safe_id(stem: str) -> str:
     cleaned = re.sub(r"[^\w.@+-]", "_", stem)[:120]
-    return cleaned if cleaned and not cleaned.startswith(".") else "_" + cleaned
+    if not cleaned or cleaned.startswith(".") or cleaned.lower().removesuffix(".tmp") in RESERVED:
+        return "_" + cleaned
+    return cleaned
 
 
 def discover(paths: Sequence[Path]) -> tuple[Submission, ...]:

@@ -181,6 +181,22 @@ def _check_row(check: CheckResult, index: int, refs: _LessonRefs | None) -> dict
     }
 
 
+# Control characters (other than newline and tab) shown as visible escapes: student text must not be able to
+# drive a terminal that displays report.md (ESC sequences, backspaces, carriage returns) or hide in the HTML.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _printable(value: Any) -> Any:
+    """``value`` with every control character in its strings replaced by a visible escape such as ``\\x1b``."""
+    if isinstance(value, str):
+        return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", value.replace("\r\n", "\n"))
+    if isinstance(value, dict):
+        return {k: _printable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_printable(v) for v in value)
+    return value
+
+
 QUIET_PROBLEMS = frozenset({"load-error", "warning"})
 
 
@@ -266,7 +282,7 @@ def report_context(
             passed.append({"function": name, "checks": good})
 
     counts = {status: sum(1 for c in result.checks if c.status == status) for status in ("passed", "failed", "error")}
-    return {
+    return _printable({
         "result": result.to_dict(),
         "title": title,
         "submission": result.submission,
@@ -289,7 +305,7 @@ def report_context(
         "output": result.output.rstrip("\n"),
         "lessons": refs.used,
         "figures": figure_views(result.figures),
-    }
+    })
 
 
 # ---------------------------------------------------------------------------------------------------------------

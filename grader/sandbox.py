@@ -20,9 +20,9 @@ import select
 import shutil
 import signal
 import socket
+import secrets
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -140,12 +140,13 @@ class _Control:
 
 
 class Zygote:
-    """One warm process that forks student processes on request."""
+    """One warm process that forks student processes on request, with its scratch folders under ``scratch_base``."""
 
-    def __init__(self) -> None:
+    def __init__(self, scratch_base: Path, scratch_bytes: int) -> None:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         self.process = subprocess.Popen(
-            [sys.executable, "-P", "-s", "-m", "grader._zygote", str(theirs.fileno())],
+            [sys.executable, "-P", "-s", "-m", "grader._zygote", str(theirs.fileno()), str(scratch_base),
+             str(scratch_bytes)],
             pass_fds=[theirs.fileno()], env=_clean_env(), cwd="/", stdin=subprocess.DEVNULL,
         )
         theirs.close()
@@ -154,6 +155,7 @@ class Zygote:
         if hello.get("op") != "hello":
             raise InternalError("the zygote did not start")
         self.namespaces = hello.get("namespaces") is True
+        self.scratch_quota = hello.get("scratch_quota") is True
 
     def spawn(self, plan: isolation.Plan, scratch: Path) -> tuple[int, socket.socket, int, int]:
         """Fork a student process; returns its pid, channel socket, output pipe and pidfd."""
@@ -166,6 +168,13 @@ class Zygote:
         sock_fd, out_fd, pidfd = self.control.fds[:3]
         del self.control.fds[:3]
         return int(message["pid"]), socket.socket(fileno=sock_fd), out_fd, pidfd
+
+    def clean(self, scratch: Path) -> None:
+        """Delete a scratch folder, as the zygote (and so the student processes) sees it."""
+        try:
+            self.control.sock.sendall(wire.encode({"op": "clean", "scratch": str(scratch)}))
+        except OSError:  # the zygote is gone, and its tmpfs with it
+            pass
 
     def close(self) -> None:
         self.control.sock.close()
@@ -247,11 +256,9 @@ class StudentProcess:
             signal.pidfd_send_signal(self.pidfd, signal.SIGKILL)
         except ProcessLookupError:
             pass
-        if self.out_fd >= 0:
-            while select.select([self.out_fd], [], [], 0.2)[0]:
-                self._drain_output()
-                if self.out_fd < 0:
-                    break
+        drain_until = time.monotonic() + 1.0  # bounded: a leftover writer must not hold the grader
+        while self.out_fd >= 0 and time.monotonic() < drain_until and select.select([self.out_fd], [], [], 0.2)[0]:
+            self._drain_output()
         status = self.zygote.control.wait_exit(self.pid, 5.0)
         self.sock.close()
         os.close(self.pidfd)
@@ -296,6 +303,9 @@ def describe_status(status: int | None) -> tuple[str, type[StudentError]]:
         return "the process wrote more than its file size limit", ResourceLimit
     if sig == signal.SIGSYS:
         return "the process made a forbidden system call", StudentCrash
+    if sig == signal.SIGSEGV:
+        return ("the process crashed with a segmentation fault, most often a stack overflow from recursion that "
+                "goes too deep"), ResourceLimit
     return f"the process was killed by {sig.name}", StudentCrash
 
 
@@ -315,13 +325,9 @@ def sweep_uid(uid: int) -> int:
     return found
 
 
-def make_scratch(base: Path, uid: int | None) -> Path:
-    """A fresh private folder for one student process."""
-    path = Path(tempfile.mkdtemp(prefix="s-", dir=base))
-    if uid is not None:
-        os.chown(path, uid, uid)
-    path.chmod(0o700)
-    return path
+def make_scratch(base: Path) -> Path:
+    """The name of a fresh private folder for one submission; the zygote creates it, owned by the sandbox uid."""
+    return base / f"s-{secrets.token_hex(8)}"
 
 
 def remove_scratch(path: Path) -> None:

@@ -39,6 +39,9 @@ from .sandbox import (
 )
 
 MAX_PROCESSES_PER_SUBMISSION = 8
+# OSError messages that mean a sandbox limit was reached, by their "[Errno N]" prefix.
+_OS_LIMITS = {"[Errno 27] ": "file size", "[Errno 24] ": "open files", "[Errno 28] ": "disk space (scratch quota)",
+              "[Errno 122]": "disk space (scratch quota)"}
 # Layers that keep a submission from reading the reference or rewriting results (see the README's security model).
 PROTECTIVE_LAYERS = frozenset({"uid", "landlock"})
 
@@ -80,7 +83,7 @@ def call_seed(seed: int, *parts: object) -> int:
 class Sandbox:
     """Isolation for one grading worker: the plan, the zygote and a scratch area. Use as a context manager."""
 
-    def __init__(self, *, slot: int = 0, insecure: bool = False) -> None:
+    def __init__(self, *, slot: int = 0, insecure: bool = False, scratch_bytes: int = 256 * 2**20) -> None:
         available = isolation.available_layers()
         if not insecure and not PROTECTIVE_LAYERS & set(available):
             raise SandboxUnavailable(
@@ -90,13 +93,16 @@ class Sandbox:
         self.uid = isolation.sandbox_uid(slot) if "uid" in available else None
         self.scratch_base = Path(tempfile.mkdtemp(prefix="grader-"))
         self.scratch_base.chmod(0o711)
+        self.scratch_bytes = scratch_bytes
         self._zygote: Zygote | None = None
-        namespaces = ("namespaces",) if self.zygote().namespaces else ()
-        self.layers = available[:-1] + namespaces + available[-1:]
+        zygote = self.zygote()
+        extra = tuple(name for name, on in (("namespaces", zygote.namespaces), ("scratch-quota", zygote.scratch_quota))
+                      if on)
+        self.layers = available[:-1] + extra + available[-1:]
 
     def zygote(self) -> Zygote:
         if self._zygote is None or self._zygote.process.poll() is not None:
-            self._zygote = Zygote()
+            self._zygote = Zygote(self.scratch_base, self.scratch_bytes)
         return self._zygote
 
     def plan(self, limits: Limits) -> isolation.Plan:
@@ -155,7 +161,7 @@ class StudentSession:
             raise StudentCrash(f"grading gave up after restarting your code {self._spawns} times")
         self._spawns += 1
         if self._scratch is None:
-            self._scratch = make_scratch(self.sandbox.scratch_base, self.sandbox.uid)
+            self._scratch = make_scratch(self.sandbox.scratch_base)
         process = StudentProcess(self.sandbox.zygote(), self.sandbox.plan(self.limits), self._scratch, self.output)
         try:
             ready = process.request(self.program.load_message(), self.limits.load_seconds)
@@ -184,6 +190,7 @@ class StudentSession:
         if self.sandbox.uid is not None:
             sweep_uid(self.sandbox.uid)
         if self._scratch is not None:
+            self.sandbox.zygote().clean(self._scratch)
             remove_scratch(self._scratch)
             self._scratch = None
 
@@ -249,6 +256,10 @@ class StudentSession:
         if kind == "missing" or kind == "not-callable":
             raise MissingFunction(f"{function} is not defined in the submission" if kind == "missing"
                                   else f"{function} is defined, but not as a function", function=function)
+        limit = _OS_LIMITS.get(str(error.get("message", ""))[:11]) if error.get("type") == "OSError" else None
+        if limit is not None:
+            raise ResourceLimit(f"{function} went over the sandbox's limit on {limit} ({text})",
+                                function=function, frames=frames)
         if kind == "memory":
             raise ResourceLimit(f"{function} ran out of memory (the limit is {self.limits.memory_mb} MB)",
                                 function=function, frames=frames)

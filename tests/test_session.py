@@ -204,3 +204,18 @@ def test_bad_reply_is_contained(sandbox):
     with sandbox.session(prog, Limits(), seed=1) as s:
         with pytest.raises(BadReply, match="cannot read back"):
             s.call("deep")
+
+
+def test_scratch_space_has_a_quota_and_starts_empty(tmp_path):
+    source = ('import os\ndef fill():\n    for i in range(10000):\n        with open(f"f{i}", "wb") as fh:\n'
+              '            fh.write(b"x" * 1_000_000)\ndef listing():\n    return sorted(os.listdir("."))\n')
+    prog = Program(units=(("<cell 1>", source, (0, 1, 2)),), helpers=(), stubs=(), main="__main__")
+    with Sandbox(scratch_bytes=32 * 2**20) as box:
+        if "scratch-quota" not in box.layers:
+            pytest.skip("no scratch quota without root")
+        with box.session(prog, Limits(), seed=1) as s:
+            with pytest.raises(ResourceLimit, match="disk space"):
+                s.call("fill")
+        with box.session(prog, Limits(), seed=1) as s:
+            assert s.call("listing") == []
+        assert not any(box.scratch_base.iterdir())  # the host never saw the files

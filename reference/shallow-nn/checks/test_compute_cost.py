@@ -16,7 +16,10 @@ def _as_number(value, what):
     if isinstance(value, np.ndarray) and value.size == 1 and value.dtype.kind in "fiu":
         return float(value.reshape(()))
     if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_)):
-        return float(value)
+        try:
+            return float(value)
+        except OverflowError:  # an integer too large for a float is just a very wrong cost
+            return float("inf")
     raise CheckFailure(f"{what} should be a single number, but it is {type_name(value)}",
                        expected="a float", got=describe(value), flags=("wrong-type",))
 
