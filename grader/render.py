@@ -197,6 +197,16 @@ def _printable(value: Any) -> Any:
     return value
 
 
+def _late_text(result: SubmissionResult) -> str:
+    late = result.late
+    if late is None:
+        return ""
+    if late.days_late == 0:
+        return f"On time (submitted {late.submitted_at}, deadline {late.deadline})."
+    return (f"Submitted {late.submitted_at}, {late.days_late} day(s) after the deadline ({late.deadline}): "
+            f"{late.penalty:.0%} of your {_number(late.raw_score)} points were taken away.")
+
+
 QUIET_PROBLEMS = frozenset({"load-error", "warning"})
 
 
@@ -295,6 +305,9 @@ def report_context(
         "seed": result.seed,
         "sandbox": list(result.sandbox),
         "duration_text": f"{result.duration_s:.1f} s",
+        "late_text": _late_text(result),
+        "hidden_text": (f"The checks' details are withheld until {result.hidden_until}; your score is final."
+                        if result.hidden_until else ""),
         "counts": counts,
         "problems": problems,
         "load_notes": load_notes,

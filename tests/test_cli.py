@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import nbformat
 from click.testing import CliRunner
 
@@ -98,3 +100,19 @@ def test_similarity_command_finds_a_renamed_copy(tmp_path):
     pairs = json.loads((tmp_path / "out" / "similarity.json").read_text())["pairs"]
     assert [(p["left"], p["right"]) for p in pairs] == [("copy", "original")]
     assert (tmp_path / "out" / "similarity.html").read_text().count("<pre") >= 2
+
+
+def test_refuses_to_run_without_a_protective_layer_unless_insecure(tmp_path, monkeypatch):
+    from conftest import EXAMPLES
+    from grader import isolation
+
+    monkeypatch.setattr(isolation, "available_layers", lambda: ("process", "rlimits", "no_new_privs", "pdeathsig"))
+    args = [str(EXAMPLES / "correct.py"), "--out", str(tmp_path), "-j", "1"]
+    refused = CliRunner().invoke(main, args)
+    assert refused.exit_code == 4
+    assert "no isolation layer" in refused.output and "--insecure" in refused.output
+    assert not (tmp_path / "correct").exists()
+    allowed = CliRunner().invoke(main, [*args, "--insecure"], catch_exceptions=False)
+    assert allowed.exit_code == 0, allowed.output
+    data = json.loads((tmp_path / "correct" / "results.json").read_text())
+    assert data["score"] == 10.0 and "uid" not in data["sandbox"] and "landlock" not in data["sandbox"]

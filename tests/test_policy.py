@@ -89,6 +89,7 @@ def test_before_release_every_output_withholds_details(course):
     for text in texts:
         assert "all zeros" not in text and "zero-init" not in text
     assert "withheld until" in texts[1] and "withheld until" in texts[2]
+    assert "2 day(s) after the deadline" in texts[1] and "2 day(s) after the deadline" in texts[2]
     rows = {r["submission"]: r for r in csv.DictReader((out / "gradebook.csv").open())}
     assert rows["zero_init"]["days_late"] == "2" and rows["correct"]["days_late"] == "0"
     assert rows["zero_init"]["total"] == "5.4" and rows["zero_init"]["raw_total"] == "9"
