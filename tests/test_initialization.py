@@ -326,3 +326,15 @@ def test_model_is_reproducible_with_a_seed_and_restores_the_global_generator(pub
     assert np.array_equal(np.random.get_state()[1], state)
     assert a[1] == b[1] and all(np.array_equal(a[0][k], b[0][k]) for k in a[0])
     assert len(a[1]) == 2  # iterations 0 and 50
+
+
+def test_the_report_shows_the_three_schemes_side_by_side(graded):
+    out, results = graded
+    (figure,) = [f for f in results["correct"]["figures"] if f["title"] == "Zeros, x10 and He, side by side"]
+    rows = {row[0]: row for row in figure["data"]["table"]["rows"]}
+    assert rows["zeros"][1] == pytest.approx(0.693147, abs=1e-5) and rows["zeros"][3] == 0.5
+    assert rows["random x10"][1] > 100  # a huge starting cost
+    assert rows["He"][3] > 0.9 and rows["He"][2] < 0.2
+    assert len(figure["data"]["panels"]) == 3
+    html = (out / "correct" / "report.html").read_text()
+    assert "Zeros, x10 and He, side by side" in html and html.count("<svg") >= 1
