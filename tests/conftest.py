@@ -10,8 +10,6 @@ from click.testing import CliRunner
 
 from grader.cli import main
 
-ROOT = Path(__file__).resolve().parent.parent
-EXAMPLES = ROOT / "assignments" / "shallow-nn" / "examples"
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from conftest import EXAMPLES, ROOT
+from paths import EXAMPLES, ROOT
 from grader.cli import main
 
 

@@ -7,7 +7,7 @@ import json
 import nbformat
 from click.testing import CliRunner
 
-from conftest import ROOT
+from paths import ROOT
 from grader.cli import main
 
 SOLUTION = ROOT / "reference" / "shallow-nn" / "solution.py"
@@ -84,7 +84,7 @@ def test_help_lists_the_options():
 def test_similarity_command_finds_a_renamed_copy(tmp_path):
     import json
 
-    from conftest import EXAMPLES
+    from paths import EXAMPLES
 
     batch = tmp_path / "batch"
     batch.mkdir()
@@ -103,7 +103,7 @@ def test_similarity_command_finds_a_renamed_copy(tmp_path):
 
 
 def test_refuses_to_run_without_a_protective_layer_unless_insecure(tmp_path, monkeypatch):
-    from conftest import EXAMPLES
+    from paths import EXAMPLES
     from grader import isolation
 
     monkeypatch.setattr(isolation, "available_layers", lambda: ("process", "rlimits", "no_new_privs", "pdeathsig"))

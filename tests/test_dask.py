@@ -8,7 +8,7 @@ import shutil
 import pytest
 from click.testing import CliRunner
 
-from conftest import EXAMPLES
+from paths import EXAMPLES
 from grader.cli import main
 
 distributed = pytest.importorskip("distributed")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import EXAMPLES, ROOT
+from paths import EXAMPLES, ROOT
 
 # id -> (score, the flags it must have, functions that must have lost points)
 GOLDEN = {

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import EXAMPLES, ROOT
+from paths import EXAMPLES, ROOT
 from grader.assignment import load_assignment
 from grader.models import Figure, SubmissionResult
 from grader.pipeline import grade_paths

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import ROOT
+from paths import ROOT
 
 NAME = "gradient-checking"
 PUBLIC = ROOT / "assignments" / NAME

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from conftest import ROOT
+from paths import ROOT
 from grader.cli import main
 
 NAME = "initialization"

@@ -22,7 +22,7 @@ import types
 import numpy as np
 import pytest
 
-from conftest import EXAMPLES, ROOT
+from paths import EXAMPLES, ROOT
 from grader.checking import Catalogue, CheckFailure
 
 SEEDS = (0, 1, 2, 3, 4)

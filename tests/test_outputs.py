@@ -14,7 +14,7 @@ import jsonschema
 import pytest
 from click.testing import CliRunner
 
-from conftest import EXAMPLES, ROOT
+from paths import EXAMPLES, ROOT
 from grader.cli import main
 
 SCHEMA = json.loads((ROOT / "tests" / "files" / "gradescope_results.schema.json").read_text())

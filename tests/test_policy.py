@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from click.testing import CliRunner
 
-from conftest import EXAMPLES, ROOT
+from paths import EXAMPLES, ROOT
 from grader.cli import main
 from grader.models import CheckResult, SubmissionResult
 from grader.policy import LatePolicy, apply_late, parse_time, withhold

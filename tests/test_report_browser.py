@@ -21,7 +21,7 @@ from click.testing import CliRunner
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 
-from conftest import EXAMPLES, ROOT
+from paths import EXAMPLES, ROOT
 from grader.cli import main
 
 CHROMIUM = next((p for p in map(shutil.which, ("chromium", "chromium-browser")) if p), None)

@@ -8,7 +8,7 @@ import nbformat
 import pytest
 from click.testing import CliRunner
 
-from conftest import EXAMPLES, ROOT
+from paths import EXAMPLES, ROOT
 from grader.cli import main
 
 PUBLIC = ROOT / "assignments" / "shallow-nn"
