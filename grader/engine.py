@@ -58,7 +58,8 @@ def content_seed(sha256: str) -> int:
     return int(sha256[:8] or "0", 16) % 2**31
 
 
-def _not_graded(assignment: Assignment, kind: str, message: str) -> tuple[CheckOutcome, ...]:
+def not_graded(assignment: Assignment, kind: str, message: str) -> tuple[CheckOutcome, ...]:
+    """An error outcome with flag ``kind`` for every check, when a submission cannot be graded at all."""
     return tuple(
         CheckOutcome(id=cid, function=cid.split("::", 1)[0], status="error", flags=(kind,),
                      message=f"Not graded: {message}")
@@ -161,13 +162,13 @@ class Engine:
                 traceback.print_exc(file=sys.stderr)
                 sha = hashlib.sha256(task.data).hexdigest() if task.data is not None else ""
                 seed = self.seed if self.seed is not None else content_seed(sha)
-                outcomes = _not_graded(self.assignment, "grader-error", "the grader failed to read this file")
+                outcomes = not_graded(self.assignment, "grader-error", "the grader failed to read this file")
             else:
                 seed = self.seed if self.seed is not None else content_seed(loaded.sha256)
                 problems = loaded.problems
                 if not loaded.ok:
                     reason = "; ".join(p.message for p in loaded.problems if p.kind != "warning") or "unreadable"
-                    outcomes = _not_graded(self.assignment, "invalid-submission", reason)
+                    outcomes = not_graded(self.assignment, "invalid-submission", reason)
                 else:
                     program = Program.build(loaded, self.assignment)
                     with self.sandbox.session(program, self.assignment.limits, seed) as session:

@@ -19,8 +19,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from .assignment import load_assignment
-from .checks import CheckOutcome
-from .engine import Engine, Graded, Task, finish
+from .engine import Engine, Graded, Task, finish, not_graded
 from .policy import parse_time
 from .errors import ExitCode, GraderError, UsageError
 from .models import SubmissionResult
@@ -71,9 +70,7 @@ class EngineOptions:
 def lost_worker(root: Path, name: str, task: Task, why: str, options: EngineOptions) -> Graded:
     """The result for a submission whose grading worker died: not the student's fault, so flagged grader-error."""
     assignment = load_assignment(root, name)
-    outcomes = tuple(CheckOutcome(id=cid, function=cid.split("::", 1)[0], status="error", flags=("grader-error",),
-                                  message=f"Not graded: {why}") for cid in assignment.points)
-    checks = score_checks(outcomes, assignment.points)
+    checks = score_checks(not_graded(assignment, "grader-error", why), assignment.points)
     score, most = totals(checks)
     result = SubmissionResult(assignment=assignment.name, assignment_version=assignment.version,
                               submission=task.id, path=task.path, score=score, max_score=most, duration_s=0.0,

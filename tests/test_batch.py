@@ -143,3 +143,25 @@ def test_plain_progress_lines_for_large_batches(tmp_path):
     display.update(Progress(done=500, total=500, skipped=3, result=result))
     assert "3 submission(s) already graded" in stream.text
     assert "graded 1/500" in stream.text and "graded 500/500" in stream.text and "ETA" in stream.text
+
+
+def test_a_dead_worker_costs_only_its_submission(tmp_path):
+    import threading
+
+    from grader.engine import Task
+    from grader.executors import EngineOptions, ProcessExecutor
+
+    hang = tmp_path / "hang.py"
+    hang.write_text("def layer_sizes(X, Y):\n    while True:\n        pass\n")
+    tasks = [Task(id="hang", path=str(hang)), Task(id="correct", path=str(EXAMPLES / "correct.py"))]
+    executor = ProcessExecutor(ROOT, "shallow-nn", EngineOptions(), jobs=1)
+    try:
+        process = executor.workers[0][0]
+        threading.Timer(8.0, process.kill).start()  # mid-way through the first submission's hanging call
+        results = {graded.result.submission: graded.result for graded in executor.run(tasks)}
+    finally:
+        executor.close()
+    assert set(results) == {"hang", "correct"}
+    assert results["hang"].score == 0 and results["hang"].flags == ("grader-error",)
+    assert "grading worker died" in results["hang"].checks[0].message
+    assert results["correct"].score == 10.0
