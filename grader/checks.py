@@ -12,7 +12,6 @@ fixtures cost once per worker, not once per submission. Each check's exception b
 from __future__ import annotations
 
 import functools
-import importlib.util
 import os
 import re
 import sys

@@ -12,15 +12,11 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import isolation, wire
 from .assignment import Assignment, Limits
 from .errors import SandboxUnavailable
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from .load import LoadedSubmission
 from .sandbox import (
     BadReply,
     MissingFunction,
@@ -37,6 +33,9 @@ from .sandbox import (
     remove_scratch,
     sweep_uid,
 )
+
+if TYPE_CHECKING:
+    from .load import LoadedSubmission
 
 MAX_PROCESSES_PER_SUBMISSION = 8
 # OSError messages that mean a sandbox limit was reached, by their "[Errno N]" prefix.
@@ -104,6 +103,12 @@ class Sandbox:
         if self._zygote is None or self._zygote.process.poll() is not None:
             self._zygote = Zygote(self.scratch_base, self.scratch_bytes)
         return self._zygote
+
+    def clean(self, scratch: Path) -> None:
+        """Delete a scratch folder in the zygote's view (its capped tmpfs) and in ours."""
+        if self._zygote is not None and self._zygote.process.poll() is None:
+            self._zygote.clean(scratch)
+        remove_scratch(scratch)
 
     def plan(self, limits: Limits) -> isolation.Plan:
         return isolation.Plan(
@@ -190,8 +195,7 @@ class StudentSession:
         if self.sandbox.uid is not None:
             sweep_uid(self.sandbox.uid)
         if self._scratch is not None:
-            self.sandbox.zygote().clean(self._scratch)
-            remove_scratch(self._scratch)
+            self.sandbox.clean(self._scratch)
             self._scratch = None
 
     def __enter__(self) -> StudentSession:

@@ -8,7 +8,6 @@ import subprocess
 import sys
 import xml.etree.ElementTree as ET
 import zipfile
-from pathlib import Path
 
 import jsonschema
 import pytest
