@@ -18,7 +18,8 @@ from paths import EXAMPLES, ROOT
 from grader.assignment import load_assignment
 from grader.models import Figure, SubmissionResult
 from grader.pipeline import grade_paths
-from grader.render import FIG_WIDTH, figure_views, render_html, render_markdown, report_context
+from grader.figures import FIG_WIDTH, figure_views
+from grader.render import render_html, render_markdown, report_context
 
 CHECKS = ROOT / "reference" / "shallow-nn" / "checks"
 TITLES = {
