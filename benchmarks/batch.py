@@ -169,6 +169,8 @@ def sandboxed(folder: Path, out: Path, jobs: int) -> tuple[float, int]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--n", type=int, action="append", help="batch size (repeatable; default 200 and 2000)")
+    parser.add_argument("--jobs", type=int, action="append",
+                        help="worker counts to measure (repeatable; default 1 and all cores)")
     args = parser.parse_args()
     cores = os.cpu_count() or 1
     for n in args.n or [200, 2000]:
@@ -177,7 +179,7 @@ def main() -> None:
             generate(folder, n)
             base = floor(folder)
             rows = [("floor: same checks, one process, no isolation", base, 0)]
-            for jobs in sorted({1, cores}):
+            for jobs in sorted(set(args.jobs or (1, cores))):
                 out = Path(tmp) / f"out-{jobs}"
                 elapsed, peak = sandboxed(folder, out, jobs)
                 rows.append((f"grade --jobs {jobs} (sandboxed, files, gradebook)", elapsed, peak))
@@ -191,9 +193,9 @@ def main() -> None:
             ratio = per / floor_ms
             memory = f"{peak / 2**20:8.0f}" if peak else f"{'-':>8}"
             print(f"{label:52} {n / elapsed:8.1f} {per:8.1f} {overhead:16.1f} {ratio:8.2f} {memory}")
-        one = rows[1][1]
         if len(rows) > 2:
-            print(f"scaling: {cores} workers are {one / rows[2][1]:.2f}x as fast as 1")
+            print(f"scaling: {rows[-1][0].split()[2]} workers are {rows[1][1] / rows[-1][1]:.2f}x as fast as "
+                  f"{rows[1][0].split()[2]}")
 
 
 if __name__ == "__main__":
