@@ -32,6 +32,7 @@ from .errors import ConfigError, UsageError
 from .policy import LatePolicy, parse_time
 
 EXECUTE_MODES = ("definitions", "all")
+MISTAKES_FILE = "mistakes.py"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -100,6 +101,16 @@ class Assignment:
         if self.reference_dir is None:
             raise ConfigError(f"the reference solution of {self.name!r} is not available here")
         return self.reference_dir / "solution.py"
+
+    @property
+    def mistakes_path(self) -> Path:
+        """The optional catalogue of known mistakes, ``reference/<name>/mistakes.py``."""
+        return self.solution_path.with_name(MISTAKES_FILE)
+
+    @property
+    def stem(self) -> str:
+        """The name as a Python identifier: the stem of the student files and of module names."""
+        return self.name.replace("-", "_")
 
     @property
     def helper_modules(self) -> tuple[str, ...]:
@@ -196,7 +207,7 @@ def load_assignment(root: Path, name: str) -> Assignment:
         if not (reference / "solution.py").is_file():
             raise ConfigError("the reference solution solution.py is missing", path=str(reference))
         fingerprint_files += [grading_path, reference / "solution.py", *sorted((reference / "checks").glob("*.py"))]
-        fingerprint_files += [p for p in (reference / "mistakes.py", lessons_path) if p.is_file()]
+        fingerprint_files += [p for p in (reference / MISTAKES_FILE, lessons_path) if p.is_file()]
     else:
         reference = None
 

@@ -169,10 +169,9 @@ def generated_files(assignment: Assignment) -> dict[Path, str]:
     cells = parse_source(source_path.read_text(encoding="utf-8"), path=str(source_path))
     if not any(_BEGIN.match(line) for cell in cells for line in cell.lines):
         raise ConfigError("the source has no ### BEGIN SOLUTION markers", path=str(source_path))
-    stem = assignment.name.replace("-", "_")
     return {
-        assignment.public_dir / f"{stem}.py": student_python(cells),
-        assignment.public_dir / f"{stem}.ipynb": student_notebook(cells, title=assignment.title),
+        assignment.public_dir / f"{assignment.stem}.py": student_python(cells),
+        assignment.public_dir / f"{assignment.stem}.ipynb": student_notebook(cells, title=assignment.title),
     }
 
 

@@ -24,7 +24,14 @@ from typing import Any
 
 import numpy as np
 
-from .sandbox import BadReply, MissingFunction, ResourceLimit, StudentCrash, StudentError, StudentTimeout
+from .failures import (
+    BadReply,
+    MissingFunction,
+    ResourceLimit,
+    StudentCrash,
+    StudentError,
+    StudentTimeout,
+)
 from .wire import Opaque
 
 __all__ = [

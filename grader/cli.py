@@ -6,6 +6,7 @@ subcommands. Exit codes are ``errors.ExitCode``: 0 whenever grading ran, whateve
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import time
@@ -19,18 +20,26 @@ from .errors import ExitCode, GraderError, UsageError
 from .executors import EXECUTORS
 from .formats import FORMATS
 from .gradebook import CSV_FORMATS
-from .models import SubmissionResult
+from .models import GRADER_ERROR, WARNING, SubmissionResult
 from .pipeline import Progress
 from .policy import iso, parse_time
 
 
-class _DefaultGroup(click.Group):
-    """A group whose first argument, when it is not a subcommand, goes to the default ``run`` command."""
+class _GradeGroup(click.Group):
+    """The ``grade`` group: a first argument that is not a subcommand goes to the default ``run`` command, and a
+    ``GraderError`` from any command is printed and becomes its exit code, here and nowhere else."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         if not args or args[0] not in self.commands and args[0] not in ("--help", "-h", "--version"):
             args = ["run", *args]
         return super().parse_args(ctx, args)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except GraderError as exc:
+            click.echo(exc.show(), err=True)
+            ctx.exit(int(exc.exit_code))
 
 
 def _pick_assignment(root: Path, name: str | None, paths: tuple[Path, ...]) -> str:
@@ -104,7 +113,7 @@ def _line(result: SubmissionResult) -> str:
     return f"{result.submission}: {result.score:g}/{result.max_score:g}{flags}"
 
 
-@click.group(cls=_DefaultGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_GradeGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="grader")
 def main() -> None:
     """Grade deep-learning assignments in a sandbox.
@@ -112,6 +121,7 @@ def main() -> None:
     grade PATH... grades submissions (.py or .ipynb files, or folders of them). With no PATH, it grades the
     bundled example submissions into reports/.
     """
+    logging.basicConfig(format="grader: %(message)s", level=logging.WARNING)
 
 
 @main.command("run")
@@ -149,38 +159,34 @@ def run(paths: tuple[Path, ...], assignment_name: str | None, out_dir: Path | No
     """Grade PATH... (files or folders); with no PATH, the bundled examples."""
     from .pipeline import BatchOptions, grade_paths
 
-    try:
-        options = BatchOptions(jobs=jobs or os.cpu_count() or 1, executor=executor, scheduler=scheduler, seed=seed,
-                               insecure=insecure, regrade=regrade, gradebook_layout=layout,
-                               formats=tuple(dict.fromkeys(formats)), as_of=_check_time(as_of, "--as-of"),
-                               timestamps=_read_timestamps(timestamps) if timestamps else {})
-        for path in paths:
-            if not path.exists() and not path.is_symlink():
-                raise UsageError(f"{path}: no such file or folder")
-        root = find_root()
-        if paths:
-            batches = [(load_assignment(root, _pick_assignment(root, assignment_name, paths)), list(paths),
-                        out_dir or root / "reports")]
-        else:  # the bundled examples of every assignment (or the one named), each into its own folder
-            names = [assignment_name] if assignment_name else list(available(root))
-            batches = []
-            for name in names:
-                assignment = load_assignment(root, name)
-                target = out_dir or root / "reports"
-                batches.append((assignment, [assignment.public_dir / "examples"],
-                                target / name if len(names) > 1 else target))
-        results: tuple[SubmissionResult, ...] = ()
-        for assignment, folders, out in batches:
-            display = ProgressDisplay(quiet=quiet)
-            graded = grade_paths(folders, assignment, out_dir=out, options=options, on_progress=display.update)
-            display.close()
-            _summary(graded, out)
-            _github_step_summary(graded, out)
-            results += graded
-    except GraderError as exc:
-        click.echo(exc.show(), err=True)
-        sys.exit(int(exc.exit_code))
-    if any("grader-error" in r.flags for r in results):
+    options = BatchOptions(jobs=jobs or os.cpu_count() or 1, executor=executor, scheduler=scheduler, seed=seed,
+                           insecure=insecure, regrade=regrade, gradebook_layout=layout,
+                           formats=tuple(dict.fromkeys(formats)), as_of=_check_time(as_of, "--as-of"),
+                           timestamps=_read_timestamps(timestamps) if timestamps else {})
+    for path in paths:
+        if not path.exists() and not path.is_symlink():
+            raise UsageError(f"{path}: no such file or folder")
+    root = find_root()
+    if paths:
+        batches = [(load_assignment(root, _pick_assignment(root, assignment_name, paths)), list(paths),
+                    out_dir or root / "reports")]
+    else:  # the bundled examples of every assignment (or the one named), each into its own folder
+        names = [assignment_name] if assignment_name else list(available(root))
+        batches = []
+        for name in names:
+            assignment = load_assignment(root, name)
+            target = out_dir or root / "reports"
+            batches.append((assignment, [assignment.public_dir / "examples"],
+                            target / name if len(names) > 1 else target))
+    results: tuple[SubmissionResult, ...] = ()
+    for assignment, folders, out in batches:
+        display = ProgressDisplay(quiet=quiet)
+        graded = grade_paths(folders, assignment, out_dir=out, options=options, on_progress=display.update)
+        display.close()
+        _summary(graded, out)
+        _github_step_summary(graded, out)
+        results += graded
+    if any(GRADER_ERROR in r.flags for r in results):
         click.echo("error: some checks failed inside the grader; see the messages above", err=True)
         sys.exit(int(ExitCode.GRADER_FAILURE))
     if fail_under is not None:
@@ -251,16 +257,12 @@ def check_command(file: Path, assignment_name: str | None) -> None:
     """Run the public checks on FILE and print a short summary (for students, before submitting)."""
     from .student import check_file
 
-    try:
-        root = find_root()
-        assignment = load_assignment(root, _pick_assignment(root, assignment_name, (file,)))
-        results, problems = check_file(str(file), assignment)
-    except GraderError as exc:
-        click.echo(exc.show(), err=True)
-        sys.exit(int(exc.exit_code))
+    root = find_root()
+    assignment = load_assignment(root, _pick_assignment(root, assignment_name, (file,)))
+    results, problems = check_file(str(file), assignment)
     colours = {"passed": "green", "failed": "red", "error": "red", "missing": "yellow", "absent": None}
     for problem in problems:
-        if problem.kind != "warning":
+        if problem.kind != WARNING:
             click.secho(f"⚠ {problem.message}", fg="red")
     for result in results:
         click.secho(result.line(), fg=colours[result.status])
@@ -282,14 +284,10 @@ def similarity(paths: tuple[Path, ...], assignment_name: str | None, out_dir: Pa
     """List pairs of submissions whose graded functions are near-identical (for academic integrity)."""
     from .pipeline import similar_pairs
 
-    try:
-        root = find_root()
-        assignment = load_assignment(root, _pick_assignment(root, assignment_name, paths))
-        out = out_dir or root / "reports"
-        pairs, report = similar_pairs(list(paths), assignment, out_dir=out, threshold=threshold)
-    except GraderError as exc:
-        click.echo(exc.show(), err=True)
-        sys.exit(int(exc.exit_code))
+    root = find_root()
+    assignment = load_assignment(root, _pick_assignment(root, assignment_name, paths))
+    out = out_dir or root / "reports"
+    pairs, report = similar_pairs(list(paths), assignment, out_dir=out, threshold=threshold)
     for pair in pairs[:20]:
         click.echo(f"{pair.score:.2f}  {pair.left} ~ {pair.right}")
     click.echo(f"{len(pairs)} similar pair(s) at threshold {threshold:g}; report in {report}")
@@ -308,15 +306,14 @@ def export_gradescope(name: str, out_file: Path | None) -> None:
     """Build the Gradescope autograder zip (setup.sh, run_autograder, the grader and the hidden checks)."""
     from .export import gradescope_zip
 
-    try:
-        root = find_root()
-        assignment = load_assignment(root, name)
-        data = gradescope_zip(assignment, Path(__file__).resolve().parent.parent)
-    except (GraderError, ValueError, OSError) as exc:
-        click.echo(exc.show() if isinstance(exc, GraderError) else f"error: {exc}", err=True)
-        sys.exit(int(getattr(exc, "exit_code", ExitCode.GRADER_FAILURE)))
+    root = find_root()
+    assignment = load_assignment(root, name)
+    data = gradescope_zip(assignment, Path(__file__).resolve().parent.parent)
     target = out_file or Path(f"{name}-gradescope.zip")
-    target.write_bytes(data)
+    try:
+        target.write_bytes(data)
+    except OSError as exc:
+        raise UsageError(f"{target}: cannot write the autograder zip ({exc.strerror})") from None
     click.echo(f"wrote {target} ({len(data) // 1024} KiB): upload it as the assignment's autograder")
 
 
@@ -328,17 +325,13 @@ def generate(name: str, check: bool) -> None:
     """Write the student notebook and .py file of assignment NAME from reference/NAME/solution.py."""
     from .author import stale_files, write_generated
 
-    try:
-        assignment = load_assignment(find_root(), name)
-        if check:
-            stale = stale_files(assignment)
-            for path in stale:
-                click.echo(f"{path} is out of date: run `grade generate {name}`", err=True)
-            sys.exit(int(ExitCode.BELOW_THRESHOLD) if stale else 0)
-        changed = write_generated(assignment)
-    except GraderError as exc:
-        click.echo(exc.show(), err=True)
-        sys.exit(int(exc.exit_code))
+    assignment = load_assignment(find_root(), name)
+    if check:
+        stale = stale_files(assignment)
+        for path in stale:
+            click.echo(f"{path} is out of date: run `grade generate {name}`", err=True)
+        sys.exit(int(ExitCode.BELOW_THRESHOLD) if stale else 0)
+    changed = write_generated(assignment)
     for path in changed:
         click.echo(f"wrote {path}")
     if not changed:
@@ -354,18 +347,14 @@ def selfcheck(name: str) -> None:
     from .author import generated_files
     from .pipeline import BatchOptions, grade_paths
 
-    try:
-        assignment = load_assignment(find_root(), name)
-        with tempfile.TemporaryDirectory() as tmp:
-            folder = Path(tmp) / "in"
-            folder.mkdir()
-            (folder / "reference.py").write_bytes(assignment.solution_path.read_bytes())
-            for path, text in generated_files(assignment).items():
-                (folder / f"stub{path.suffix}").write_text(text, encoding="utf-8")
-            results = grade_paths([folder], assignment, out_dir=Path(tmp) / "out", options=BatchOptions(jobs=1))
-    except GraderError as exc:
-        click.echo(exc.show(), err=True)
-        sys.exit(int(exc.exit_code))
+    assignment = load_assignment(find_root(), name)
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "in"
+        folder.mkdir()
+        (folder / "reference.py").write_bytes(assignment.solution_path.read_bytes())
+        for path, text in generated_files(assignment).items():
+            (folder / f"stub{path.suffix}").write_text(text, encoding="utf-8")
+        results = grade_paths([folder], assignment, out_dir=Path(tmp) / "out", options=BatchOptions(jobs=1))
     ok = True
     for result in results:
         click.echo(_line(result))

@@ -11,11 +11,10 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import logging
 import queue
-import sys
 import threading
 import time
-import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -24,13 +23,25 @@ from typing import Any
 
 from . import render
 from .assignment import Assignment
-from .checks import CheckOutcome, Job, run_checks
 from .formats import gradescope_results
 from .load import LoadedSubmission, load_source, load_submission
-from .models import Figure, Location, Problem, SubmissionResult
+from .models import (
+    GRADER_ERROR,
+    INVALID_SUBMISSION,
+    LOAD_ERROR,
+    WARNING,
+    CheckOutcome,
+    Figure,
+    Location,
+    Problem,
+    SubmissionResult,
+)
+from .plugin import Job, run_checks
 from .policy import apply_late, parse_time, withhold
-from .score import collect_flags, score_checks, totals
+from .score import make_result, not_graded
 from .session import Program, Sandbox, StudentSession
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -58,22 +69,13 @@ def content_seed(sha256: str) -> int:
     return int(sha256[:8] or "0", 16) % 2**31
 
 
-def not_graded(assignment: Assignment, kind: str, message: str) -> tuple[CheckOutcome, ...]:
-    """An error outcome with flag ``kind`` for every check, when a submission cannot be graded at all."""
-    return tuple(
-        CheckOutcome(id=cid, function=cid.split("::", 1)[0], status="error", flags=(kind,),
-                     message=f"Not graded: {message}")
-        for cid in assignment.points
-    )
-
-
 def _load_problems(session: StudentSession, loaded: LoadedSubmission) -> tuple[Problem, ...]:
     problems = []
     for error in session.load_errors:
         where: Location | None = loaded.locate(str(error.get("filename", "")), int(error.get("line") or 0))
         text = f"{str(error.get('type', 'Error'))[:100]}: {str(error.get('message', ''))[:500]}"
         label = where.describe() if where else "top level"
-        problems.append(Problem(kind="load-error", location=where,
+        problems.append(Problem(kind=LOAD_ERROR, location=where,
                                 message=f"{label}: this statement raised {text} while your definitions were loaded"))
     return tuple(problems)
 
@@ -159,31 +161,25 @@ class Engine:
             try:
                 loaded = self._load(task)
             except Exception:  # a loader bug must not cost the rest of the batch
-                traceback.print_exc(file=sys.stderr)
+                logger.exception("the loader failed on %s", task.path)
                 sha = hashlib.sha256(task.data).hexdigest() if task.data is not None else ""
                 seed = self.seed if self.seed is not None else content_seed(sha)
-                outcomes = not_graded(self.assignment, "grader-error", "the grader failed to read this file")
+                outcomes = not_graded(self.assignment, GRADER_ERROR, "the grader failed to read this file")
             else:
                 seed = self.seed if self.seed is not None else content_seed(loaded.sha256)
                 problems = loaded.problems
                 if not loaded.ok:
-                    reason = "; ".join(p.message for p in loaded.problems if p.kind != "warning") or "unreadable"
-                    outcomes = not_graded(self.assignment, "invalid-submission", reason)
+                    reason = "; ".join(p.message for p in loaded.problems if p.kind != WARNING) or "unreadable"
+                    outcomes = not_graded(self.assignment, INVALID_SUBMISSION, reason)
                 else:
                     program = Program.build(loaded, self.assignment)
                     with self.sandbox.session(program, self.assignment.limits, seed) as session:
                         outcomes, figures = self._check(Job(id=task.id, loaded=loaded, session=session, seed=seed))
                         problems += _load_problems(session, loaded)
                         output = session.output.text()
-            checks = score_checks(outcomes, self.assignment.points)
-            score, most = totals(checks)
-            result = SubmissionResult(
-                assignment=self.assignment.name, assignment_version=self.assignment.version,
-                submission=task.id, path=task.path, score=score, max_score=most,
-                duration_s=round(time.monotonic() - started, 3), seed=seed,
-                flags=collect_flags(checks, problems), checks=checks, problems=problems,
-                sandbox=self.sandbox.layers, output=output, figures=figures,
-            )
+            result = make_result(self.assignment, outcomes, submission=task.id, path=task.path, seed=seed,
+                                 duration_s=round(time.monotonic() - started, 3), problems=problems,
+                                 sandbox=self.sandbox.layers, output=output, figures=figures)
             if self.assignment.late is not None and task.submitted_at:
                 result = apply_late(result, parse_time(task.submitted_at), self.assignment.late)
             return finish(result, self.assignment, formats=self.formats, now=self.as_of)

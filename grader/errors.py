@@ -1,19 +1,52 @@
-"""The grader's own failures. A student's failure is never an exception here: it is data in the result.
+"""Every exception the grader defines, and where each one lives.
+
+Two kinds of failure never mix. A *student's* failure (wrong answer, crash, timeout, hostile data) is data: it ends
+up in the result, costs points and never stops the batch. A failure of the *grader* (bad command line, broken
+assignment, no sandbox, a bug) is raised as a ``GraderError`` and reaches the user through the CLI, which is the one
+place that prints it and turns it into an exit code.
 
 Exception tree::
 
-    GraderError                      exit code 3 unless said otherwise
-    ├── UsageError                   bad command line input (exit 2)
-    ├── ConfigError                  an assignment's config, reference or checks are broken (exit 3)
-    ├── SandboxUnavailable           no isolation layer protects the reference and results (exit 4)
-    └── InternalError                a bug in the grader itself (exit 3)
+    Exception
+    ├── GraderError                      errors.py: the grader's own failures; ``exit_code`` and ``show()``
+    │   ├── UsageError                   bad command-line input or arguments                       exit 2
+    │   ├── ConfigError                  an assignment's config, reference or checks are broken    exit 3
+    │   ├── SandboxUnavailable           no layer protects the reference and results, or the
+    │   │                                sandbox could not start                                    exit 4
+    │   ├── InternalError                a bug in the grader itself                                 exit 3
+    │   └── WorkerFailed                 a grading worker process stopped on one of the above;
+    │                                    carries that error's exit code and message
+    ├── StudentError                     failures.py: a student function produced no value; ``flag`` names it
+    │   ├── StudentCrash                 it raised, or its process died                   flag crash
+    │   ├── StudentTimeout               it ran past its time limit                       flag timeout
+    │   ├── ResourceLimit                it exhausted memory, CPU, disk or files          flag resource-limit
+    │   ├── MissingFunction              the submission does not define it                flag missing-function
+    │   └── BadReply                     its value cannot cross the plain-data channel    flag crash
+    ├── AssertionError
+    │   └── CheckFailure                 checking.py: a check found the answer wrong; carries expected/got/flags
+    ├── ValueError
+    │   └── WireError                    wire.py: a frame on the channel breaks its rules (the sender's fault)
+    └── RuntimeError
+        └── IsolationFailed              isolation.py: a sandbox layer could not be applied in the child,
+                                         which then exits before any student code runs
 
-The CLI is the one place that turns these into an exit code and a message.
+Only ``GraderError`` leaves the library. ``StudentError`` and ``CheckFailure`` become check outcomes in
+``plugin.py``; ``WireError`` from a student process becomes ``BadReply``; ``IsolationFailed`` ends the child.
 """
 
 from __future__ import annotations
 
 from enum import IntEnum
+
+__all__ = [
+    "ConfigError",
+    "ExitCode",
+    "GraderError",
+    "InternalError",
+    "SandboxUnavailable",
+    "UsageError",
+    "WorkerFailed",
+]
 
 
 class ExitCode(IntEnum):
@@ -62,3 +95,14 @@ class SandboxUnavailable(GraderError):
 
 class InternalError(GraderError):
     """A bug in the grader: a check or a stage failed in a way that is not the student's doing."""
+
+
+class WorkerFailed(GraderError):
+    """A grading worker process stopped on a grader failure; carries that failure's exit code and message."""
+
+    def __init__(self, exit_code: int, text: str) -> None:
+        super().__init__(text)
+        self.exit_code = ExitCode(exit_code)
+
+    def show(self) -> str:
+        return str(self.args[0])

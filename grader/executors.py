@@ -8,6 +8,7 @@ current submission with it: that one gets a ``grader-error`` result and a fresh 
 from __future__ import annotations
 
 import ctypes
+import logging
 import multiprocessing
 import os
 import queue
@@ -19,24 +20,13 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from .assignment import load_assignment
-from .engine import Engine, Graded, Task, finish, not_graded
+from .engine import Engine, Graded, Task, finish
+from .errors import ExitCode, GraderError, UsageError, WorkerFailed
+from .models import GRADER_ERROR, SubmissionResult
 from .policy import parse_time
-from .errors import ExitCode, GraderError, UsageError
-from .models import SubmissionResult
-from .score import collect_flags, score_checks, totals
+from .score import make_result, not_graded
 
 EXECUTORS = ("local", "dask")
-
-
-class WorkerFailed(GraderError):
-    """A grading worker process stopped on a grader failure; carries its exit code and message."""
-
-    def __init__(self, exit_code: int, text: str) -> None:
-        super().__init__(text)
-        self.exit_code = ExitCode(exit_code)
-
-    def show(self) -> str:
-        return str(self.args[0])
 
 
 class Executor(Protocol):
@@ -70,11 +60,8 @@ class EngineOptions:
 def lost_worker(root: Path, name: str, task: Task, why: str, options: EngineOptions) -> Graded:
     """The result for a submission whose grading worker died: not the student's fault, so flagged grader-error."""
     assignment = load_assignment(root, name)
-    checks = score_checks(not_graded(assignment, "grader-error", why), assignment.points)
-    score, most = totals(checks)
-    result = SubmissionResult(assignment=assignment.name, assignment_version=assignment.version,
-                              submission=task.id, path=task.path, score=score, max_score=most, duration_s=0.0,
-                              seed=0, flags=collect_flags(checks, ()), checks=checks)
+    result = make_result(assignment, not_graded(assignment, GRADER_ERROR, why), submission=task.id, path=task.path,
+                         seed=0)
     return finish(result, assignment, formats=options.formats,
                   now=parse_time(options.as_of) if options.as_of else None)
 
@@ -103,6 +90,7 @@ def _worker_main(root: str, name: str, slot: int, options: EngineOptions,
                  inbox: multiprocessing.Queue, outbox: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
     ctypes.CDLL(None).prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG: never outlive the coordinator
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the coordinator's to handle
+    logging.basicConfig(format="grader: %(message)s", level=logging.WARNING)  # a spawned process starts bare
     try:
         engine = options.engine(Path(root), name, slot=slot)
     except GraderError as exc:

@@ -13,6 +13,7 @@ import zipfile
 from pathlib import Path
 
 from .assignment import Assignment
+from .errors import ConfigError
 
 SETUP = """#!/usr/bin/env bash
 # Gradescope image set-up: Python, libseccomp for the sandbox, and the grader in a virtual environment.
@@ -59,19 +60,23 @@ def _files(base: Path, folder: Path) -> list[Path]:
 def gradescope_zip(assignment: Assignment, package_root: Path) -> bytes:
     """The autograder zip for ``assignment``, built from the grader checkout at ``package_root``."""
     if assignment.reference_dir is None:
-        raise ValueError("the reference folder is needed to build an autograder")
-    stem = assignment.name.replace("-", "_")
+        raise ConfigError(f"the hidden half of {assignment.name!r} (reference/{assignment.name}/) is not here; an "
+                          "autograder needs it", path=str(assignment.public_dir))
     entries: list[tuple[str, bytes, bool]] = [
         ("setup.sh", SETUP.encode(), True),
-        ("run_autograder", RUN.format(stem=stem, name=assignment.name).encode(), True),
+        ("run_autograder", RUN.format(stem=assignment.stem, name=assignment.name).encode(), True),
     ]
-    for name in ("pyproject.toml", "README.md"):
-        entries.append((f"source/{name}", (package_root / name).read_bytes(), False))
     root = assignment.public_dir.parent.parent
-    for folder in (package_root / "grader", assignment.public_dir, assignment.reference_dir):
-        base = package_root if folder.name == "grader" else root
-        for path in _files(base, folder):
-            entries.append((f"source/{path.relative_to(base).as_posix()}", path.read_bytes(), False))
+    try:
+        for name in ("pyproject.toml", "README.md"):
+            entries.append((f"source/{name}", (package_root / name).read_bytes(), False))
+        for folder in (package_root / "grader", assignment.public_dir, assignment.reference_dir):
+            base = package_root if folder.name == "grader" else root
+            for path in _files(base, folder):
+                entries.append((f"source/{path.relative_to(base).as_posix()}", path.read_bytes(), False))
+    except OSError as exc:
+        raise ConfigError(f"cannot read {exc.filename}: {exc.strerror}; the autograder zip needs every file of "
+                          "the grader, the assignment and its reference", path=str(package_root)) from None
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, data, executable in entries:

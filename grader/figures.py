@@ -4,13 +4,15 @@
 
 from __future__ import annotations
 
+import logging
 import math
 import re
-import sys
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from .models import Figure
+
+logger = logging.getLogger(__name__)
 
 
 def slug(text: str) -> str:
@@ -327,7 +329,7 @@ def figure_views(figures: Iterable[Figure]) -> list[dict[str, Any]]:
             try:
                 view.update(kind=figure.kind, **builder(figure.data))
             except (_BadFigure, KeyError, TypeError, ValueError, IndexError, ZeroDivisionError, OverflowError) as exc:
-                print(f"grader: figure {figure.title!r} ({figure.kind}) cannot be drawn: {exc!r}", file=sys.stderr)
+                logger.warning("figure %r (%s) cannot be drawn: %r", figure.title, figure.kind, exc)
                 view["kind"] = "text"
         views.append(view)
     return views

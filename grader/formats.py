@@ -9,7 +9,7 @@ import json
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 
-from .models import CheckResult, SubmissionResult
+from .models import INVALID_SUBMISSION, SYNTAX_ERROR, CheckResult, SubmissionResult
 
 FORMATS = ("junit", "gradescope")
 
@@ -48,7 +48,7 @@ def junit_xml(results: Iterable[SubmissionResult]) -> str:
                 node = ET.SubElement(case, tag, message=check.message[:500], type=",".join(check.flags) or tag)
                 node.text = _check_text(check)
         for problem in result.problems:
-            if problem.kind in ("invalid-submission", "syntax-error"):
+            if problem.kind in (INVALID_SUBMISSION, SYNTAX_ERROR):
                 ET.SubElement(suite, "system-err").text = problem.message
     ET.indent(suites)
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
@@ -75,7 +75,7 @@ def gradescope_results(result: SubmissionResult) -> str:
                        f"{result.late.raw_score:g} points taken away.")
     if result.hidden_until:
         summary.append(f"The checks' details are withheld until {result.hidden_until}.")
-    summary += [p.message for p in result.problems if p.kind in ("invalid-submission", "syntax-error")]
+    summary += [p.message for p in result.problems if p.kind in (INVALID_SUBMISSION, SYNTAX_ERROR)]
     data = {
         "score": result.score,
         "execution_time": round(result.duration_s, 3),

@@ -24,9 +24,10 @@ import nbformat
 from nbformat import reader as nbreader
 
 from .assignment import EXECUTE_MODES
-from .models import Location, Problem
+from .models import INVALID_SUBMISSION, SYNTAX_ERROR, WARNING, Location, Problem
 
 KINDS = ("py", "ipynb")
+MAX_SUBMISSION_BYTES = 50 * 2**20  # the largest file that is read at all
 _MAX_CODE = 500_000  # characters of code in one submission (~10x a big notebook; parsing ~3 s/million)
 _MAX_CELLS = 2_000  # cells in one notebook
 _MAX_COMPILED = 1_000  # past this many def/class/lambda/for, skip the compile check (CPython can go quadratic)
@@ -103,7 +104,7 @@ class LoadedSubmission:
     @property
     def ok(self) -> bool:
         """False when the submission is invalid as a whole and none of it can run."""
-        return not any(problem.kind == "invalid-submission" for problem in self.problems)
+        return not any(problem.kind == INVALID_SUBMISSION for problem in self.problems)
 
 
 _Parsed = tuple[CodeUnit, ast.Module | None]  # a unit (index, keep and defines not yet set) and its tree
@@ -114,7 +115,7 @@ class _Invalid(Exception):
 
 
 def load_submission(
-    path: str | os.PathLike[str], *, execute: str = "definitions", max_bytes: int = 50 * 2**20,
+    path: str | os.PathLike[str], *, execute: str = "definitions", max_bytes: int = MAX_SUBMISSION_BYTES,
     helpers: Iterable[str] = (),
 ) -> LoadedSubmission:
     """Load a student's .py or .ipynb file. Bad input never raises; it gives ``ok=False`` and a Problem.
@@ -147,13 +148,13 @@ def load_source(source: bytes, *, name: str, kind: str, execute: str = "definiti
         raise ValueError(f"bad arguments: kind={kind!r} (one of {KINDS}), execute={execute!r} (one of {EXECUTE_MODES})")
     stem, dot, ext = name.rpartition(".")
     ident = stem if dot and ext.lower() in KINDS else name
-    return _load(bytes(source), name=name, ident=ident, path="", kind=kind, execute=execute, max_bytes=50 * 2**20,
+    return _load(bytes(source), name=name, ident=ident, path="", kind=kind, execute=execute, max_bytes=MAX_SUBMISSION_BYTES,
                  helpers=frozenset(helpers))
 
 
 def _invalid(message: str, *, ident: str, path: str, kind: str, sha256: str = "",
              warnings_: Iterable[Problem] = ()) -> LoadedSubmission:  # fmt: skip
-    problems = (Problem(kind="invalid-submission", message=message), *warnings_)
+    problems = (Problem(kind=INVALID_SUBMISSION, message=message), *warnings_)
     return LoadedSubmission(id=ident, path=path, kind=kind, sha256=sha256, units=(), problems=problems)
 
 
@@ -264,7 +265,7 @@ def _notebook_units(data: bytes, name: str, notes: list[Problem]) -> list[_Parse
         try:
             nbformat.validate(nb)
         except Exception as exc:
-            notes.append(Problem(kind="warning", message=f"{name} is not a valid notebook ({_short(exc)}); "
+            notes.append(Problem(kind=WARNING, message=f"{name} is not a valid notebook ({_short(exc)}); "
                                                          "its cells were read anyway"))  # fmt: skip
     cells = nb.get("cells") if isinstance(nb, dict) else None
     if not isinstance(cells, list):
@@ -289,7 +290,7 @@ def _notebook_units(data: bytes, name: str, notes: list[Problem]) -> list[_Parse
         parsed.append(_parse("\n".join(lines), original=original, cell=position, first_line=1))
     if skipped:
         more = ", ..." if len(skipped) > 10 else ""
-        notes.append(Problem(kind="warning", message=f"{name}: code cell {', '.join(skipped[:10])}{more} "
+        notes.append(Problem(kind=WARNING, message=f"{name}: code cell {', '.join(skipped[:10])}{more} "
                                                      "has no readable source and was skipped"))  # fmt: skip
     return parsed
 
@@ -420,7 +421,7 @@ def _parse(source: str, *, original: str, cell: int | None, first_line: int) -> 
     code = _clip(lines[line - first_line])
     where = f"in cell {cell}, line {line}" if cell is not None else f"on line {line}"
     text = f"{what} {where}: {message}" + (f"\n    {code.strip()}" if code.strip() else "")
-    problem = Problem(kind="syntax-error", message=text, location=Location(cell=cell, line=line, code=code))
+    problem = Problem(kind=SYNTAX_ERROR, message=text, location=Location(cell=cell, line=line, code=code))
     return replace(unit, syntax_error=problem), None
 
 

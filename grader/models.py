@@ -18,6 +18,16 @@ SCHEMA_VERSION = 1
 Status = Literal["passed", "failed", "error"]
 STATUSES: tuple[str, ...] = ("passed", "failed", "error")
 
+# Flags and problem kinds the engine sets itself. Checks add their own (``zero-init``, ``mistake:<id>``, ...).
+INVALID_SUBMISSION = "invalid-submission"  # the file cannot be graded at all
+SYNTAX_ERROR = "syntax-error"  # a cell or chunk does not parse; it costs only the functions it defines
+GRADER_ERROR = "grader-error"  # a check or stage failed inside the grader: never the student's fault
+LATE = "late"  # a late penalty applies
+LOAD_ERROR = "load-error"  # a top-level statement raised while the definitions loaded
+WARNING = "warning"  # something about the file worth knowing that changes nothing
+# Problem kinds that describe the submission but are not flags of its grade.
+QUIET_KINDS = frozenset({LOAD_ERROR, WARNING})
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Location:
@@ -39,6 +49,21 @@ class Location:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Location:
         return cls(cell=data.get("cell"), line=int(data["line"]), code=str(data.get("code", "")))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CheckOutcome:
+    """What one check concluded, before scoring: a ``CheckResult`` without points."""
+
+    id: str  # "<function>::<check name>"
+    function: str
+    status: Status
+    message: str = ""
+    flags: tuple[str, ...] = ()
+    expected: str | None = None
+    got: str | None = None
+    location: Location | None = None
+    lesson: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -21,14 +21,19 @@ from .errors import UsageError
 from .executors import EngineOptions, make_executor
 from .formats import junit_xml
 from .gradebook import Gradebook, write_csv
-from .load import load_source, load_submission
+from .load import MAX_SUBMISSION_BYTES, load_source, load_submission
 from .models import SubmissionResult
-from .similarity import FunctionPrint, SimilarPair, find_similar, fingerprints, write_similarity_report
 from .policy import iso, parse_time
+from .similarity import (
+    FunctionPrint,
+    SimilarPair,
+    find_similar,
+    fingerprints,
+    write_similarity_report,
+)
 from .summary import summarise, write_summary
 
 SUFFIXES = (".py", ".ipynb")
-INLINE_BYTES = 50 * 2**20  # files up to this size travel to workers with the task
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -130,7 +135,7 @@ def _reusable(previous: SubmissionResult | None, when: str | None, assignment: A
 def _read_for_task(path: Path) -> tuple[bytes | None, str]:
     """The file's bytes and their hash, when it is a plain readable file of reasonable size; else (None, "")."""
     try:
-        if path.is_symlink() or not path.is_file() or path.stat().st_size > INLINE_BYTES:
+        if path.is_symlink() or not path.is_file() or path.stat().st_size > MAX_SUBMISSION_BYTES:
             return None, ""
         data = path.read_bytes()
     except OSError:
@@ -230,7 +235,7 @@ def similar_pairs(paths: Sequence[Path], assignment: Assignment, *, out_dir: Pat
         if loaded.ok:
             prints[submission.id] = fingerprints(loaded, assignment.functions)
     skeleton: dict[str, FunctionPrint] = {}
-    stub = assignment.public_dir / f"{assignment.name.replace('-', '_')}.py"
+    stub = assignment.public_dir / f"{assignment.stem}.py"
     if stub.is_file():  # the starter code everybody shares is not evidence
         skeleton = fingerprints(load_submission(stub, helpers=assignment.helper_modules), assignment.functions)
     elif assignment.reference_dir is not None:

@@ -16,11 +16,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from .models import CheckResult, Late, SubmissionResult
+from .models import (
+    INVALID_SUBMISSION,
+    LATE,
+    SYNTAX_ERROR,
+    CheckResult,
+    Late,
+    SubmissionResult,
+)
 
 WITHHELD = "Details of this check are withheld until {when}."
 # Whole-submission flags that say nothing about the hidden checks, so they stay visible.
-OPEN_FLAGS = frozenset({"invalid-submission", "syntax-error", "late"})
+OPEN_FLAGS = frozenset({INVALID_SUBMISSION, SYNTAX_ERROR, LATE})
 
 
 def parse_time(text: str) -> datetime:
@@ -68,7 +75,7 @@ def apply_late(result: SubmissionResult, submitted_at: datetime, policy: LatePol
     penalty = policy.penalty(days)
     late = Late(submitted_at=iso(submitted_at), deadline=iso(policy.deadline), days_late=days, penalty=penalty,
                 raw_score=result.score)
-    flags = result.flags + (("late",) if days > 0 and "late" not in result.flags else ())
+    flags = result.flags + ((LATE,) if days > 0 and LATE not in result.flags else ())
     return dataclasses.replace(result, score=round(result.score * (1 - penalty), 6), late=late, flags=flags)
 
 

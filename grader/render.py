@@ -29,7 +29,7 @@ import jinja2
 from markupsafe import Markup, escape
 
 from .figures import figure_views, slug
-from .models import CheckResult, Location, SubmissionResult
+from .models import QUIET_KINDS, CheckResult, Location, SubmissionResult
 
 _STATUS_LABELS: Mapping[str, str] = MappingProxyType(
     {"passed": "All passed", "failed": "Some failed", "error": "Error"}
@@ -202,7 +202,6 @@ def _late_text(result: SubmissionResult) -> str:
             f"{late.penalty:.0%} of your {_number(late.raw_score)} points were taken away.")
 
 
-QUIET_PROBLEMS = frozenset({"load-error", "warning"})
 
 
 def report_context(
@@ -225,7 +224,7 @@ def report_context(
     load_notes = [
         {"message": problem.message, **_where(problem.location)}
         for problem in result.problems
-        if problem.kind in QUIET_PROBLEMS
+        if problem.kind in QUIET_KINDS
     ]
     # Built in the order the templates show them, so each lesson is explained at its first mention.
     problems = [
@@ -236,7 +235,7 @@ def report_context(
             "lessons": refs.refs([problem.kind]),
         }
         for problem in result.problems
-        if problem.kind not in QUIET_PROBLEMS
+        if problem.kind not in QUIET_KINDS
     ]
     covered = {p.kind for p in result.problems} | {
         key for check in result.checks for key in _check_lesson_keys(check) if not check.passed

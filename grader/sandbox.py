@@ -16,11 +16,11 @@ call gets a fresh one. Failures reach the checks as ``StudentError`` exceptions,
 from __future__ import annotations
 
 import os
+import secrets
 import select
 import shutil
 import signal
 import socket
-import secrets
 import subprocess
 import sys
 import time
@@ -30,51 +30,11 @@ from pathlib import Path
 from typing import Any
 
 from . import isolation, wire
-from .errors import InternalError
+from .errors import InternalError, SandboxUnavailable
+from .failures import ResourceLimit, StudentCrash, StudentError
 
 REPLY_MAX_BYTES = 64 * 2**20
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# What a student's code can do wrong, as exceptions the checks may catch
-
-
-class StudentError(Exception):
-    """A student function could not produce a value. ``flag`` is the results flag it earns."""
-
-    flag = "crash"
-
-    def __init__(self, message: str, *, function: str = "", frames: tuple[tuple[str, int, str], ...] = ()) -> None:
-        super().__init__(message)
-        self.message = message
-        self.function = function
-        self.frames = frames  # (compiled filename, line, function name), innermost last
-
-
-class StudentCrash(StudentError):
-    """The function raised, or its process died."""
-
-
-class StudentTimeout(StudentError):
-    """The function did not return within its time limit."""
-
-    flag = "timeout"
-
-
-class ResourceLimit(StudentError):
-    """The function exhausted memory, CPU time or another limit."""
-
-    flag = "resource-limit"
-
-
-class MissingFunction(StudentError):
-    """The submission does not define the function."""
-
-    flag = "missing-function"
-
-
-class BadReply(StudentError):
-    """The function returned something that cannot cross the plain-data channel."""
+ZYGOTE_START_SECONDS = 60
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -151,7 +111,18 @@ class Zygote:
         )
         theirs.close()
         self.control = _Control(ours)
-        hello = self.control.read(time.monotonic() + 60)
+        try:
+            hello = self.control.read(time.monotonic() + ZYGOTE_START_SECONDS)
+        except (TimeoutError, EOFError, wire.WireError) as exc:
+            self.process.kill()
+            code = self.process.wait()
+            why = (f"did not answer within {ZYGOTE_START_SECONDS} s" if isinstance(exc, TimeoutError)
+                   else f"exited with code {code} before it was ready" if isinstance(exc, EOFError)
+                   else f"sent a bad greeting ({exc})")
+            raise SandboxUnavailable(
+                f"the sandbox could not start: its zygote process {why}. Its own error output, if any, is above. "
+                "Check that this Python can import numpy and pyseccomp; `grade --insecure` grades without the "
+                "sandbox, for trusted code only.") from None
         if hello.get("op") != "hello":
             raise InternalError("the zygote did not start")
         self.namespaces = hello.get("namespaces") is True
@@ -189,14 +160,14 @@ class Zygote:
 # One student process
 
 
-class _Deadline(Exception):
-    pass
+class DeadlinePassed(Exception):
+    """A request to a student process got no complete reply within its time limit."""
 
 
 class StudentProcess:
     """A forked, sandboxed process running one submission's definitions."""
 
-    def __init__(self, zygote: Zygote, plan: isolation.Plan, scratch: Path, output: _OutputHead) -> None:
+    def __init__(self, zygote: Zygote, plan: isolation.Plan, scratch: Path, output: OutputHead) -> None:
         self.zygote = zygote
         self.pid, self.sock, self.out_fd, self.pidfd = zygote.spawn(plan, scratch)
         self.output = output
@@ -208,7 +179,7 @@ class StudentProcess:
             while len(self.buffer) < n:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
-                    raise _Deadline
+                    raise DeadlinePassed
                 watch = [self.sock] + ([self.out_fd] if self.out_fd >= 0 else [])
                 ready = select.select(watch, [], [], remaining)[0]
                 if self.out_fd in ready:
@@ -233,7 +204,7 @@ class StudentProcess:
             self.out_fd = -1
 
     def request(self, message: dict[str, Any], timeout: float) -> dict[str, Any]:
-        """Send one request and wait for its reply. Raises _Deadline, EOFError or wire.WireError."""
+        """Send one request and wait for its reply. Raises DeadlinePassed, EOFError or wire.WireError."""
         try:
             self.sock.sendall(wire.encode(message))
         except (BrokenPipeError, ConnectionResetError):
@@ -269,7 +240,7 @@ class StudentProcess:
 
 
 @dataclass
-class _OutputHead:
+class OutputHead:
     """The first ``limit`` bytes a submission printed, and how many there were in all."""
 
     limit: int

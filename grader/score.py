@@ -1,14 +1,20 @@
-"""Scoring: a pure function from check outcomes and points to the result's numbers. No I/O."""
+"""Scoring: pure functions from check outcomes and points to the result's numbers. No I/O."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from .checks import CheckOutcome
-from .models import CheckResult, Problem
+from .assignment import Assignment
+from .models import (
+    QUIET_KINDS,
+    CheckOutcome,
+    CheckResult,
+    Figure,
+    Problem,
+    SubmissionResult,
+)
 
-# Problem kinds that describe the submission but are not flags of the grade.
-NOT_FLAGS = frozenset({"warning", "load-error"})
+__all__ = ["collect_flags", "make_result", "not_graded", "score_checks", "totals"]
 
 
 def score_checks(outcomes: Iterable[CheckOutcome], points: Mapping[str, float]) -> tuple[CheckResult, ...]:
@@ -35,9 +41,32 @@ def collect_flags(checks: Iterable[CheckResult], problems: Iterable[Problem]) ->
     """Every flag of the submission, once each, in order of first appearance."""
     seen: dict[str, None] = {}
     for problem in problems:
-        if problem.kind not in NOT_FLAGS:
+        if problem.kind not in QUIET_KINDS:
             seen.setdefault(problem.kind)
     for check in checks:
         for flag in check.flags:
             seen.setdefault(flag)
     return tuple(seen)
+
+
+def not_graded(assignment: Assignment, kind: str, message: str) -> tuple[CheckOutcome, ...]:
+    """An error outcome with flag ``kind`` for every check, when a submission cannot be graded at all."""
+    return tuple(
+        CheckOutcome(id=cid, function=cid.split("::", 1)[0], status="error", flags=(kind,),
+                     message=f"Not graded: {message}")
+        for cid in assignment.points
+    )
+
+
+def make_result(assignment: Assignment, outcomes: Iterable[CheckOutcome], *, submission: str, path: str,
+                seed: int, duration_s: float = 0.0, problems: tuple[Problem, ...] = (),
+                sandbox: tuple[str, ...] = (), output: str = "",
+                figures: tuple[Figure, ...] = ()) -> SubmissionResult:
+    """The one place a ``SubmissionResult`` is built from outcomes: scores, totals and flags."""
+    checks = score_checks(outcomes, assignment.points)
+    score, most = totals(checks)
+    return SubmissionResult(
+        assignment=assignment.name, assignment_version=assignment.version, submission=submission, path=path,
+        score=score, max_score=most, duration_s=duration_s, seed=seed, flags=collect_flags(checks, problems),
+        checks=checks, problems=problems, sandbox=sandbox, output=output, figures=figures,
+    )

@@ -17,17 +17,19 @@ from typing import TYPE_CHECKING, Any
 from . import isolation, wire
 from .assignment import Assignment, Limits
 from .errors import SandboxUnavailable
-from .sandbox import (
+from .failures import (
     BadReply,
     MissingFunction,
     ResourceLimit,
     StudentCrash,
     StudentError,
-    StudentProcess,
     StudentTimeout,
+)
+from .sandbox import (
+    DeadlinePassed,
+    OutputHead,
+    StudentProcess,
     Zygote,
-    _Deadline,
-    _OutputHead,
     describe_status,
     make_scratch,
     remove_scratch,
@@ -144,7 +146,7 @@ class StudentSession:
         self.program = program
         self.limits = limits
         self.seed = seed
-        self.output = _OutputHead(limits.output_bytes, bytearray())
+        self.output = OutputHead(limits.output_bytes, bytearray())
         self.load_errors: tuple[dict[str, Any], ...] = ()
         self.context = ""  # the check being run, which makes call seeds independent of other checks
         self._calls = 0
@@ -170,7 +172,7 @@ class StudentSession:
         process = StudentProcess(self.sandbox.zygote(), self.sandbox.plan(self.limits), self._scratch, self.output)
         try:
             ready = process.request(self.program.load_message(), self.limits.load_seconds)
-        except _Deadline:
+        except DeadlinePassed:
             process.kill()
             self._broken = StudentTimeout(
                 f"running your code's definitions took longer than {self.limits.load_seconds:g} s")
@@ -230,7 +232,7 @@ class StudentSession:
                    "seed": call_seed(self.seed, self.context, self._calls) if seed is None else seed}
         try:
             reply = process.request(message, limit)
-        except _Deadline:
+        except DeadlinePassed:
             self._discard()
             self._timed_out.add(function)
             raise StudentTimeout(f"{function} did not return within {limit:g} s", function=function) from None

@@ -27,11 +27,9 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from .models import SubmissionResult
+from .models import INVALID_SUBMISSION, SYNTAX_ERROR, WARNING, SubmissionResult
 from .render import _environment, _number
 
-INVALID = "invalid-submission"
-SYNTAX = "syntax-error"
 HISTOGRAM_BINS = 10
 TOP_MISTAKES = 15
 TOP_SLOWEST = 10
@@ -187,7 +185,7 @@ def mistake_key(message: str) -> str:
 def _failure(result: SubmissionResult, kind: str) -> LoadFailure:
     """Why: the first problem of ``kind``, else the first problem that is not a warning, else a check's message."""
     messages = [p.message for p in result.problems if p.kind == kind]
-    messages += [p.message for p in result.problems if p.kind != "warning"] + [c.message for c in result.checks]
+    messages += [p.message for p in result.problems if p.kind != WARNING] + [c.message for c in result.checks]
     message = next((m for m in messages if m.strip()), "")
     return LoadFailure(submission=result.submission, kind=kind, message=message.strip()[:2000])
 
@@ -245,16 +243,16 @@ def summarise(
         flags.update(set(result.flags))
         entry = (result.duration_s, -position, result.submission, result.score)
         (heapq.heappush if len(slowest) < TOP_SLOWEST else heapq.heappushpop)(slowest, entry)
-        if INVALID in result.flags:
+        if INVALID_SUBMISSION in result.flags:
             failed_to_load += 1
             if len(load_failures) < LIST_LIMIT:
-                load_failures.append(_failure(result, INVALID))
+                load_failures.append(_failure(result, INVALID_SUBMISSION))
             continue
         graded += 1
-        if any(p.kind == SYNTAX for p in result.problems):
+        if any(p.kind == SYNTAX_ERROR for p in result.problems):
             syntax_errors += 1
             if len(syntax_failures) < LIST_LIMIT:
-                syntax_failures.append(_failure(result, SYNTAX))
+                syntax_failures.append(_failure(result, SYNTAX_ERROR))
         for name, (got, most) in result.function_scores().items():
             totals = function_totals.setdefault(name, [0.0, 0, 0.0])
             totals[0] += got

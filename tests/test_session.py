@@ -10,7 +10,7 @@ import pytest
 
 from grader import isolation
 from grader.assignment import Limits
-from grader.sandbox import BadReply, MissingFunction, ResourceLimit, StudentCrash, StudentTimeout
+from grader.failures import BadReply, MissingFunction, ResourceLimit, StudentCrash, StudentTimeout
 from grader.session import Program, Sandbox
 
 SOURCE = '''

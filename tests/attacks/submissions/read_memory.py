@@ -16,7 +16,7 @@ import os
 import sys
 
 SECRET_WORDS = ("log_likelihood", "_own_loop_matches", "saturated_share", "GRADER_SECRET_CANARY", "ENVCANARY")
-GRADER_SIDE = ("grader.checks", "grader.checking", "grader.session", "grader.pipeline", "grader.assignment",
+GRADER_SIDE = ("grader.plugin", "grader.checking", "grader.session", "grader.pipeline", "grader.assignment",
                "grader.sandbox", "grader.cli", "_pytest", "pytest", "pluggy", "conftest")
 
 
@@ -48,7 +48,7 @@ def _scan():
     for thread_id, frame in sys._current_frames().items():
         while frame is not None:
             filename = frame.f_code.co_filename
-            if _suspicious_file(filename) or "_pytest" in filename or "grader/checks" in filename:
+            if _suspicious_file(filename) or "_pytest" in filename or "grader/plugin" in filename:
                 found["frames"].append(filename)
             frame = frame.f_back
     parent = os.getppid()

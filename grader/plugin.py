@@ -12,6 +12,7 @@ fixtures cost once per worker, not once per submission. Each check's exception b
 from __future__ import annotations
 
 import functools
+import logging
 import os
 import re
 import sys
@@ -24,30 +25,19 @@ from typing import Any
 
 import numpy as np
 import pytest
-from _pytest.runner import runtestprotocol  # the public-in-practice re-run entry point (pytest-rerunfailures)
+from _pytest.runner import (
+    runtestprotocol,  # the public-in-practice re-run entry point (pytest-rerunfailures)
+)
 
 from .assignment import Assignment
 from .checking import Catalogue, CheckFailure
 from .errors import ConfigError, InternalError
+from .failures import MissingFunction, StudentError
 from .load import LoadedSubmission
-from .models import Figure, Location, Status
-from .sandbox import MissingFunction, StudentError
+from .models import GRADER_ERROR, SYNTAX_ERROR, CheckOutcome, Figure, Location
 from .session import StudentSession, call_seed
 
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class CheckOutcome:
-    """What one check concluded, before scoring."""
-
-    id: str
-    function: str
-    status: Status
-    message: str = ""
-    flags: tuple[str, ...] = ()
-    expected: str | None = None
-    got: str | None = None
-    location: Location | None = None
-    lesson: str | None = None
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -221,7 +211,7 @@ class GradingPlugin:
     def reference(self) -> types.ModuleType:
         """The reference solution, imported in the trusted process."""
         path = self.assignment.solution_path
-        return _exec_module(f"grader_reference_{self.assignment.name.replace('-', '_')}",
+        return _exec_module(f"grader_reference_{self.assignment.stem}",
                             path.read_text(encoding="utf-8"), str(path))
 
     @pytest.fixture(scope="session")
@@ -257,10 +247,10 @@ class GradingPlugin:
 
         The module sees the reference solution as the global ``reference``.
         """
-        path = self.assignment.solution_path.with_name("mistakes.py")
+        path = self.assignment.mistakes_path
         if not path.is_file():
             return Catalogue()
-        module = types.ModuleType(f"grader_mistakes_{self.assignment.name.replace('-', '_')}")
+        module = types.ModuleType(f"grader_mistakes_{self.assignment.stem}")
         module.__file__ = str(path)
         module.reference = reference  # type: ignore[attr-defined]
         exec(compile(path.read_text(encoding="utf-8"), str(path), "exec"), module.__dict__)
@@ -276,8 +266,7 @@ class GradingPlugin:
         """A picture that could not be made costs nothing; a bug in its code is reported to the instructor."""
         if exc is None or isinstance(exc, (StudentError, CheckFailure)):
             return
-        print(f"grader: report figure {item.nodeid} failed inside the grader:\n"
-              + "".join(traceback.format_exception(exc)), file=sys.stderr)
+        logger.error("report figure %s failed inside the grader", item.nodeid, exc_info=exc)
 
     # -- running one submission -------------------------------------------------------------------------------------
 
@@ -311,7 +300,7 @@ def _blame(exc: StudentError, function: str, graded: tuple[str, ...], loaded: Lo
         lost = loaded.lost_to_syntax_error(other)
         if lost is not None:
             return (f" {function} calls {other}, which is missing because of a syntax error: {lost.message}",
-                    ("syntax-error",), lost.location)
+                    (SYNTAX_ERROR,), lost.location)
         return f" {function} calls {other}, which is not defined.", (), None
     inner = exc.frames[-1][2] if exc.frames else function
     if inner != function and inner in graded:
@@ -336,7 +325,7 @@ def _outcome(cid: str, function: str, exc: BaseException | None, loaded: LoadedS
         if isinstance(exc, MissingFunction):
             lost = loaded.lost_to_syntax_error(exc.function or function)
             if lost is not None:
-                flags.append("syntax-error")
+                flags.append(SYNTAX_ERROR)
                 message = f"{message}, because of a syntax error: {lost.message}"
                 where = lost.location
         else:
@@ -350,9 +339,8 @@ def _outcome(cid: str, function: str, exc: BaseException | None, loaded: LoadedS
         return CheckOutcome(id=cid, function=function, status="failed", message=str(exc).split("\n")[0][:500],
                             location=where)
     detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-    print(f"grader: check {cid} failed inside the grader:\n" + "".join(traceback.format_exception(exc)),
-          file=sys.stderr)
-    return CheckOutcome(id=cid, function=function, status="error", flags=("grader-error",),
+    logger.error("check %s failed inside the grader", cid, exc_info=exc)
+    return CheckOutcome(id=cid, function=function, status="error", flags=(GRADER_ERROR,),
                         message=f"The check itself failed, which is not your fault; tell your instructor. ({detail})")
 
 
