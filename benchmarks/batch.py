@@ -33,11 +33,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from grader.assignment import load_assignment  # noqa: E402
-from grader.plugin import Job, run_checks  # noqa: E402
 from grader.engine import content_seed  # noqa: E402
+from grader.failures import MissingFunction, StudentCrash  # noqa: E402
 from grader.load import load_submission  # noqa: E402
 from grader.pipeline import BatchOptions, discover, grade_paths  # noqa: E402
-from grader.failures import MissingFunction, StudentCrash  # noqa: E402
+from grader.plugin import Job, run_checks  # noqa: E402
 from grader.session import call_seed  # noqa: E402
 
 

@@ -29,6 +29,8 @@ import numpy as np
 
 from . import wire
 
+__all__ = ["STUDENT_FILES", "describe_exception", "serve"]
+
 STUDENT_FILES = ("<cell ", "<submission>")
 
 
@@ -59,8 +61,8 @@ class _Inert:
     def __enter__(self) -> _Inert:
         return self
 
-    def __exit__(self, *exc: Any) -> bool:
-        return False
+    def __exit__(self, *exc: Any) -> None:
+        return None
 
     def __repr__(self) -> str:
         return "<inert stand-in>"

@@ -23,6 +23,8 @@ import socket
 import sys
 from typing import Any
 
+__all__ = ["PRELOAD", "main"]
+
 # Modules preloaded so that student code can use them after the uid switch, when the interpreter's own files
 # may no longer be readable.
 PRELOAD = (
@@ -123,7 +125,8 @@ def main(control_fd: int, scratch_base: str, scratch_bytes: int) -> None:
                                  "scratch_quota": quota}))
     try:
         while True:
-            ready, _, _ = select.select([control, *children], [], [])
+            watched: list[Any] = [control, *children]  # the control socket and one pidfd per child
+            ready = select.select(watched, [], [])[0]
             for fd in ready:
                 if fd is control:
                     request = wire.read_frame(read_exact)

@@ -31,6 +31,17 @@ from typing import Any
 from .errors import ConfigError, UsageError
 from .policy import LatePolicy, parse_time
 
+__all__ = [
+    "Assignment",
+    "EXECUTE_MODES",
+    "Helper",
+    "Limits",
+    "MISTAKES_FILE",
+    "available",
+    "find_root",
+    "load_assignment",
+]
+
 EXECUTE_MODES = ("definitions", "all")
 MISTAKES_FILE = "mistakes.py"
 

@@ -24,6 +24,19 @@ import nbformat
 from .assignment import Assignment
 from .errors import ConfigError
 
+__all__ = [
+    "Cell",
+    "CellKind",
+    "STUB",
+    "generated_files",
+    "parse_source",
+    "stale_files",
+    "student_lines",
+    "student_notebook",
+    "student_python",
+    "write_generated",
+]
+
 CellKind = Literal["markdown", "code", "student", "solution"]
 
 _HEADER = re.compile(r"^# %%(?:\s*\[(?P<kind>[a-z]+)\])?\s*$")
@@ -148,7 +161,7 @@ def student_python(cells: tuple[Cell, ...]) -> str:
 
 def student_notebook(cells: tuple[Cell, ...], *, title: str) -> str:
     """The student's notebook as nbformat JSON, with numbered cell ids so that output is reproducible."""
-    notebook = nbformat.v4.new_notebook()
+    notebook = nbformat.v4.new_notebook()  # type: ignore[no-untyped-call]
     notebook.metadata = {
         "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
         "language_info": {"name": "python"},
@@ -156,11 +169,13 @@ def student_notebook(cells: tuple[Cell, ...], *, title: str) -> str:
     }
     for index, cell in enumerate((c for c in cells if c.kind != "solution"), start=1):
         text = "\n".join(student_lines(cell))
-        made = nbformat.v4.new_markdown_cell(text) if cell.kind == "markdown" else nbformat.v4.new_code_cell(text)
+        made = (nbformat.v4.new_markdown_cell(text) if cell.kind == "markdown"  # type: ignore[no-untyped-call]
+                else nbformat.v4.new_code_cell(text))  # type: ignore[no-untyped-call]
         made.id = f"cell-{index}"
         notebook.cells.append(made)
     nbformat.validate(notebook)
-    return nbformat.writes(notebook) + "\n"
+    written: str = nbformat.writes(notebook)  # type: ignore[no-untyped-call]
+    return written + "\n"
 
 
 def generated_files(assignment: Assignment) -> dict[Path, str]:

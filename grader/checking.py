@@ -49,6 +49,7 @@ __all__ = [
     "expect_close",
     "expect_keys",
     "expect_type",
+    "same_output",
     "type_name",
 ]
 
@@ -123,7 +124,8 @@ def expect_keys(value: Any, keys: Iterable[str], what: str) -> Mapping[str, Any]
         raise CheckFailure(f"{what} is missing the key(s) {', '.join(map(repr, missing))}",
                            expected=f"keys {', '.join(map(repr, keys))}",
                            got=f"keys {', '.join(map(repr, value))}", flags=("wrong-type",))
-    return value
+    mapping: Mapping[str, Any] = value
+    return mapping
 
 
 def expect_array(value: Any, what: str, *, shape: tuple[int, ...] | None = None, kind: str = "numeric") -> np.ndarray:
@@ -143,7 +145,8 @@ def expect_array(value: Any, what: str, *, shape: tuple[int, ...] | None = None,
     if kind == "numeric" and value.dtype.kind not in "fiu":
         raise CheckFailure(f"{what} should hold numbers, but its dtype is {value.dtype}",
                            expected="a numeric dtype", got=f"dtype {value.dtype}", flags=("wrong-dtype",))
-    return value
+    array: np.ndarray = value
+    return array
 
 
 def expect_close(got: np.ndarray, expected: np.ndarray, what: str, *, rtol: float, atol: float,

@@ -24,6 +24,18 @@ from .models import GRADER_ERROR, WARNING, SubmissionResult
 from .pipeline import Progress
 from .policy import iso, parse_time
 
+__all__ = [
+    "ProgressDisplay",
+    "check_command",
+    "export",
+    "export_gradescope",
+    "generate",
+    "main",
+    "run",
+    "selfcheck",
+    "similarity",
+]
+
 
 class _GradeGroup(click.Group):
     """The ``grade`` group: a first argument that is not a subcommand goes to the default ``run`` command, and a

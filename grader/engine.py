@@ -17,7 +17,7 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +40,8 @@ from .plugin import Job, run_checks
 from .policy import apply_late, parse_time, withhold
 from .score import make_result, not_graded
 from .session import Program, Sandbox, StudentSession
+
+__all__ = ["Engine", "Graded", "Task", "content_seed", "finish"]
 
 logger = logging.getLogger(__name__)
 
@@ -84,7 +86,7 @@ def finish(result: SubmissionResult, assignment: Assignment, *, formats: tuple[s
            now: datetime | None = None) -> Graded:
     """Withhold what students may not see yet, and render the files: results.json, report.html, report.md, and
     gradescope.json when asked for."""
-    shown = withhold(result, assignment.hidden_until, now or datetime.now(timezone.utc))
+    shown = withhold(result, assignment.hidden_until, now or datetime.now(UTC))
     lessons = render.lessons_for(shown, assignment.lessons)
     files = [
         ("results.json", json.dumps(shown.to_dict(), indent=2, allow_nan=False) + "\n"),

@@ -8,6 +8,7 @@ current submission with it: that one gets a ``grader-error`` result and a fresh 
 from __future__ import annotations
 
 import ctypes
+import importlib
 import logging
 import multiprocessing
 import os
@@ -25,6 +26,17 @@ from .errors import ExitCode, GraderError, UsageError, WorkerFailed
 from .models import GRADER_ERROR, SubmissionResult
 from .policy import parse_time
 from .score import make_result, not_graded
+
+__all__ = [
+    "DaskExecutor",
+    "EXECUTORS",
+    "EngineOptions",
+    "Executor",
+    "InlineExecutor",
+    "ProcessExecutor",
+    "lost_worker",
+    "make_executor",
+]
 
 EXECUTORS = ("local", "dask")
 
@@ -177,7 +189,7 @@ class ProcessExecutor:
 def _dask_grade(task: Task) -> dict[str, Any]:
     from distributed import get_worker
 
-    plugin = get_worker().plugins[_DASK_PLUGIN]
+    plugin: Any = get_worker().plugins[_DASK_PLUGIN]
     return _to_wire(plugin.engine.grade(task))
 
 
@@ -187,7 +199,7 @@ _DASK_PLUGIN = "grader-engine"
 def _dask_plugin(root: Path, name: str, options: EngineOptions) -> Any:
     from distributed import WorkerPlugin
 
-    class EnginePlugin(WorkerPlugin):  # type: ignore[misc]
+    class EnginePlugin(WorkerPlugin):
         """Gives each Dask worker one engine, kept for the worker's lifetime."""
 
         def __init__(self) -> None:
@@ -209,21 +221,20 @@ class DaskExecutor:
 
     def __init__(self, root: Path, name: str, options: EngineOptions, *, scheduler: str) -> None:
         try:
-            from distributed import Client
+            distributed: Any = importlib.import_module("distributed")  # optional, and typed loosely: kept as Any
         except ImportError:
             raise UsageError("--executor dask needs the 'distributed' package: pip install 'grader[dask]'") from None
         self.root, self.name, self.options = root, name, options
         try:
-            self.client = Client(scheduler, timeout="20s")
+            self.client = distributed.Client(scheduler, timeout="20s")
         except OSError as exc:
             raise UsageError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
         self.client.register_plugin(_dask_plugin(root, name, options), name=_DASK_PLUGIN)
 
     def run(self, tasks: Sequence[Task]) -> Iterator[Graded]:
-        from distributed import as_completed
-
+        distributed: Any = importlib.import_module("distributed")
         futures = {self.client.submit(_dask_grade, task, pure=False, retries=0): task for task in tasks}
-        for future in as_completed(futures):
+        for future in distributed.as_completed(futures):
             try:
                 yield _from_wire(future.result())
             except GraderError:

@@ -15,6 +15,8 @@ from pathlib import Path
 from .assignment import Assignment
 from .errors import ConfigError
 
+__all__ = ["RUN", "SETUP", "gradescope_zip"]
+
 SETUP = """#!/usr/bin/env bash
 # Gradescope image set-up: Python, libseccomp for the sandbox, and the grader in a virtual environment.
 set -euo pipefail

@@ -12,6 +12,8 @@ from typing import Any
 
 from .models import Figure
 
+__all__ = ["FIGURE_KINDS", "FIG_WIDTH", "figure_views", "slug"]
+
 logger = logging.getLogger(__name__)
 
 
@@ -103,10 +105,10 @@ class _Frame:
         self.x, self.y = x, y
 
     def sx(self, value: float) -> float:
-        return self.left + (value - self.x["lo"]) / (self.x["hi"] - self.x["lo"]) * self.width
+        return float(self.left + (value - self.x["lo"]) / (self.x["hi"] - self.x["lo"]) * self.width)
 
     def sy(self, value: float) -> float:
-        return self.top + self.height - (value - self.y["lo"]) / (self.y["hi"] - self.y["lo"]) * self.height
+        return float(self.top + self.height - (value - self.y["lo"]) / (self.y["hi"] - self.y["lo"]) * self.height)
 
     def view(self, x_label: str, y_label: str, *, grid: bool = True) -> dict[str, Any]:
         bottom = self.top + self.height
@@ -132,7 +134,9 @@ def _lines_view(data: Mapping[str, Any]) -> dict[str, Any]:
         raise _BadFigure("a line chart needs panels")
     x_label, y_label = str(data.get("x_label", "")), str(data.get("y_label", ""))
     y_include = [v for v in (_value(data.get("y_min")),) if v is not None]
-    panels, offset, legend = [], 0.0, {}
+    panels: list[dict[str, Any]] = []
+    offset = 0.0
+    legend: dict[str, dict[str, Any]] = {}
     for panel in panels_in:
         series_in = panel["series"]
         if not isinstance(series_in, list) or not series_in:
@@ -150,7 +154,9 @@ def _lines_view(data: Mapping[str, Any]) -> dict[str, Any]:
         series = []
         for index, (s, pts) in enumerate(zip(series_in, points)):
             label = str(s.get("label", f"series {index + 1}"))
-            segments, current, missing = [], [], []
+            segments: list[list[str]] = []
+            current: list[str] = []
+            missing: list[float | int] = []
             for x, y in pts:
                 if y is None:
                     missing.append(_r(frame.sx(x)))
@@ -172,13 +178,14 @@ def _lines_view(data: Mapping[str, Any]) -> dict[str, Any]:
                        "series": series})
         offset = frame.top + frame.height + _BELOW
     table = data.get("table")
+    titles = [str(p["title"]) for p in panels if p["title"]]
     return {
         "height": _r(offset + 4),
         "panels": panels,
         "legend": list(legend.values()),
         "table": _table_view(table) if table else None,
         "summary": (f"Line chart{f' in {len(panels)} panels' if len(panels) > 1 else ''}"
-                    f"{': ' + ', '.join(p['title'] for p in panels if p['title']) if any(p['title'] for p in panels) else ''}. "
+                    f"{': ' + ', '.join(titles) if titles else ''}. "
                     f"Lines: {', '.join(legend)}. Horizontal axis: {x_label}; vertical axis: {y_label}."),
     }
 

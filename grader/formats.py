@@ -11,6 +11,8 @@ from collections.abc import Iterable
 
 from .models import INVALID_SUBMISSION, SYNTAX_ERROR, CheckResult, SubmissionResult
 
+__all__ = ["FORMATS", "gradescope_results", "junit_xml"]
+
 FORMATS = ("junit", "gradescope")
 
 

@@ -17,6 +17,8 @@ from pathlib import Path
 
 from .models import SubmissionResult
 
+__all__ = ["CSV_FORMATS", "Gradebook", "SCHEMA", "gradebook_rows", "write_csv"]
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -59,7 +61,8 @@ class Gradebook:
         """Record the start of a grading run; returns its id."""
         cursor = self.db.execute("INSERT INTO runs (started_at, assignment, version) VALUES (?, ?, ?)",
                                  (time.time(), assignment, version))
-        return int(cursor.lastrowid)
+        assert cursor.lastrowid is not None
+        return cursor.lastrowid
 
     def find(self, submission: str, content_hash: str, assignment: str, version: str) -> SubmissionResult | None:
         """The latest result for exactly this submission content and assignment version, if any."""
@@ -132,12 +135,12 @@ def write_csv(results: Iterable[SubmissionResult], functions: Sequence[str], pat
     with tmp.open("w", newline="", encoding="utf-8") as fh:
         if layout == "canvas":
             column = f"{title or 'Assignment'}"
-            writer = csv.writer(fh)
-            writer.writerow(["Student", "ID", "SIS User ID", "SIS Login ID", "Section", column])
+            rows = csv.writer(fh)
+            rows.writerow(["Student", "ID", "SIS User ID", "SIS Login ID", "Section", column])
             most = max((r.max_score for r in results), default=0.0)
-            writer.writerow(["Points Possible", "", "", "", "", f"{most:g}"])
+            rows.writerow(["Points Possible", "", "", "", "", f"{most:g}"])
             for r in results:
-                writer.writerow([_cell(r.submission), "", "", _cell(r.submission), "", f"{r.score:g}"])
+                rows.writerow([_cell(r.submission), "", "", _cell(r.submission), "", f"{r.score:g}"])
         else:
             late = ["raw_total", "days_late", "late_penalty"] if any(r.late for r in results) else []
             writer = csv.DictWriter(fh, fieldnames=["submission", *functions, "total", "max_score", "flags", *late],

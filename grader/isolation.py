@@ -31,7 +31,24 @@ import platform
 import resource
 import signal
 import struct
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
+
+__all__ = [
+    "IsolationFailed",
+    "PR_SET_NO_NEW_PRIVS",
+    "PR_SET_PDEATHSIG",
+    "Plan",
+    "UID_BASE",
+    "apply",
+    "available_layers",
+    "current_address_space",
+    "enter_namespaces",
+    "landlock_abi",
+    "mount_scratch",
+    "sandbox_uid",
+]
 
 PR_SET_PDEATHSIG = 1
 PR_SET_NO_NEW_PRIVS = 38
@@ -64,15 +81,15 @@ class Plan:
         }
 
     @classmethod
-    def from_dict(cls, data: dict[str, object]) -> Plan:
+    def from_dict(cls, data: Mapping[str, Any]) -> Plan:
         return cls(
-            layers=tuple(str(x) for x in data["layers"]),  # type: ignore[union-attr]
-            uid=None if data["uid"] is None else int(data["uid"]),  # type: ignore[arg-type]
-            memory_bytes=int(data["memory_bytes"]),  # type: ignore[arg-type]
-            cpu_seconds=int(data["cpu_seconds"]),  # type: ignore[arg-type]
-            file_bytes=int(data["file_bytes"]),  # type: ignore[arg-type]
-            open_files=int(data["open_files"]),  # type: ignore[arg-type]
-            max_processes=int(data["max_processes"]),  # type: ignore[arg-type]
+            layers=tuple(str(x) for x in data["layers"]),
+            uid=None if data["uid"] is None else int(data["uid"]),
+            memory_bytes=int(data["memory_bytes"]),
+            cpu_seconds=int(data["cpu_seconds"]),
+            file_bytes=int(data["file_bytes"]),
+            open_files=int(data["open_files"]),
+            max_processes=int(data["max_processes"]),
         )
 
 
@@ -182,10 +199,11 @@ _DENIED = (
 _CLONE_THREAD = 0x00010000
 
 
-def _seccomp_module() -> object | None:
+def _seccomp_module() -> Any:
+    """The pyseccomp module, or None when it (or libseccomp itself) is missing."""
     try:
         import pyseccomp
-    except (ImportError, OSError):  # the package, or libseccomp itself, is missing
+    except (ImportError, OSError):
         return None
     return pyseccomp
 
@@ -194,8 +212,8 @@ def _apply_seccomp() -> None:
     seccomp = _seccomp_module()
     if seccomp is None:
         raise IsolationFailed("seccomp was planned but pyseccomp cannot be loaded")
-    deny = seccomp.ERRNO(errno.EPERM)  # type: ignore[attr-defined]
-    rules = seccomp.SyscallFilter(seccomp.ALLOW)  # type: ignore[attr-defined]
+    deny = seccomp.ERRNO(errno.EPERM)
+    rules = seccomp.SyscallFilter(seccomp.ALLOW)
     for name in _DENIED:
         try:
             rules.add_rule(deny, name)
@@ -203,9 +221,9 @@ def _apply_seccomp() -> None:
             continue
     # Threads (clone with CLONE_THREAD) stay allowed; a new process does not. clone3 cannot be filtered by its
     # flags, so it reports ENOSYS and glibc falls back to clone.
-    rules.add_rule(deny, "clone", seccomp.Arg(0, seccomp.MASKED_EQ, _CLONE_THREAD, 0))  # type: ignore[attr-defined]
+    rules.add_rule(deny, "clone", seccomp.Arg(0, seccomp.MASKED_EQ, _CLONE_THREAD, 0))
     try:
-        rules.add_rule(seccomp.ERRNO(errno.ENOSYS), "clone3")  # type: ignore[attr-defined]
+        rules.add_rule(seccomp.ERRNO(errno.ENOSYS), "clone3")
     except (ValueError, RuntimeError, OSError):
         pass
     rules.load()
@@ -231,14 +249,14 @@ def mount_scratch(base: str, size_bytes: int, inodes: int) -> bool:
     if libc.mount(None, b"/", None, _MS_REC | _MS_PRIVATE, None) != 0:  # nothing propagates back to the host
         return False
     options = f"size={size_bytes},nr_inodes={inodes},mode=0711".encode()
-    return libc.mount(b"tmpfs", base.encode(), b"tmpfs", _MS_NOSUID | _MS_NODEV, options) == 0
+    return bool(libc.mount(b"tmpfs", base.encode(), b"tmpfs", _MS_NOSUID | _MS_NODEV, options) == 0)
 
 
 def enter_namespaces() -> bool:
     """Move the calling process into new network, IPC and UTS namespaces; False when the machine refuses."""
     if os.geteuid() != 0:
         return False
-    return _libc().unshare(_CLONE_NEWNET | _CLONE_NEWIPC | _CLONE_NEWUTS) == 0
+    return bool(_libc().unshare(_CLONE_NEWNET | _CLONE_NEWIPC | _CLONE_NEWUTS) == 0)
 
 
 def sandbox_uid(slot: int) -> int | None:

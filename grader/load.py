@@ -26,6 +26,8 @@ from nbformat import reader as nbreader
 from .assignment import EXECUTE_MODES
 from .models import INVALID_SUBMISSION, SYNTAX_ERROR, WARNING, Location, Problem
 
+__all__ = ["CodeUnit", "KINDS", "LoadedSubmission", "MAX_SUBMISSION_BYTES", "load_source", "load_submission"]
+
 KINDS = ("py", "ipynb")
 MAX_SUBMISSION_BYTES = 50 * 2**20  # the largest file that is read at all
 _MAX_CODE = 500_000  # characters of code in one submission (~10x a big notebook; parsing ~3 s/million)
@@ -148,8 +150,8 @@ def load_source(source: bytes, *, name: str, kind: str, execute: str = "definiti
         raise ValueError(f"bad arguments: kind={kind!r} (one of {KINDS}), execute={execute!r} (one of {EXECUTE_MODES})")
     stem, dot, ext = name.rpartition(".")
     ident = stem if dot and ext.lower() in KINDS else name
-    return _load(bytes(source), name=name, ident=ident, path="", kind=kind, execute=execute, max_bytes=MAX_SUBMISSION_BYTES,
-                 helpers=frozenset(helpers))
+    return _load(bytes(source), name=name, ident=ident, path="", kind=kind, execute=execute,
+                 max_bytes=MAX_SUBMISSION_BYTES, helpers=frozenset(helpers))
 
 
 def _invalid(message: str, *, ident: str, path: str, kind: str, sha256: str = "",
@@ -183,7 +185,8 @@ def _load(data: bytes, *, name: str, ident: str, path: str, kind: str, execute: 
           max_bytes: int, helpers: frozenset[str] = frozenset()) -> LoadedSubmission:  # fmt: skip
     common = {"ident": ident, "path": path, "kind": kind}
     if len(data) > max_bytes:
-        return _invalid(f"{name} is too large to grade (more than {max_bytes:,} bytes)", **common)
+        return _invalid(f"{name} is too large to grade (more than {max_bytes:,} bytes)", ident=ident, path=path,
+                        kind=kind)
     digest = hashlib.sha256(data).hexdigest()
     notes: list[Problem] = []
     try:
@@ -239,7 +242,8 @@ def _read_notebook(data: bytes) -> object:
         text = data.decode("utf-8-sig")
         if text.count('"cell_type"') > _MAX_CELLS:  # cheap bound before nbformat builds a node per cell
             raise _Invalid(f"has too many cells to grade (more than {_MAX_CELLS:,})")
-        return nbformat.convert(nbreader.reads(text), 4)
+        notebook: nbformat.NotebookNode = nbformat.convert(nbreader.reads(text), 4)  # type: ignore[no-untyped-call]
+        return notebook
     except _Invalid:
         raise
     except UnicodeDecodeError:

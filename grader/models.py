@@ -13,6 +13,26 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Literal
 
+__all__ = [
+    "CheckOutcome",
+    "CheckResult",
+    "Figure",
+    "GRADER_ERROR",
+    "INVALID_SUBMISSION",
+    "LATE",
+    "LOAD_ERROR",
+    "Late",
+    "Location",
+    "Problem",
+    "QUIET_KINDS",
+    "SCHEMA_VERSION",
+    "STATUSES",
+    "SYNTAX_ERROR",
+    "Status",
+    "SubmissionResult",
+    "WARNING",
+]
+
 SCHEMA_VERSION = 1
 
 Status = Literal["passed", "failed", "error"]

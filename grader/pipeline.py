@@ -12,7 +12,7 @@ import os
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from .assignment import Assignment
@@ -32,6 +32,19 @@ from .similarity import (
     write_similarity_report,
 )
 from .summary import summarise, write_summary
+
+__all__ = [
+    "BatchOptions",
+    "Progress",
+    "RESERVED",
+    "SUFFIXES",
+    "Submission",
+    "discover",
+    "grade_paths",
+    "similar_pairs",
+    "submitted_at",
+    "write_result",
+]
 
 SUFFIXES = (".py", ".ipynb")
 
@@ -118,7 +131,7 @@ def submitted_at(submission: Submission, timestamps: Mapping[str, str]) -> str |
     if submission.id in timestamps:
         return iso(parse_time(timestamps[submission.id]))
     try:
-        return iso(datetime.fromtimestamp(submission.path.stat().st_mtime, timezone.utc))
+        return iso(datetime.fromtimestamp(submission.path.stat().st_mtime, UTC))
     except OSError:
         return None
 
@@ -179,7 +192,7 @@ def grade_paths(
     root = assignment.public_dir.parent.parent
     engine_options = EngineOptions(insecure=options.insecure, seed=options.seed, formats=options.formats,
                                    as_of=options.as_of)
-    now = parse_time(options.as_of) if options.as_of else datetime.now(timezone.utc)
+    now = parse_time(options.as_of) if options.as_of else datetime.now(UTC)
     counter = _Counter()
     with Gradebook(out_dir / "gradebook.sqlite") as book:
         run_id = book.start_run(assignment.name, version)

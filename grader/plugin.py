@@ -37,6 +37,8 @@ from .load import LoadedSubmission
 from .models import GRADER_ERROR, SYNTAX_ERROR, CheckOutcome, Figure, Location
 from .session import StudentSession, call_seed
 
+__all__ = ["Figures", "GradingPlugin", "Job", "Parts", "StudentProxy", "check_id", "pytest_args", "run_checks"]
+
 logger = logging.getLogger(__name__)
 
 
@@ -152,7 +154,8 @@ class GradingPlugin:
             if collected != configured:
                 raise ConfigError(
                     "grading.toml [points] and the checks disagree: "
-                    f"without points: {sorted(collected - configured)}; without a check: {sorted(configured - collected)}",
+                    f"without points: {sorted(collected - configured)}; "
+                    f"without a check: {sorted(configured - collected)}",
                     path=str(self.assignment.checks_dir))
             keyed = sorted(zip(ids, items), key=lambda pair: order[pair[0][1]])
             items[:] = [item for _, item in keyed] + pictures  # pictures last: they may ask how the parts fared

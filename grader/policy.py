@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from .models import (
@@ -25,6 +25,8 @@ from .models import (
     SubmissionResult,
 )
 
+__all__ = ["LatePolicy", "OPEN_FLAGS", "WITHHELD", "apply_late", "iso", "parse_time", "withhold"]
+
 WITHHELD = "Details of this check are withheld until {when}."
 # Whole-submission flags that say nothing about the hidden checks, so they stay visible.
 OPEN_FLAGS = frozenset({INVALID_SUBMISSION, SYNTAX_ERROR, LATE})
@@ -33,11 +35,11 @@ OPEN_FLAGS = frozenset({INVALID_SUBMISSION, SYNTAX_ERROR, LATE})
 def parse_time(text: str) -> datetime:
     """An ISO 8601 time; a time without a zone is taken as UTC."""
     value = datetime.fromisoformat(str(text).replace("Z", "+00:00"))
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def iso(value: datetime) -> str:
-    return value.astimezone(timezone.utc).isoformat(timespec="seconds")
+    return value.astimezone(UTC).isoformat(timespec="seconds")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -52,7 +54,8 @@ class LatePolicy:
     @classmethod
     def from_mapping(cls, data: dict[str, Any]) -> LatePolicy:
         policy = cls(deadline=parse_time(data["deadline"]), penalty_per_day=float(data.get("penalty_per_day", 0.1)),
-                     max_days=int(data.get("max_days", 10)), grace=timedelta(minutes=float(data.get("grace_minutes", 0))))
+                     max_days=int(data.get("max_days", 10)),
+                     grace=timedelta(minutes=float(data.get("grace_minutes", 0))))
         if not 0 <= policy.penalty_per_day <= 1 or policy.max_days < 0:
             raise ValueError("penalty_per_day must be within 0..1 and max_days at least 0")
         return policy

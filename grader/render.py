@@ -31,6 +31,8 @@ from markupsafe import Markup, escape
 from .figures import figure_views, slug
 from .models import QUIET_KINDS, CheckResult, Location, SubmissionResult
 
+__all__ = ["lessons_for", "render_html", "render_markdown", "report_context", "write_reports"]
+
 _STATUS_LABELS: Mapping[str, str] = MappingProxyType(
     {"passed": "All passed", "failed": "Some failed", "error": "Error"}
 )
@@ -286,7 +288,7 @@ def report_context(
             passed.append({"function": name, "checks": good})
 
     counts = {status: sum(1 for c in result.checks if c.status == status) for status in ("passed", "failed", "error")}
-    return _printable({
+    context: dict[str, Any] = _printable({
         "result": result.to_dict(),
         "title": title,
         "submission": result.submission,
@@ -313,6 +315,7 @@ def report_context(
         "lessons": refs.used,
         "figures": figure_views(result.figures),
     })
+    return context
 
 
 # ---------------------------------------------------------------------------------------------------------------

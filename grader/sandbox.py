@@ -33,6 +33,19 @@ from . import isolation, wire
 from .errors import InternalError, SandboxUnavailable
 from .failures import ResourceLimit, StudentCrash, StudentError
 
+__all__ = [
+    "DeadlinePassed",
+    "OutputHead",
+    "REPLY_MAX_BYTES",
+    "StudentProcess",
+    "ZYGOTE_START_SECONDS",
+    "Zygote",
+    "describe_status",
+    "make_scratch",
+    "remove_scratch",
+    "sweep_uid",
+]
+
 REPLY_MAX_BYTES = 64 * 2**20
 ZYGOTE_START_SECONDS = 60
 
@@ -85,6 +98,8 @@ class _Control:
             return chunk
 
         message = wire.read_frame(read_exact)
+        if type(message) is not dict:
+            raise wire.WireError("a control message is not a dict")
         if message.get("op") == "exited":
             self.exited[message["pid"]] = message["status"]
         return message

@@ -36,6 +36,15 @@ from .sandbox import (
     sweep_uid,
 )
 
+__all__ = [
+    "MAX_PROCESSES_PER_SUBMISSION",
+    "PROTECTIVE_LAYERS",
+    "Program",
+    "Sandbox",
+    "StudentSession",
+    "call_seed",
+]
+
 if TYPE_CHECKING:
     from .load import LoadedSubmission
 

@@ -49,6 +49,18 @@ import numpy as np
 
 from .load import CodeUnit, LoadedSubmission
 
+__all__ = [
+    "FunctionMatch",
+    "FunctionPrint",
+    "SHINGLE",
+    "SimilarPair",
+    "find_similar",
+    "fingerprints",
+    "render_similarity_html",
+    "similarity_context",
+    "write_similarity_report",
+]
+
 SHINGLE = 5  # tokens per shingle
 _PERMUTATIONS = 64  # MinHash signature length (per function)
 _MIN_BUCKET = 50  # LSH buckets of up to max(this, sqrt(submissions)) versions give pairs; larger ones: popular code
@@ -120,7 +132,8 @@ def _mix(x: np.ndarray) -> np.ndarray:
     x = x * np.uint64(0xBF58476D1CE4E5B9)
     x = x ^ (x >> np.uint64(27))
     x = x * np.uint64(0x94D049BB133111EB)
-    return x ^ (x >> np.uint64(31))
+    mixed: np.ndarray = x ^ (x >> np.uint64(31))
+    return mixed
 
 
 _PLACEHOLDERS = _mix(np.arange(1, SHINGLE + 1, dtype=_U64) * np.uint64(0x9E3779B97F4A7C15))
@@ -147,7 +160,7 @@ def _tokens(fn: ast.FunctionDef | ast.AsyncFunctionDef, keep: frozenset[str]) ->
 
     stack: list[ast.AST] = list(reversed(fn.body))  # the signature is the assignment's, not the student's
     while stack:
-        node = stack.pop()
+        node: Any = stack.pop()  # dispatched on its exact type below
         kind = type(node)
         if kind is ast.Name:
             out.append(name(node.id))

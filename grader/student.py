@@ -19,6 +19,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
+__all__ = ["PUBLIC_MODULE", "PublicCheck", "RUNNER_NAME", "SYMBOLS", "Status", "check", "check_file", "runner_source"]
+
 PUBLIC_MODULE = "public_tests"
 
 Status = Literal["passed", "failed", "error", "missing", "absent"]
@@ -51,7 +53,8 @@ class PublicCheck:
                    output=str(data.get("output", ""))[:4000])
 
 
-def _run_public_check(function: str, module_name: str = "public_tests", namespace: object = None) -> dict:
+def _run_public_check(function: str, module_name: str = "public_tests",
+                      namespace: dict[str, object] | None = None) -> dict[str, object]:
     """Run ``<module>.<function>_test`` on the function of that name. Runs in the student's own process.
 
     Self-contained on purpose (builtins only, even in annotations and defaults): its source is also sent into

@@ -30,6 +30,28 @@ from typing import Any
 from .models import INVALID_SUBMISSION, SYNTAX_ERROR, WARNING, SubmissionResult
 from .render import _environment, _number
 
+__all__ = [
+    "CheckRate",
+    "ClassSummary",
+    "FlagCount",
+    "FunctionMean",
+    "HISTOGRAM_BINS",
+    "HistogramBin",
+    "LIST_LIMIT",
+    "LoadFailure",
+    "MESSAGE_LIMIT",
+    "Mistake",
+    "SlowSubmission",
+    "TOP_FLAGS",
+    "TOP_MISTAKES",
+    "TOP_SLOWEST",
+    "mistake_key",
+    "render_summary_html",
+    "summarise",
+    "summary_context",
+    "write_summary",
+]
+
 HISTOGRAM_BINS = 10
 TOP_MISTAKES = 15
 TOP_SLOWEST = 10
@@ -155,7 +177,7 @@ class ClassSummary:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ClassSummary:
         """The inverse of ``to_dict``."""
-        values = {
+        values: dict[str, Any] = {
             field.name: (
                 tuple(_ITEM_TYPES[field.name](**item) for item in data.get(field.name, ()))
                 if field.name in _ITEM_TYPES else data[field.name]

@@ -25,6 +25,20 @@ from typing import Any
 
 import numpy as np
 
+__all__ = [
+    "ALLOWED_DTYPES",
+    "MAX_BUFFERS",
+    "MAX_DEPTH",
+    "MAX_HEADER_BYTES",
+    "MAX_MESSAGE_BYTES",
+    "MAX_NODES",
+    "Opaque",
+    "WireError",
+    "decode",
+    "encode",
+    "read_frame",
+]
+
 MAX_HEADER_BYTES = 8 * 2**20
 MAX_MESSAGE_BYTES = 256 * 2**20
 MAX_DEPTH = 64

@@ -11,7 +11,6 @@ from click.testing import CliRunner
 from grader.cli import main
 
 
-
 @pytest.fixture
 def grade_cli():
     """Run ``grade ARGS...`` in-process; returns (exit code, output, {id: results.json})."""

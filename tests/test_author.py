@@ -6,8 +6,8 @@ import json
 
 import pytest
 from click.testing import CliRunner
-
 from paths import ROOT
+
 from grader.assignment import available, load_assignment
 from grader.author import generated_files, parse_source, stale_files, student_lines, student_python
 from grader.cli import main

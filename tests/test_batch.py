@@ -15,8 +15,8 @@ import time
 from pathlib import Path
 
 from click.testing import CliRunner
-
 from paths import EXAMPLES, ROOT
+
 from grader.cli import main
 
 

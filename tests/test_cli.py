@@ -6,8 +6,8 @@ import json
 
 import nbformat
 from click.testing import CliRunner
-
 from paths import ROOT
+
 from grader.cli import main
 
 SOLUTION = ROOT / "reference" / "shallow-nn" / "solution.py"
@@ -104,6 +104,7 @@ def test_similarity_command_finds_a_renamed_copy(tmp_path):
 
 def test_refuses_to_run_without_a_protective_layer_unless_insecure(tmp_path, monkeypatch):
     from paths import EXAMPLES
+
     from grader import isolation
 
     monkeypatch.setattr(isolation, "available_layers", lambda: ("process", "rlimits", "no_new_privs", "pdeathsig"))

@@ -7,8 +7,8 @@ import shutil
 
 import pytest
 from click.testing import CliRunner
-
 from paths import EXAMPLES
+
 from grader.cli import main
 
 distributed = pytest.importorskip("distributed")
@@ -34,7 +34,8 @@ def test_dask_gives_the_local_results(cluster, tmp_path):
     batch = tmp_path / "batch"
     shutil.copytree(EXAMPLES, batch)
     runner = CliRunner()
-    local = runner.invoke(main, [str(batch), "--out", str(tmp_path / "local"), "-j", "1", "-a", "shallow-nn"], catch_exceptions=False)
+    local = runner.invoke(main, [str(batch), "--out", str(tmp_path / "local"), "-j", "1", "-a", "shallow-nn"],
+                          catch_exceptions=False)
     assert local.exit_code == 0, local.output
     remote = runner.invoke(main, [str(batch), "--out", str(tmp_path / "dask"), "--executor", "dask", "-a", "shallow-nn",
                                   "--scheduler", cluster.scheduler_address], catch_exceptions=False)
@@ -42,7 +43,8 @@ def test_dask_gives_the_local_results(cluster, tmp_path):
     assert read(tmp_path / "local") == read(tmp_path / "dask")
     assert (tmp_path / "local" / "gradebook.csv").read_text() == (tmp_path / "dask" / "gradebook.csv").read_text()
     # The same gradebook: a local run over the Dask run's output folder finds everything already graded.
-    again = runner.invoke(main, [str(batch), "--out", str(tmp_path / "dask"), "-j", "1", "-a", "shallow-nn"], catch_exceptions=False)
+    again = runner.invoke(main, [str(batch), "--out", str(tmp_path / "dask"), "-j", "1", "-a", "shallow-nn"],
+                          catch_exceptions=False)
     assert "8 submission(s) already graded; grading 0" in again.output
 
 

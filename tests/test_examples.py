@@ -8,7 +8,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from paths import EXAMPLES, ROOT
 
 # id -> (score, the flags it must have, functions that must have lost points)

@@ -13,12 +13,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from paths import EXAMPLES, ROOT
+
 from grader.assignment import load_assignment
+from grader.figures import FIG_WIDTH, figure_views
 from grader.models import Figure, SubmissionResult
 from grader.pipeline import grade_paths
-from grader.figures import FIG_WIDTH, figure_views
 from grader.render import render_html, render_markdown, report_context
 
 CHECKS = ROOT / "reference" / "shallow-nn" / "checks"

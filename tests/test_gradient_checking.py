@@ -12,7 +12,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from paths import ROOT
 
 NAME = "gradient-checking"

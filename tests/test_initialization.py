@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 from click.testing import CliRunner
-
 from paths import ROOT
+
 from grader.cli import main
 
 NAME = "initialization"
@@ -233,7 +233,7 @@ def test_public_tests_pass_the_reference_and_keep_the_global_random_state(public
 def _he(scale):
     def initialize_parameters_he(layers_dims):
         params = {}
-        for l in range(1, len(layers_dims)):
+        for l in range(1, len(layers_dims)):  # noqa: E741 (the course's own name)
             n, p = layers_dims[l], layers_dims[l - 1]
             params[f"W{l}"] = np.random.randn(n, p) * scale(p, n)
             params[f"b{l}"] = np.zeros((n, 1))
@@ -256,7 +256,7 @@ def test_public_he_test_names_the_mistake(public, scale, hint):
 def test_public_random_test_spots_the_missing_factor(public):
     def initialize_parameters_random(layers_dims):
         params = {}
-        for l in range(1, len(layers_dims)):
+        for l in range(1, len(layers_dims)):  # noqa: E741 (the course's own name)
             params[f"W{l}"] = np.random.randn(layers_dims[l], layers_dims[l - 1])
             params[f"b{l}"] = np.zeros((layers_dims[l], 1))
         return params
@@ -288,8 +288,8 @@ def test_circles_are_fixed_balanced_and_leave_the_global_generator_alone(public)
 
 
 def test_init_utils_imports_numpy_only():
-    code = ("import sys; sys.path.insert(0, %r); import init_utils, public_tests; "
-            "print(sorted(m for m in ('matplotlib', 'sklearn', 'scipy') if m in sys.modules))" % str(PUBLIC))
+    code = (f"import sys; sys.path.insert(0, {str(PUBLIC)!r}); import init_utils, public_tests; "
+            "print(sorted(m for m in ('matplotlib', 'sklearn', 'scipy') if m in sys.modules))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
 

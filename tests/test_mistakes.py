@@ -21,8 +21,8 @@ import types
 
 import numpy as np
 import pytest
-
 from paths import EXAMPLES, ROOT
+
 from grader.checking import Catalogue, CheckFailure
 
 SEEDS = (0, 1, 2, 3, 4)
@@ -305,7 +305,7 @@ def test_init_signs(catalogue):
 def test_the_predict_threshold_family(catalogue, reference, flower):
     params, X = predict_inputs(0, flower)[0]
     A2 = reference.forward_propagation(X, params)[0]
-    named = lambda got: ids(catalogue.diagnose("predict", got, params, X))  # noqa: E731
+    named = lambda got: ids(catalogue.diagnose("predict", got, params, X))
     cuts = [A2 > 0.6, A2 >= np.quantile(A2, 0.05), (A2 > np.quantile(A2, 0.7)).astype(float)]
     assert all(np.any(cut != (A2 > 0.5)) and np.any(cut) and not np.all(cut) for cut in cuts)
     assert all(named(cut) == {"predict-threshold"} for cut in cuts)

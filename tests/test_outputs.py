@@ -12,8 +12,8 @@ import zipfile
 import jsonschema
 import pytest
 from click.testing import CliRunner
-
 from paths import EXAMPLES, ROOT
+
 from grader.cli import main
 
 SCHEMA = json.loads((ROOT / "tests" / "files" / "gradescope_results.schema.json").read_text())

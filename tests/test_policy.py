@@ -6,17 +6,17 @@ import csv
 import json
 import os
 import shutil
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from click.testing import CliRunner
-
 from paths import EXAMPLES, ROOT
+
 from grader.cli import main
 from grader.models import CheckResult, SubmissionResult
 from grader.policy import LatePolicy, apply_late, parse_time, withhold
 
-DEADLINE = datetime(2026, 12, 1, 23, 59, tzinfo=timezone.utc)
+DEADLINE = datetime(2026, 12, 1, 23, 59, tzinfo=UTC)
 
 
 def result(score: float = 8.0) -> SubmissionResult:

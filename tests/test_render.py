@@ -92,7 +92,8 @@ def hostile_result() -> SubmissionResult:
     return SubmissionResult(
         assignment="shallow-nn", submission=f"mallory{HOSTILE}", score=0, max_score=1, duration_s=0.1, seed=0,
         checks=(check,), output=f"{HOSTILE}\n```\nstill inside?\n",
-        problems=(Problem(kind="warning", message=f"cell 3 printed {HOSTILE}", location=Location(line=4, code=HOSTILE)),),
+        problems=(Problem(kind="warning", message=f"cell 3 printed {HOSTILE}",
+                          location=Location(line=4, code=HOSTILE)),),
     )
 
 

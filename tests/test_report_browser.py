@@ -18,10 +18,10 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from paths import EXAMPLES, ROOT
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 
-from paths import EXAMPLES, ROOT
 from grader.cli import main
 
 CHROMIUM = next((p for p in map(shutil.which, ("chromium", "chromium-browser")) if p), None)

@@ -7,8 +7,8 @@ import hashlib
 import nbformat
 import pytest
 from click.testing import CliRunner
-
 from paths import EXAMPLES, ROOT
+
 from grader.cli import main
 
 PUBLIC = ROOT / "assignments" / "shallow-nn"

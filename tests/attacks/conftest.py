@@ -11,7 +11,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # attack_harness, whatever pytest's import mode
 
-from attack_harness import MAX_SCORE, Arena, Baseline, Run, code_fingerprint  # noqa: E402
+from attack_harness import MAX_SCORE, Arena, Baseline, Run, code_fingerprint
 
 # The hostile submissions are data, never tests or plugins: some are named like modules pytest would load.
 collect_ignore = ["submissions"]

@@ -9,7 +9,6 @@ alone."""
 from __future__ import annotations
 
 import pytest
-
 from attack_harness import FUNCTIONS, MAX_SCORE, POINTS, SUBMISSIONS
 
 MODULE_NAMES = ("conftest.py", "sitecustomize.py", "numpy.py", "pytest.py")

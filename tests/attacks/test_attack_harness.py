@@ -12,7 +12,6 @@ from pathlib import Path
 
 import nbformat
 import numpy as np
-
 from attack_harness import (
     SANDBOX_UIDS,
     SUBMISSIONS,
@@ -27,6 +26,7 @@ from attack_harness import (
     tree_diff,
     tree_state,
 )
+
 from grader import isolation
 
 

@@ -88,7 +88,6 @@ def test_gradient_check(student, reference, rng, random_parameters, random_label
     denominator = np.linalg.norm(analytic_v) + np.linalg.norm(numeric_v)
     difference = float(np.linalg.norm(analytic_v - numeric_v) / denominator) if denominator else 0.0
     if not difference < tolerance["gradient_check"]:
-        worst = int(np.nanargmax(np.abs(analytic_v - numeric_v))) if np.isfinite(analytic_v).all() else 0
         failure = CheckFailure(
             f"Your gradients disagree with the numerical gradient of the cost: relative difference {difference:.3g} "
             f"(must be below {tolerance['gradient_check']:g}). The numerical gradient nudges each parameter by "

@@ -274,7 +274,8 @@ def boundary_data(reference: Any, params: dict[str, np.ndarray], X: np.ndarray, 
 def boundary_caption(data: dict[str, Any], iterations: int, reference_accuracy: float, required: float) -> str:
     text = (f"Where the network trained by your nn_model(X, Y, {HIDDEN}, num_iterations={iterations}) predicts each "
             f"class, on a {GRID} × {GRID} grid over the flower (evaluated by the grader with the reference's predict); "
-            f"the points are the flower data, marked by their true class (red and blue in the notebook). Training accuracy: {data['accuracy']:.1%} "
+            "the points are the flower data, marked by their true class (red and blue in the notebook). "
+            f"Training accuracy: {data['accuracy']:.1%} "
             f"(the reference reaches {reference_accuracy:.1%} from the same seed; the check asks for at least "
             f"{required:.0%}).")
     if not data["finite"]:

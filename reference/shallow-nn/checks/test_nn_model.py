@@ -74,7 +74,8 @@ def test_trains(student, reference, flower, tolerance, seed, parts, rng):
             expected=f">= {tolerance['train_accuracy']:.0%} accuracy", got=f"{accuracy:.1%} accuracy",
             flags=("low-accuracy",), lesson="function:nn_model")
     raise CheckFailure(
-        f"After {iterations} iterations nn_model reaches only {accuracy:.0%} training accuracy on the (turned) flower data "
+        f"After {iterations} iterations nn_model reaches only {accuracy:.0%} training accuracy on the (turned) "
+        "flower data "
         f"(at least {tolerance['train_accuracy']:.0%} expected), although each part passed its checks. Check the "
         "loop: initialise once, then forward, cost, backward and update in every iteration, and keep the updated "
         "parameters.",
