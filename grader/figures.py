@@ -11,15 +11,11 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from .models import Figure
+from .templating import slug
 
-__all__ = ["FIGURE_KINDS", "FIG_WIDTH", "figure_views", "slug"]
+__all__ = ["FIGURE_KINDS", "FIG_WIDTH", "figure_views"]
 
 logger = logging.getLogger(__name__)
-
-
-def slug(text: str) -> str:
-    """An anchor-friendly form of ``text``."""
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "x"
 
 
 # Figures: plain data from the checks -> screen geometry for the SVG macros in figures.html.j2

@@ -5,13 +5,13 @@ as plain text, and in GitHub's renderer, e.g. a job's step summary). For every f
 show what was expected and what came back, point to the cell and line, and explain the concept behind it with a
 lesson. Each lesson's text is shown once per report; later mentions refer back to it.
 
-Figures (``result.figures``: plain numbers computed by report-only checks) are drawn as inline SVG: the functions
-below turn each figure's data into screen geometry (coordinates, ticks, paths), and one jinja macro per figure kind
-in ``figures.html.j2`` writes the SVG. A figure whose data cannot be drawn is shown as its title and caption only.
+Figures (``result.figures``: plain numbers computed by report-only checks) are drawn as inline SVG: ``figures.py``
+turns each figure's data into screen geometry (coordinates, ticks, paths), and one jinja macro per figure kind in
+``figures.html.j2`` writes the SVG. A figure whose data cannot be drawn is shown as its title and caption only.
 
 Text written by students (messages that quote their values, ``got``, code lines, printed output, the submission
-id) is never trusted: the HTML template is autoescaped and the Markdown filters below escape or fence it. Messages
-and lesson texts may mark code with single backticks (```like this```); nothing else in them is interpreted.
+id) is never trusted: control characters become visible escapes here, the HTML template is autoescaped, and the
+Markdown filters of ``templating.py`` escape or fence the rest.
 """
 
 from __future__ import annotations
@@ -25,11 +25,9 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-import jinja2
-from markupsafe import Markup, escape
-
-from .figures import figure_views, slug
+from .figures import figure_views
 from .models import QUIET_KINDS, CheckResult, Location, SubmissionResult
+from .templating import number, percent, render, slug
 
 __all__ = ["lessons_for", "render_html", "render_markdown", "report_context", "write_reports"]
 
@@ -39,10 +37,6 @@ _STATUS_LABELS: Mapping[str, str] = MappingProxyType(
 _STATUS_SYMBOLS: Mapping[str, str] = MappingProxyType({"passed": "✓", "failed": "✗", "error": "⚠"})
 _CHECK_LABELS: Mapping[str, str] = MappingProxyType({"passed": "Passed", "failed": "Failed", "error": "Error"})
 
-_CODE_SPAN = re.compile(r"`([^`\n]+)`")
-_MD_SPECIAL = re.compile(r"[\\`*\[\]<>|~]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])|&(?=#?\w+;)")
-_MD_LINE_START = re.compile(r"^(\d*)([#+=.)-])")
-_BLANK_LINES = re.compile(r"\n\s*\n")
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -132,12 +126,6 @@ class _LessonRefs:
 # Context
 
 
-def _number(value: float) -> str:
-    """``2`` for 2.0, ``2.5`` for 2.5, ``0.33`` for 1/3."""
-    text = f"{value:.2f}".rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
-
-
 def _where(location: Location | None) -> dict[str, Any]:
     if location is None:
         return {"where": None, "code": ""}
@@ -168,8 +156,8 @@ def _check_row(check: CheckResult, index: int, refs: _LessonRefs | None) -> dict
         **check.to_dict(),
         "name": _check_name(check),
         "message": check.message.strip() or default,
-        "score_text": _number(check.score),
-        "max_text": _number(check.max_score),
+        "score_text": number(check.score),
+        "max_text": number(check.max_score),
         "status_label": _CHECK_LABELS[check.status],
         "status_symbol": _STATUS_SYMBOLS[check.status],
         "anchor": f"check-{index + 1}-{slug(_check_name(check))}",
@@ -201,9 +189,39 @@ def _late_text(result: SubmissionResult) -> str:
     if late.days_late == 0:
         return f"On time (submitted {late.submitted_at}, deadline {late.deadline})."
     return (f"Submitted {late.submitted_at}, {late.days_late} day(s) after the deadline ({late.deadline}): "
-            f"{late.penalty:.0%} of your {_number(late.raw_score)} points were taken away.")
+            f"{late.penalty:.0%} of your {number(late.raw_score)} points were taken away.")
 
 
+def _function_rows(
+    result: SubmissionResult, refs: _LessonRefs
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+    """One row per function (score, maximum, status); its failed and errored checks; its passed checks."""
+    by_function: dict[str, list[tuple[int, CheckResult]]] = {}
+    for index, check in enumerate(result.checks):
+        by_function.setdefault(check.function, []).append((index, check))
+
+    functions: list[dict[str, Any]] = []
+    failures: list[dict[str, Any]] = []
+    passed: list[dict[str, Any]] = []
+    for position, (name, (score, most)) in enumerate(result.function_scores().items(), start=1):
+        indexed = by_function[name]
+        checks = [c for _, c in indexed]
+        status = _function_status(checks)
+        bad = [c for c in checks if not c.passed]
+        anchor = f"fn-{position}-{slug(name)}"
+        texts = {"score_text": number(score), "max_text": number(most), "status": status}
+        functions.append({
+            "name": name, "score": score, "max_score": most, **texts,
+            "status_label": _STATUS_LABELS[status], "status_symbol": _STATUS_SYMBOLS[status],
+            "checks": len(checks), "passed": len(checks) - len(bad), "anchor": anchor if bad else None,
+        })
+        if bad:
+            failures.append({"function": name, "anchor": anchor, **texts,
+                             "checks": [_check_row(c, i, refs) for i, c in indexed if not c.passed]})
+        good = [_check_row(c, i, None) for i, c in indexed if c.passed]
+        if good:
+            passed.append({"function": name, "checks": good})
+    return functions, failures, passed
 
 
 def report_context(
@@ -219,84 +237,29 @@ def report_context(
     """
     refs = _LessonRefs(lessons)
     percentage = 100.0 * result.score / result.max_score if result.max_score > 0 else 0.0
-    graded = bool(result.checks)
-
     # Top-level statements that raised while the definitions loaded, and reader warnings: worth knowing, but
     # they cost no points, so they are shown quietly at the end rather than as problems.
-    load_notes = [
-        {"message": problem.message, **_where(problem.location)}
-        for problem in result.problems
-        if problem.kind in QUIET_KINDS
-    ]
+    load_notes = [{"message": problem.message, **_where(problem.location)}
+                  for problem in result.problems if problem.kind in QUIET_KINDS]
     # Built in the order the templates show them, so each lesson is explained at its first mention.
-    problems = [
-        {
-            **problem.to_dict(),
-            "heading": _heading(problem.kind, lessons),
-            **_where(problem.location),
-            "lessons": refs.refs([problem.kind]),
-        }
-        for problem in result.problems
-        if problem.kind not in QUIET_KINDS
-    ]
+    problems = [{**problem.to_dict(), "heading": _heading(problem.kind, lessons), **_where(problem.location),
+                 "lessons": refs.refs([problem.kind])}
+                for problem in result.problems if problem.kind not in QUIET_KINDS]
     covered = {p.kind for p in result.problems} | {
         key for check in result.checks for key in _check_lesson_keys(check) if not check.passed
     }
     notes = refs.refs(flag for flag in result.flags if flag not in covered)
-
-    by_function: dict[str, list[tuple[int, CheckResult]]] = {}
-    for index, check in enumerate(result.checks):
-        by_function.setdefault(check.function, []).append((index, check))
-
-    functions: list[dict[str, Any]] = []
-    failures: list[dict[str, Any]] = []
-    passed: list[dict[str, Any]] = []
-    for number, (name, (score, most)) in enumerate(result.function_scores().items(), start=1):
-        indexed = by_function[name]
-        checks = [c for _, c in indexed]
-        status = _function_status(checks)
-        bad = [c for c in checks if not c.passed]
-        anchor = f"fn-{number}-{slug(name)}"
-        functions.append(
-            {
-                "name": name,
-                "score": score,
-                "max_score": most,
-                "score_text": _number(score),
-                "max_text": _number(most),
-                "status": status,
-                "status_label": _STATUS_LABELS[status],
-                "status_symbol": _STATUS_SYMBOLS[status],
-                "checks": len(checks),
-                "passed": len(checks) - len(bad),
-                "anchor": anchor if bad else None,
-            }
-        )
-        if bad:
-            failures.append(
-                {
-                    "function": name,
-                    "anchor": anchor,
-                    "score_text": _number(score),
-                    "max_text": _number(most),
-                    "status": status,
-                    "checks": [_check_row(c, i, refs) for i, c in indexed if not c.passed],
-                }
-            )
-        good = [_check_row(c, i, None) for i, c in indexed if c.passed]
-        if good:
-            passed.append({"function": name, "checks": good})
-
+    functions, failures, passed = _function_rows(result, refs)
     counts = {status: sum(1 for c in result.checks if c.status == status) for status in ("passed", "failed", "error")}
     context: dict[str, Any] = _printable({
         "result": result.to_dict(),
         "title": title,
         "submission": result.submission,
-        "graded": graded,
-        "score_text": _number(result.score),
-        "max_text": _number(result.max_score),
+        "graded": bool(result.checks),
+        "score_text": number(result.score),
+        "max_text": number(result.max_score),
         "percentage": round(percentage, 1),
-        "percentage_text": f"{_number(round(percentage, 1))}%",
+        "percentage_text": percent(result.score, result.max_score, empty="0%"),
         "flags": list(result.flags),
         "seed": result.seed,
         "sandbox": list(result.sandbox),
@@ -319,107 +282,19 @@ def report_context(
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# Filters
-
-
-def _rich_html(text: str) -> Markup:
-    """Escaped paragraphs, with ```code``` spans as ``<code>`` and single newlines as line breaks."""
-    paragraphs = []
-    for para in _BLANK_LINES.split(str(text).strip()):
-        pieces = []
-        for i, piece in enumerate(_CODE_SPAN.split(para)):
-            pieces.append(f"<code>{escape(piece)}</code>" if i % 2 else str(escape(piece)).replace("\n", "<br>\n"))
-        paragraphs.append(f"<p>{''.join(pieces)}</p>")
-    return Markup("\n".join(paragraphs))
-
-
-def _md_escape(text: str) -> str:
-    return _MD_SPECIAL.sub(lambda m: "\\" + m.group(0), text)
-
-
-def _md_text(text: Any) -> str:
-    """One line of literal text for Markdown: newlines folded, markup characters escaped."""
-    return _md_escape(" ".join(str(text).split()))
-
-
-def _md_rich(text: Any) -> str:
-    """Literal Markdown paragraphs that keep ```code``` spans; nothing else can become markup."""
-    paragraphs = []
-    for para in _BLANK_LINES.split(str(text).strip()):
-        lines = []
-        for line in para.split("\n"):
-            pieces = _CODE_SPAN.split(line.strip())
-            rendered = "".join(f"`{p}`" if i % 2 else _md_escape(p) for i, p in enumerate(pieces))
-            lines.append(_MD_LINE_START.sub(lambda m: f"{m.group(1)}\\{m.group(2)}", rendered))
-        paragraphs.append("\n".join(lines))
-    return "\n\n".join(paragraphs)
-
-
-def _longest_run(text: str, char: str) -> int:
-    return max((len(run) for run in re.findall(f"{re.escape(char)}+", text)), default=0)
-
-
-def _md_fence(text: Any, lang: str = "text") -> str:
-    """A fenced code block that ``text`` cannot close early, whatever backticks it holds."""
-    body = str(text).rstrip("\n")
-    fence = "`" * max(3, _longest_run(body, "`") + 1)
-    return f"{fence}{lang}\n{body}\n{fence}"
-
-
-def _md_code(text: Any, table: bool = False) -> str:
-    """An inline code span that ``text`` cannot close early; ``table`` also escapes cell separators."""
-    body = " ".join(str(text).split())
-    if not body:
-        return "(empty)"
-    ticks = "`" * (_longest_run(body, "`") + 1)
-    pad = " " if body.startswith("`") or body.endswith("`") else ""
-    span = f"{ticks}{pad}{body}{pad}{ticks}"
-    return span.replace("|", "\\|") if table else span
-
-
-def _md_quote(text: Any) -> str:
-    """Prefix every line with ``> `` to make a block quote."""
-    return "\n".join(f"> {line}" if line else ">" for line in str(text).split("\n"))
-
-
-# ---------------------------------------------------------------------------------------------------------------
 # Rendering
-
-
-@functools.lru_cache(maxsize=1)
-def _environment() -> jinja2.Environment:
-    """The template environment; ``.html.j2`` templates are HTML-escaped, ``.md.j2`` ones are not."""
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader("grader", "templates"),
-        autoescape=jinja2.select_autoescape(
-            enabled_extensions=("html", "html.j2"), default_for_string=False, default=False
-        ),
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters.update(
-        rich_html=_rich_html,
-        md_text=_md_text,
-        md_rich=_md_rich,
-        md_fence=_md_fence,
-        md_code=_md_code,
-        md_quote=_md_quote,
-    )
-    return env
 
 
 def render_html(result: SubmissionResult, *, title: str, lessons: Mapping[str, Mapping[str, str]]) -> str:
     """The feedback report as one self-contained HTML page (inline CSS, no external resources)."""
     context = report_context(result, title=title, lessons=lessons)
-    return _environment().get_template("report.html.j2").render(context)
+    return render("report.html.j2", context)
 
 
 def render_markdown(result: SubmissionResult, *, title: str, lessons: Mapping[str, Mapping[str, str]]) -> str:
     """The feedback report as Markdown, readable as plain text and in GitHub's renderer."""
     context = report_context(result, title=title, lessons=lessons)
-    return _environment().get_template("report.md.j2").render(context)
+    return render("report.md.j2", context)
 
 
 def write_reports(

@@ -44,10 +44,10 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-import jinja2
 import numpy as np
 
 from .load import CodeUnit, LoadedSubmission
+from .templating import percent_floor, render
 
 __all__ = [
     "FunctionMatch",
@@ -469,28 +469,19 @@ def find_similar(
 # Report
 
 
-def _percent(value: float) -> str:
-    return f"{math.floor(round(value * 1000, 6)) / 10:.1f}%"  # never rounds up to a score not reached
-
-
 def similarity_context(pairs: Sequence[SimilarPair], *, title: str) -> dict[str, Any]:
     """What the template shows: the pairs in rank order with anchors and percentages, as plain data."""
     rows = []
     for rank, pair in enumerate(pairs, start=1):
-        matches = [{**m.to_dict(), "similarity_text": _percent(m.similarity)} for m in pair.matches]
-        rows.append({**pair.to_dict(), "rank": rank, "anchor": f"pair-{rank}", "score_text": _percent(pair.score),
+        matches = [{**m.to_dict(), "similarity_text": percent_floor(m.similarity)} for m in pair.matches]
+        rows.append({**pair.to_dict(), "rank": rank, "anchor": f"pair-{rank}", "score_text": percent_floor(pair.score),
                      "matches": matches})  # fmt: skip
     return {"title": title, "pairs": rows}
 
 
 def render_similarity_html(pairs: Sequence[SimilarPair], *, title: str) -> str:
     """The report as one self-contained, autoescaped HTML page: pairs ranked by score, functions side by side."""
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader("grader", "templates"),
-        autoescape=jinja2.select_autoescape(enabled_extensions=("html", "html.j2"), default_for_string=False),
-        undefined=jinja2.StrictUndefined, keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True,
-    )  # fmt: skip
-    return env.get_template("similarity.html.j2").render(similarity_context(pairs, title=title))
+    return render("similarity.html.j2", similarity_context(pairs, title=title))
 
 
 def write_similarity_report(pairs: Sequence[SimilarPair], out_dir: Path, *, title: str) -> Path:

@@ -28,7 +28,7 @@ from types import MappingProxyType
 from typing import Any
 
 from .models import INVALID_SUBMISSION, SYNTAX_ERROR, WARNING, SubmissionResult
-from .render import _environment, _number
+from .templating import number, percent, render
 
 __all__ = [
     "CheckRate",
@@ -350,10 +350,6 @@ _SVG_WIDTH, _SVG_HEIGHT = 640, 320
 _PLOT_LEFT, _PLOT_RIGHT, _PLOT_TOP, _PLOT_BOTTOM = 72, 16, 24, 64
 
 
-def _percent(part: float, whole: float) -> str:
-    return f"{_number(round(100.0 * part / whole, 1))}%" if whole > 0 else "–"
-
-
 def _ticks(top: int) -> tuple[int, ...]:
     """Round y-axis ticks from 0 to at least ``top``: steps of 1, 2 or 5 times a power of ten, at most 5 steps."""
     if top <= 0:
@@ -384,7 +380,7 @@ def _chart(summary: ClassSummary) -> dict[str, Any]:
              "height": round(base - y(b.count), 2), "count": b.count, "centre": round(_PLOT_LEFT + (i + .5) * slot, 2)}
             for i, b in enumerate(bins)
         ],
-        "edges": [{"x": round(_PLOT_LEFT + i * slot, 2), "label": _number(b)}
+        "edges": [{"x": round(_PLOT_LEFT + i * slot, 2), "label": number(b)}
                   for i, b in enumerate([bins[0].lower, *(b.upper for b in bins)])],
         "ticks": [{"y": y(t), "label": str(t)} for t in ticks],
     }
@@ -395,33 +391,33 @@ def summary_context(summary: ClassSummary, *, title: str) -> dict[str, Any]:
     n, graded = summary.submissions, summary.graded
 
     def score(value: float | None) -> str:
-        return "–" if value is None else _number(value)
+        return "–" if value is None else number(value)
 
     return {
         "title": title,
         "summary": summary.to_dict(),
-        "max_text": _number(summary.max_score),
+        "max_text": number(summary.max_score),
         "stats": [
             ("Mean", score(summary.mean)), ("Median", score(summary.median)),
             ("Lowest", score(summary.lowest)), ("Highest", score(summary.highest)),
         ],
         "chart": _chart(summary) if summary.histogram else None,
         "bins": [
-            {"range": f"{_number(b.lower)}–{_number(b.upper)}", "count": b.count, "percent": _percent(b.count, n)}
+            {"range": f"{number(b.lower)}–{number(b.upper)}", "count": b.count, "percent": percent(b.count, n)}
             for b in summary.histogram
         ],
         "checks": [
-            {**dataclasses.asdict(c), "total": c.total, "percent": _percent(c.passed, c.total)} for c in summary.checks
+            {**dataclasses.asdict(c), "total": c.total, "percent": percent(c.passed, c.total)} for c in summary.checks
         ],
         "functions": [
-            {"function": f.function, "mean": _number(f.mean), "max": _number(f.max_score),
-             "percent": _percent(f.mean, f.max_score)}
+            {"function": f.function, "mean": number(f.mean), "max": number(f.max_score),
+             "percent": percent(f.mean, f.max_score)}
             for f in summary.functions
         ],
-        "flags": [{"flag": f.flag, "count": f.count, "percent": _percent(f.count, n)} for f in summary.flags],
-        "mistakes": [{**dataclasses.asdict(m), "percent": _percent(m.count, graded)} for m in summary.mistakes],
+        "flags": [{"flag": f.flag, "count": f.count, "percent": percent(f.count, n)} for f in summary.flags],
+        "mistakes": [{**dataclasses.asdict(m), "percent": percent(m.count, graded)} for m in summary.mistakes],
         "slowest": [
-            {"submission": s.submission, "duration": f"{s.duration_s:.2f} s", "score": _number(s.score)}
+            {"submission": s.submission, "duration": f"{s.duration_s:.2f} s", "score": number(s.score)}
             for s in summary.slowest
         ],
         "load_failures": [dataclasses.asdict(f) for f in summary.load_failures],
@@ -431,7 +427,7 @@ def summary_context(summary: ClassSummary, *, title: str) -> dict[str, Any]:
 
 def render_summary_html(summary: ClassSummary, *, title: str) -> str:
     """The class summary as one self-contained HTML page (inline CSS and SVG; no scripts or external resources)."""
-    return _environment().get_template("summary.html.j2").render(summary_context(summary, title=title))
+    return render("summary.html.j2", summary_context(summary, title=title))
 
 
 def write_summary(summary: ClassSummary, out_dir: Path, *, title: str) -> Path:
