@@ -18,12 +18,53 @@ from .errors import ConfigError
 __all__ = ["RUN", "SETUP", "gradescope_zip"]
 
 SETUP = """#!/usr/bin/env bash
-# Gradescope image set-up: Python, libseccomp for the sandbox, and the grader in a virtual environment.
+# Gradescope image set-up: a Python of at least 3.11, libseccomp for the sandbox, and the grader in a venv.
+#
+# Which Python: the image's own python3 when it is a final 3.11 or newer (Ubuntu 24.04: 3.12, with the
+# distribution's security updates); else a final python3.1x of the same archive; else a standalone CPython
+# installed by uv, which comes from PyPI like the grader's other dependencies. Ubuntu 22.04 takes the last road:
+# its python3 is 3.10 and its archive's python3.11 is a release candidate (3.11.0~rc1, in universe). A PPA such as
+# deadsnakes would add a new apt source and signing key to the image; uv adds nothing but itself.
 set -euo pipefail
+ROOT="${AUTOGRADER_ROOT:-/autograder}"
+export DEBIAN_FRONTEND=noninteractive
+
+new_enough() {  # is "$1" a final (not alpha, beta or candidate) Python 3.11 or newer?
+    local text
+    text="$("$1" --version 2>&1)" || return 1
+    [[ $text =~ ^Python\\ 3\\.([0-9]+)\\.[0-9]+$ ]] && [ "${BASH_REMATCH[1]}" -ge 11 ]
+}
+
+final_in_archive() {  # does the archive offer a final python$1, with its venv module?
+    apt-cache show "python$1-venv" >/dev/null 2>&1 \\
+        && apt-cache show "python$1" 2>/dev/null | grep -E "^Version: ${1//./\\\\.}\\.[0-9]+-" >/dev/null
+}
+
+pick_python() {  # print the path of a Python 3.11 or newer, installing one if need be
+    if new_enough python3; then command -v python3; return; fi
+    local v
+    for v in 3.13 3.12 3.11; do
+        if final_in_archive "$v" \\
+            && apt-get install -y -qq --no-install-recommends "python$v" "python$v-venv" >/dev/null \\
+            && new_enough "python$v"; then
+            command -v "python$v"; return
+        fi
+    done
+    echo "setup.sh: no final Python 3.11 or newer in the distribution; installing a standalone one with uv" >&2
+    python3 -m venv "$ROOT/uv" >&2 && "$ROOT/uv/bin/pip" install -q uv >&2 \\
+        && UV_PYTHON_INSTALL_DIR="$ROOT/python" "$ROOT/uv/bin/uv" python install 3.12 >&2 \\
+        && UV_PYTHON_INSTALL_DIR="$ROOT/python" "$ROOT/uv/bin/uv" python find 3.12
+}
+
 apt-get update -qq
-apt-get install -y -qq python3 python3-venv python3-pip libseccomp2 >/dev/null
-python3 -m venv /autograder/venv
-/autograder/venv/bin/pip install -q /autograder/source
+apt-get install -y -qq --no-install-recommends ca-certificates libseccomp2 python3 python3-venv >/dev/null
+if ! PYTHON="$(pick_python)" || ! new_enough "$PYTHON"; then
+    echo "setup.sh: could not install a Python 3.11 or newer, which the grader needs" >&2
+    exit 1
+fi
+echo "setup.sh: grading with $("$PYTHON" --version 2>&1) ($PYTHON)"
+"$PYTHON" -m venv "$ROOT/venv"
+"$ROOT/venv/bin/pip" install -q "$ROOT/source"
 """
 
 RUN = """#!/usr/bin/env bash

@@ -92,11 +92,3 @@ def test_gradescope_autograder_zip_runs(tmp_path):
     run("export", "gradescope", "shallow-nn", "--out", str(again))
     assert again.read_bytes() == archive.read_bytes()
 
-
-def test_github_actions_template_is_valid_yaml_and_uses_fail_under():
-    yaml = pytest.importorskip("yaml")
-    workflow = yaml.safe_load((ROOT / "docs" / "ci" / "grade.yml").read_text())
-    steps = [s for job in workflow["jobs"].values() for s in job["steps"]]
-    commands = " ".join(s.get("run", "") for s in steps)
-    assert "grade " in commands and "--fail-under" in commands and "--format junit" in commands
-    assert any("GRADER_REPO_TOKEN" in json.dumps(s) for s in steps)  # hidden checks come from another repository
