@@ -1,5 +1,25 @@
-"""Figures: plain data from the checks (``models.Figure``) turned into screen geometry for the SVG macros in
-``templates/figures.html.j2``. Nothing here draws: it computes coordinates, ticks and paths, and the templates draw.
+"""Chart geometry: numbers turned into screen coordinates, ticks and paths for the SVG the templates draw.
+
+Nothing here draws and nothing here knows an assignment: it computes coordinates, ticks and paths, and the macros
+in ``templates/figures.html.j2`` (feedback report) and ``templates/summary.html.j2`` (class summary) write the SVG.
+Every axis in every chart gets its ticks from ``nice_axis``.
+
+``figure_views`` draws the figures of a report (``models.Figure``: plain data from report-only checks). Each kind
+reads the keys below from its data; other keys stay in results.json and are ignored here. A figure whose data
+does not fit its kind is shown as its title and caption only.
+
+``lines``
+    ``panels``: a list of ``{"title", "series"}``, each series ``{"label", "x", "y", "markers"}`` (a ``null`` y is
+    a gap, marked ×); ``x_label``, ``y_label``, ``y_min`` (a value the y axis must reach, e.g. 0); ``table``:
+    ``{"columns", "rows"}``, the numbers shown under the chart.
+``histogram``
+    ``edges``: n + 1 increasing bin edges; ``series``: a list of ``{"label", "shares", "saturated"}`` with n shares
+    each, one panel per series; ``x_label``, ``y_label``; ``flat``: where tanh is flat (shaded, with its curve).
+``boundary``
+    ``x_range``, ``y_range``; ``cells``: rows of "0"/"1" from the bottom row up, the predicted class of each cell;
+    ``points``: ``{"x", "y", "label"}``; ``classes`` (two names), ``x_label``, ``y_label``, ``accuracy``.
+
+``count_histogram`` draws the class summary's score histogram: counts of submissions per bin.
 """
 
 from __future__ import annotations
@@ -7,22 +27,18 @@ from __future__ import annotations
 import logging
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from .models import Figure
-from .templating import slug
+from .templating import number, slug
 
-__all__ = ["FIGURE_KINDS", "FIG_WIDTH", "figure_views"]
+__all__ = ["FIGURE_KINDS", "FIG_WIDTH", "count_histogram", "figure_views", "nice_axis"]
 
 logger = logging.getLogger(__name__)
 
-
-# Figures: plain data from the checks -> screen geometry for the SVG macros in figures.html.j2
-#
-# Every figure is drawn in a viewBox FIG_WIDTH units wide and scaled to the width of the page (width 100%), so
-# its text stays legible on a phone. Coordinates are rounded to 0.1 unit to keep the page small.
-
+# Every report figure is drawn in a viewBox FIG_WIDTH units wide and scaled to the width of the page (width 100%),
+# so its text stays legible on a phone. Coordinates are rounded to 0.1 unit to keep the page small.
 FIG_WIDTH = 480.0
 _LEFT, _RIGHT = 66.0, 24.0  # room for the y tick labels and the rotated y axis title; the right margin
 _PLOT_W = FIG_WIDTH - _LEFT - _RIGHT
@@ -30,27 +46,26 @@ _LINES_H = 170.0  # plot height of one panel of a line chart
 _HIST_H = 120.0  # plot height of one panel of a histogram
 _BELOW = 50.0  # under a plot: x tick labels and the x axis title
 _DASHES = ("", "7 4", "2 3", "10 3 2 3")  # one per series, so that lines differ by more than colour
+_LABEL_UNITS = 10.0  # a region's label is written when the region is this wide per character, less 6 units
 FIGURE_KINDS = ("lines", "histogram", "boundary")
+
+# The class summary's histogram: its own viewBox, margins in SVG user units, coordinates rounded to 0.01.
+_COUNT_W, _COUNT_H = 640, 320
+_COUNT_LEFT, _COUNT_RIGHT, _COUNT_TOP, _COUNT_BOTTOM = 72, 16, 24, 64
 
 
 class _BadFigure(ValueError):
     """The figure's data does not have the shape its kind needs."""
 
 
+# ---------------------------------------------------------------------------------------------------------------
+# Axes
+
+
 def _r(value: float) -> float | int:
     """A coordinate rounded to 0.1, written without ".0" when whole."""
     rounded = round(float(value), 1)
     return int(rounded) if rounded.is_integer() else rounded
-
-
-def _finite_numbers(values: Iterable[Any]) -> list[float]:
-    out = []
-    for value in values:
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            continue
-        if math.isfinite(value):
-            out.append(float(value))
-    return out
 
 
 def _value(value: Any) -> float | None:
@@ -60,13 +75,37 @@ def _value(value: Any) -> float | None:
     return float(value)
 
 
-def _nice_step(span: float, count: int) -> float:
+def _nice_step(span: float, count: int, whole: bool) -> float:
+    """The smallest step of 1, 2, 2.5 or 5 times a power of ten that covers ``span`` in ``count`` steps; when
+    ``whole`` (counting things), 1, 2 or 5 times a power of ten, and at least 1."""
     raw = span / max(count, 1)
     power = 10.0 ** math.floor(math.log10(raw))
-    for multiple in (1.0, 2.0, 2.5, 5.0, 10.0):
+    if whole:
+        power = max(power, 1.0)
+    for multiple in (1.0, 2.0, 5.0, 10.0) if whole else (1.0, 2.0, 2.5, 5.0, 10.0):
         if multiple * power >= raw * (1 - 1e-9):
             return multiple * power
     return 10.0 * power
+
+
+def nice_axis(values: Iterable[float], count: int, *, include: Iterable[float] = (),
+              whole: bool = False) -> dict[str, Any]:
+    """A 'nice' range covering ``values`` and ``include``, and its ticks: ``{"lo", "hi", "ticks", "step"}``.
+
+    The ticks are ``step`` apart from ``lo`` to ``hi``, at most about ``count`` steps; ``whole`` keeps the step a
+    whole number. A single value gets a range around it; no values at all give 0 to 1.
+    """
+    points = [*values, *(float(v) for v in include)]
+    if not points:
+        points = [0.0, 1.0]
+    lo, hi = min(points), max(points)
+    if hi - lo <= 1e-12 * max(1.0, abs(lo), abs(hi)):
+        pad = abs(lo) * 0.1 or 1.0
+        lo, hi = lo - pad, hi + pad
+    step = _nice_step(hi - lo, count, whole)
+    lo, hi = math.floor(lo / step + 1e-9) * step, math.ceil(hi / step - 1e-9) * step
+    ticks = [lo + i * step for i in range(int(round((hi - lo) / step)) + 1)]
+    return {"lo": lo, "hi": hi, "ticks": ticks, "step": step}
 
 
 def _tick_text(value: float, step: float) -> str:
@@ -77,27 +116,19 @@ def _tick_text(value: float, step: float) -> str:
     return "0" if text in ("-0", "0", "-0.0") else text.replace("-", "\u2212")
 
 
-def _axis(values: list[float], count: int, *, include: Iterable[float] = ()) -> dict[str, Any]:
-    """A 'nice' range covering ``values`` (and ``include``) and its ticks."""
-    values = values + [float(v) for v in include]
-    if not values:
-        values = [0.0, 1.0]
-    lo, hi = min(values), max(values)
-    if hi - lo <= 1e-12 * max(1.0, abs(lo), abs(hi)):
-        pad = abs(lo) * 0.1 or 1.0
-        lo, hi = lo - pad, hi + pad
-    step = _nice_step(hi - lo, count)
-    lo, hi = math.floor(lo / step + 1e-9) * step, math.ceil(hi / step - 1e-9) * step
-    ticks = [lo + i * step for i in range(int(round((hi - lo) / step)) + 1)]
-    return {"lo": lo, "hi": hi, "ticks": ticks, "step": step}
+def _clamped_axis(lo: float, hi: float, count: int, slack: float = 1e-9) -> dict[str, Any]:
+    """An axis from exactly ``lo`` to ``hi`` (not widened), with the nice ticks that fall inside (give or take
+    ``slack``)."""
+    axis = nice_axis([lo, hi], count)
+    axis.update(lo=lo, hi=hi, ticks=[t for t in axis["ticks"] if lo - slack <= t <= hi + slack])
+    return axis
 
 
 class _Frame:
     """A plot area and its two linear scales."""
 
-    def __init__(self, top: float, height: float, x: dict[str, Any], y: dict[str, Any], *,
-                 left: float = _LEFT, width: float = _PLOT_W) -> None:
-        self.left, self.top, self.width, self.height = left, top, width, height
+    def __init__(self, top: float, height: float, x: dict[str, Any], y: dict[str, Any]) -> None:
+        self.left, self.top, self.width, self.height = _LEFT, top, _PLOT_W, height
         self.x, self.y = x, y
 
     def sx(self, value: float) -> float:
@@ -120,8 +151,60 @@ class _Frame:
         }
 
 
+def _path(points: Iterable[tuple[float, float | None]]) -> str:
+    """An SVG path through screen points; a None y breaks the line (one ``M`` per unbroken run)."""
+    segments: list[list[str]] = [[]]
+    for x, y in points:
+        if y is None:
+            segments.append([])
+        else:
+            segments[-1].append(f"{_r(x)},{_r(y)}")
+    return " ".join("M" + " L".join(segment) for segment in segments if segment)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Line charts
+
+
 def _series_style(index: int) -> dict[str, Any]:
     return {"style": index % len(_DASHES), "dash": _DASHES[index % len(_DASHES)]}
+
+
+def _series_points(series_in: Any) -> list[list[tuple[float, float | None]]]:
+    """Each series' (x, y) points with a finite x; y is None where it is missing."""
+    if not isinstance(series_in, list) or not series_in:
+        raise _BadFigure("a panel needs series")
+    points = []
+    for s in series_in:
+        xs, ys = list(s["x"]), list(s["y"])
+        if len(xs) != len(ys):
+            raise _BadFigure("x and y differ in length")
+        points.append([(float(x), _value(y)) for x, y in zip(xs, ys) if _value(x) is not None])
+    return points
+
+
+def _lines_panel(panel: Mapping[str, Any], offset: float, y_include: list[float], labels: tuple[str, str],
+                 legend: dict[str, dict[str, Any]]) -> tuple[dict[str, Any], float]:
+    """One panel's frame and series, and where the next panel starts; adds the series to ``legend``."""
+    series_in = panel["series"]
+    points = _series_points(series_in)
+    x_axis = nice_axis([x for pts in points for x, _ in pts], 6)
+    y_axis = nice_axis([y for pts in points for _, y in pts if y is not None], 5, include=y_include)
+    title = str(panel.get("title") or "")
+    frame = _Frame(offset + (30.0 if title else 12.0), _LINES_H, x_axis, y_axis)
+    series = []
+    for index, (s, pts) in enumerate(zip(series_in, points)):
+        label = str(s.get("label", f"series {index + 1}"))
+        missing = [_r(frame.sx(x)) for x, y in pts if y is None]
+        markers = [{"x": _r(frame.sx(x)), "y": _r(frame.sy(y))} for x, y in pts if y is not None] \
+            if s.get("markers") else []
+        path = _path((frame.sx(x), None if y is None else frame.sy(y)) for x, y in pts)
+        series.append({"label": label, **_series_style(index), "markers": markers, "missing": missing, "path": path})
+        entry = legend.setdefault(label, {"label": label, **_series_style(index), "marker": bool(s.get("markers")),
+                                          "missing": False})
+        entry["missing"] = entry["missing"] or bool(missing)
+    view = {"title": title, "title_at": _r(offset + 18), "frame": frame.view(*labels), "series": series}
+    return view, frame.top + frame.height + _BELOW
 
 
 def _lines_view(data: Mapping[str, Any]) -> dict[str, Any]:
@@ -134,45 +217,8 @@ def _lines_view(data: Mapping[str, Any]) -> dict[str, Any]:
     offset = 0.0
     legend: dict[str, dict[str, Any]] = {}
     for panel in panels_in:
-        series_in = panel["series"]
-        if not isinstance(series_in, list) or not series_in:
-            raise _BadFigure("a panel needs series")
-        points = []
-        for s in series_in:
-            xs, ys = list(s["x"]), list(s["y"])
-            if len(xs) != len(ys):
-                raise _BadFigure("x and y differ in length")
-            points.append([(float(x), _value(y)) for x, y in zip(xs, ys) if _value(x) is not None])
-        x_axis = _axis([x for pts in points for x, _ in pts], 6)
-        y_axis = _axis([y for pts in points for _, y in pts if y is not None], 5, include=y_include)
-        title = str(panel.get("title") or "")
-        frame = _Frame(offset + (30.0 if title else 12.0), _LINES_H, x_axis, y_axis)
-        series = []
-        for index, (s, pts) in enumerate(zip(series_in, points)):
-            label = str(s.get("label", f"series {index + 1}"))
-            segments: list[list[str]] = []
-            current: list[str] = []
-            missing: list[float | int] = []
-            for x, y in pts:
-                if y is None:
-                    missing.append(_r(frame.sx(x)))
-                    if current:
-                        segments.append(current)
-                    current = []
-                    continue
-                current.append(f"{_r(frame.sx(x))},{_r(frame.sy(y))}")
-            if current:
-                segments.append(current)
-            markers = [{"x": _r(frame.sx(x)), "y": _r(frame.sy(y))} for x, y in pts if y is not None] \
-                if s.get("markers") else []
-            series.append({"label": label, **_series_style(index), "markers": markers, "missing": missing,
-                           "path": " ".join("M" + " L".join(seg) for seg in segments if seg)})
-            legend.setdefault(label, {"label": label, **_series_style(index), "marker": bool(s.get("markers")),
-                                      "missing": False})
-            legend[label]["missing"] = legend[label]["missing"] or bool(missing)
-        panels.append({"title": title, "title_at": _r(offset + 18), "frame": frame.view(x_label, y_label),
-                       "series": series})
-        offset = frame.top + frame.height + _BELOW
+        view, offset = _lines_panel(panel, offset, y_include, (x_label, y_label), legend)
+        panels.append(view)
     table = data.get("table")
     titles = [str(p["title"]) for p in panels if p["title"]]
     return {
@@ -198,6 +244,22 @@ def _table_view(table: Mapping[str, Any]) -> dict[str, Any]:
             "rows": [[cell(v) for v in row] for row in table["rows"]]}
 
 
+# ---------------------------------------------------------------------------------------------------------------
+# Histograms
+
+
+def _bars(frame: _Frame, edges: list[float], shares: list[float]) -> list[dict[str, Any]]:
+    bars = []
+    for (a, b), share in zip(zip(edges, edges[1:]), shares):
+        if share <= 0:
+            continue
+        x0, x1 = frame.sx(a), frame.sx(b)
+        height = max(frame.height * share / (frame.y["hi"] - frame.y["lo"]), 1.0)  # a sliver stays visible
+        bars.append({"x": _r(x0 + 0.3), "width": _r(max(x1 - x0 - 0.6, 0.8)),
+                     "y": _r(frame.top + frame.height - height), "height": _r(height)})
+    return bars
+
+
 def _histogram_view(data: Mapping[str, Any]) -> dict[str, Any]:
     edges = [float(e) for e in data["edges"]]
     series_in = data["series"]
@@ -205,24 +267,14 @@ def _histogram_view(data: Mapping[str, Any]) -> dict[str, Any]:
         raise _BadFigure("a histogram needs increasing edges and series")
     flat = _value(data.get("flat"))
     x_label, y_label = str(data.get("x_label", "")), str(data.get("y_label", ""))
-    x_axis = _axis([edges[0], edges[-1]], 6)
-    x_axis.update(lo=edges[0], hi=edges[-1])
-    x_axis["ticks"] = [t for t in x_axis["ticks"] if edges[0] - 1e-9 <= t <= edges[-1] + 1e-9]
+    x_axis = _clamped_axis(edges[0], edges[-1], 6)
     panels, offset = [], 0.0
     for index, s in enumerate(series_in):
         shares = [_value(v) or 0.0 for v in s["shares"]]
         if len(shares) != len(edges) - 1:
             raise _BadFigure("one share per bin is needed")
         # headroom above the tallest bar for the region labels
-        frame = _Frame(offset + 30.0, _HIST_H, x_axis, _axis(shares, 4, include=[0.0, 1.2 * max(shares)]))
-        bars = []
-        for (a, b), share in zip(zip(edges, edges[1:]), shares):
-            if share <= 0:
-                continue
-            x0, x1 = frame.sx(a), frame.sx(b)
-            height = max(frame.height * share / (frame.y["hi"] - frame.y["lo"]), 1.0)  # a sliver stays visible
-            bars.append({"x": _r(x0 + 0.3), "width": _r(max(x1 - x0 - 0.6, 0.8)),
-                         "y": _r(frame.top + frame.height - height), "height": _r(height)})
+        frame = _Frame(offset + 30.0, _HIST_H, x_axis, nice_axis(shares, 4, include=[0.0, 1.2 * max(shares)]))
         shade = []
         if flat is not None and flat > 0:
             for a, b in ((edges[0], -flat), (flat, edges[-1])):
@@ -243,8 +295,8 @@ def _histogram_view(data: Mapping[str, Any]) -> dict[str, Any]:
         if saturated is not None and flat is not None:
             title += f": {saturated:.1%} beyond |z| > {flat:g}"
         panels.append({"title": title, "title_at": _r(offset + 18), "style": index % len(_DASHES),
-                       "frame": frame.view(x_label, y_label), "bars": bars, "shade": shade, "middle": middle,
-                       "tanh": "M" + tanh if flat is not None else ""})
+                       "frame": frame.view(x_label, y_label), "bars": _bars(frame, edges, shares), "shade": shade,
+                       "middle": middle, "tanh": "M" + tanh if flat is not None else ""})
         offset = frame.top + frame.height + _BELOW
     labels = [str(s.get("label", "")) for s in series_in]
     return {
@@ -260,45 +312,55 @@ def _histogram_view(data: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def _boundary_view(data: Mapping[str, Any]) -> dict[str, Any]:
-    (x_lo, x_hi), (y_lo, y_hi) = [float(v) for v in data["x_range"]], [float(v) for v in data["y_range"]]
-    cells = [str(row) for row in data["cells"]]
-    if not cells or x_hi <= x_lo or y_hi <= y_lo or len({len(row) for row in cells}) != 1 or not cells[0]:
-        raise _BadFigure("a boundary needs ranges and equally long rows of cells")
+# ---------------------------------------------------------------------------------------------------------------
+# Decision boundaries
+
+
+def _boundary_cells(frame: _Frame, cells: list[str]) -> str:
+    """One sub-path per run of class-1 cells in a row: compact and exact."""
     rows, columns = len(cells), len(cells[0])
-    width = _PLOT_W
-    height = min(max(width * (y_hi - y_lo) / (x_hi - x_lo), 120.0), 1.2 * width)
-    x_axis, y_axis = _axis([x_lo, x_hi], 6), _axis([y_lo, y_hi], 6)
-    x_axis.update(lo=x_lo, hi=x_hi)
-    y_axis.update(lo=y_lo, hi=y_hi)
-    x_axis["ticks"] = [t for t in x_axis["ticks"] if x_lo <= t <= x_hi]
-    y_axis["ticks"] = [t for t in y_axis["ticks"] if y_lo <= t <= y_hi]
-    frame = _Frame(10.0, height, x_axis, y_axis)
-    cw, ch = width / columns, height / rows
-    runs = []  # one sub-path per run of class-1 cells in a row: compact and exact
+    cw, ch = frame.width / columns, frame.height / rows
+    runs = []
     for j, row in enumerate(cells):
         top = frame.top + (rows - 1 - j) * ch
         for match in re.finditer(r"1+", row):
             x0 = frame.left + match.start() * cw
             w = (match.end() - match.start()) * cw
             runs.append(f"M{_r(x0)} {_r(top)}h{_r(w)}v{_r(ch)}h{_r(-w)}z")
-    points = data.get("points") or {}
+    return "".join(runs)
+
+
+def _boundary_points(frame: _Frame, points: Mapping[str, Any]) -> dict[int, list[str]]:
+    """The data points inside the frame as path pieces: circles for class 0, squares for class 1."""
     shapes: dict[int, list[str]] = {0: [], 1: []}
     for x, y, label in zip(points.get("x", ()), points.get("y", ()), points.get("label", ())):
-        if _value(x) is None or _value(y) is None or not x_lo <= x <= x_hi or not y_lo <= y <= y_hi:
+        if _value(x) is None or _value(y) is None or not frame.x["lo"] <= x <= frame.x["hi"] \
+                or not frame.y["lo"] <= y <= frame.y["hi"]:
             continue
         cx, cy = frame.sx(x), frame.sy(y)
         if label:
             shapes[1].append(f"M{_r(cx - 2.4)} {_r(cy - 2.4)}h4.8v4.8h-4.8z")
         else:
             shapes[0].append(f"M{_r(cx - 2.8)} {_r(cy)}a2.8 2.8 0 1 0 5.6 0a2.8 2.8 0 1 0 -5.6 0")
+    return shapes
+
+
+def _boundary_view(data: Mapping[str, Any]) -> dict[str, Any]:
+    (x_lo, x_hi), (y_lo, y_hi) = [float(v) for v in data["x_range"]], [float(v) for v in data["y_range"]]
+    cells = [str(row) for row in data["cells"]]
+    if not cells or x_hi <= x_lo or y_hi <= y_lo or len({len(row) for row in cells}) != 1 or not cells[0]:
+        raise _BadFigure("a boundary needs ranges and equally long rows of cells")
+    rows, columns = len(cells), len(cells[0])
+    height = min(max(_PLOT_W * (y_hi - y_lo) / (x_hi - x_lo), 120.0), 1.2 * _PLOT_W)
+    frame = _Frame(10.0, height, _clamped_axis(x_lo, x_hi, 6, 0.0), _clamped_axis(y_lo, y_hi, 6, 0.0))
+    shapes = _boundary_points(frame, data.get("points") or {})
     classes = [str(c) for c in (data.get("classes") or ("class 0", "class 1"))][:2]
     x_label, y_label = str(data.get("x_label", "")), str(data.get("y_label", ""))
     accuracy = _value(data.get("accuracy"))
     return {
         "height": _r(frame.top + height + _BELOW + 4),
         "frame": frame.view(x_label, y_label, grid=False),
-        "class1": "".join(runs),
+        "class1": _boundary_cells(frame, cells),
         "points0": "".join(shapes[0]),
         "points1": "".join(shapes[1]),
         "classes": classes,
@@ -323,9 +385,9 @@ def figure_views(figures: Iterable[Figure]) -> list[dict[str, Any]]:
     title and caption only, so one bad figure never costs the rest of the report.
     """
     views = []
-    for number, figure in enumerate(figures, start=1):
+    for position, figure in enumerate(figures, start=1):
         view: dict[str, Any] = {"kind": "text", "title": figure.title, "caption": figure.caption,
-                                "anchor": f"figure-{number}-{slug(figure.title)}", "number": number,
+                                "anchor": f"figure-{position}-{slug(figure.title)}", "number": position,
                                 "width": _r(FIG_WIDTH), "legend": [], "table": None}
         builder = _FIGURE_VIEWS.get(figure.kind)
         if builder is not None:
@@ -336,3 +398,37 @@ def figure_views(figures: Iterable[Figure]) -> list[dict[str, Any]]:
                 view["kind"] = "text"
         views.append(view)
     return views
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The class summary's score histogram
+
+
+def count_histogram(edges: Sequence[float], counts: Sequence[int]) -> dict[str, Any]:
+    """Geometry of a histogram of counts (the class summary's scores), in SVG user units, rounded to 0.01.
+
+    ``edges`` are the n + 1 bin edges (labelled under the axis), ``counts`` the n counts. The y axis has whole
+    ticks from 0, at most five steps.
+    """
+    if len(edges) != len(counts) + 1 or not counts:
+        raise ValueError("a histogram needs one count per bin and one more edge than counts")
+    ticks = [int(round(t)) for t in nice_axis([0.0, float(max(max(counts), 1))], 5, whole=True)["ticks"]]
+    width = _COUNT_W - _COUNT_LEFT - _COUNT_RIGHT
+    height = _COUNT_H - _COUNT_TOP - _COUNT_BOTTOM
+    slot = width / len(counts)
+    base = _COUNT_TOP + height
+
+    def y(count: int) -> float:
+        return round(base - height * count / ticks[-1], 2)
+
+    return {
+        "width": _COUNT_W, "height": _COUNT_H, "left": _COUNT_LEFT, "right": _COUNT_W - _COUNT_RIGHT,
+        "top": _COUNT_TOP, "base": base, "mid_x": _COUNT_LEFT + width / 2, "mid_y": _COUNT_TOP + height / 2,
+        "bars": [
+            {"x": round(_COUNT_LEFT + i * slot + 2, 2), "y": y(count), "width": round(slot - 4, 2),
+             "height": round(base - y(count), 2), "count": count, "centre": round(_COUNT_LEFT + (i + .5) * slot, 2)}
+            for i, count in enumerate(counts)
+        ],
+        "edges": [{"x": round(_COUNT_LEFT + i * slot, 2), "label": number(edge)} for i, edge in enumerate(edges)],
+        "ticks": [{"y": y(t), "label": str(t)} for t in ticks],
+    }

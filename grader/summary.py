@@ -18,7 +18,6 @@ from __future__ import annotations
 import dataclasses
 import heapq
 import json
-import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -27,7 +26,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from .models import INVALID_SUBMISSION, SYNTAX_ERROR, WARNING, SubmissionResult
+from .figures import count_histogram
+from .models import INVALID_SUBMISSION, SYNTAX_ERROR, WARNING, CheckResult, SubmissionResult
 from .templating import number, percent, render
 
 __all__ = [
@@ -238,6 +238,71 @@ def _histogram(counts: Counter[float], max_score: float, bins: int) -> tuple[His
     )
 
 
+@dataclass(slots=True)
+class _Tally:
+    """The running counts of one ``summarise`` call: memory grows with distinct scores, checks, flags and
+    mistakes, never with the number of submissions."""
+
+    scores: Counter[float] = dataclasses.field(default_factory=Counter)
+    flags: Counter[str] = dataclasses.field(default_factory=Counter)
+    checks: dict[str, list[Any]] = dataclasses.field(default_factory=dict)  # id -> [function, passed, failed, errored]
+    functions: dict[str, list[float]] = dataclasses.field(default_factory=dict)  # name -> [sum, submissions, max]
+    # (check, key) -> [count, example, example message, function]
+    mistakes: dict[tuple[str, str], list[Any]] = dataclasses.field(default_factory=dict)
+    slowest: list[tuple[float, int, str, float]] = dataclasses.field(default_factory=list)  # heap: (s, -pos, id, score)
+    load_failures: list[LoadFailure] = dataclasses.field(default_factory=list)
+    syntax_failures: list[LoadFailure] = dataclasses.field(default_factory=list)
+    total: int = 0
+    graded: int = 0
+    failed_to_load: int = 0
+    syntax_errors: int = 0
+    score_sum: float = 0.0
+    max_score: float = 0.0
+
+    def add(self, position: int, result: SubmissionResult) -> None:
+        """Count one result: its score and flags always; its checks only when it loaded."""
+        self.total += 1
+        self.scores[result.score] += 1
+        self.score_sum += result.score
+        self.max_score = max(self.max_score, result.max_score)
+        self.flags.update(set(result.flags))
+        entry = (result.duration_s, -position, result.submission, result.score)
+        (heapq.heappush if len(self.slowest) < TOP_SLOWEST else heapq.heappushpop)(self.slowest, entry)
+        if INVALID_SUBMISSION in result.flags:
+            self.failed_to_load += 1
+            if len(self.load_failures) < LIST_LIMIT:
+                self.load_failures.append(_failure(result, INVALID_SUBMISSION))
+            return
+        self.graded += 1
+        if any(p.kind == SYNTAX_ERROR for p in result.problems):
+            self.syntax_errors += 1
+            if len(self.syntax_failures) < LIST_LIMIT:
+                self.syntax_failures.append(_failure(result, SYNTAX_ERROR))
+        for name, (got, most) in result.function_scores().items():
+            totals = self.functions.setdefault(name, [0.0, 0, 0.0])
+            totals[0] += got
+            totals[1] += 1
+            totals[2] = max(totals[2], most)
+        for check in result.checks:
+            self._add_check(result.submission, check)
+
+    def _add_check(self, submission: str, check: CheckResult) -> None:
+        tally = self.checks.get(check.id)
+        if tally is None:
+            tally = self.checks[check.id] = [check.function, 0, 0, 0]
+        tally[1 + _STATUS_SLOT[check.status]] += 1
+        if check.status == "passed":
+            return
+        key = (check.id, mistake_key(check.message))
+        group = self.mistakes.get(key)
+        if group is None:
+            self.mistakes[key] = [1, submission, _first_sentence(check.message), check.function]
+            return
+        group[0] += 1
+        if submission < group[1]:
+            group[1], group[2] = submission, _first_sentence(check.message)
+
+
 def summarise(
     results: Iterable[SubmissionResult], *, functions: Sequence[str], bins: int = HISTOGRAM_BINS
 ) -> ClassSummary:
@@ -246,144 +311,45 @@ def summarise(
     ``functions`` is the assignment's order of graded functions, used to order the check table; functions not in
     it follow in the order they were first seen.
     """
-    scores: Counter[float] = Counter()
-    flags: Counter[str] = Counter()
-    checks: dict[str, list[Any]] = {}  # id -> [function, passed, failed, errored]
-    function_totals: dict[str, list[float]] = {}  # name -> [score sum, submissions, max_score]
-    mistakes: dict[tuple[str, str], list[Any]] = {}  # (check, key) -> [count, example, example message, function]
-    slowest: list[tuple[float, int, str, float]] = []  # min-heap of (duration, -position, id, score)
-    load_failures: list[LoadFailure] = []
-    syntax_failures: list[LoadFailure] = []
-    total = graded = failed_to_load = syntax_errors = 0
-    score_sum, max_score = 0.0, 0.0
-
+    t = _Tally()
     for position, result in enumerate(results):
-        total += 1
-        scores[result.score] += 1
-        score_sum += result.score
-        max_score = max(max_score, result.max_score)
-        flags.update(set(result.flags))
-        entry = (result.duration_s, -position, result.submission, result.score)
-        (heapq.heappush if len(slowest) < TOP_SLOWEST else heapq.heappushpop)(slowest, entry)
-        if INVALID_SUBMISSION in result.flags:
-            failed_to_load += 1
-            if len(load_failures) < LIST_LIMIT:
-                load_failures.append(_failure(result, INVALID_SUBMISSION))
-            continue
-        graded += 1
-        if any(p.kind == SYNTAX_ERROR for p in result.problems):
-            syntax_errors += 1
-            if len(syntax_failures) < LIST_LIMIT:
-                syntax_failures.append(_failure(result, SYNTAX_ERROR))
-        for name, (got, most) in result.function_scores().items():
-            totals = function_totals.setdefault(name, [0.0, 0, 0.0])
-            totals[0] += got
-            totals[1] += 1
-            totals[2] = max(totals[2], most)
-        for check in result.checks:
-            tally = checks.get(check.id)
-            if tally is None:
-                tally = checks[check.id] = [check.function, 0, 0, 0]
-            tally[1 + _STATUS_SLOT[check.status]] += 1
-            if check.status == "passed":
-                continue
-            key = (check.id, mistake_key(check.message))
-            group = mistakes.get(key)
-            if group is None:
-                mistakes[key] = [1, result.submission, _first_sentence(check.message), check.function]
-                continue
-            group[0] += 1
-            if result.submission < group[1]:
-                group[1], group[2] = result.submission, _first_sentence(check.message)
-
-    first_seen = {name: i for i, name in enumerate(dict.fromkeys(t[0] for t in checks.values()))}
+        t.add(position, result)
+    first_seen = {name: i for i, name in enumerate(dict.fromkeys(c[0] for c in t.checks.values()))}
     rank = {name: i for i, name in enumerate(functions)}
-    order = sorted(checks, key=lambda cid: rank.get(checks[cid][0], len(rank) + first_seen[checks[cid][0]]))
+    order = sorted(t.checks, key=lambda cid: rank.get(t.checks[cid][0], len(rank) + first_seen[t.checks[cid][0]]))
     check_rank = {cid: i for i, cid in enumerate(order)}  # sorted() is stable: checks keep their graded order
     top_mistakes = heapq.nsmallest(
-        TOP_MISTAKES, mistakes.items(), key=lambda kv: (-kv[1][0], check_rank[kv[0][0]], kv[0][1])
+        TOP_MISTAKES, t.mistakes.items(), key=lambda kv: (-kv[1][0], check_rank[kv[0][0]], kv[0][1])
     )
-    function_order = sorted(function_totals, key=lambda name: rank.get(name, len(rank) + first_seen[name]))
+    function_order = sorted(t.functions, key=lambda name: rank.get(name, len(rank) + first_seen[name]))
     return ClassSummary(
-        submissions=total,
-        graded=graded,
-        failed_to_load=failed_to_load,
-        syntax_errors=syntax_errors,
-        mean=score_sum / total if total else None,
-        median=_median(scores, total),
-        lowest=min(scores) if scores else None,
-        highest=max(scores) if scores else None,
-        max_score=max_score,
-        histogram=_histogram(scores, max_score, bins),
-        checks=tuple(
-            CheckRate(id=cid, function=name, passed=passed, failed=failed, errored=errored)
-            for cid in order for name, passed, failed, errored in [checks[cid]]
-        ),
-        functions=tuple(
-            FunctionMean(function=name, mean=got / count, max_score=most, submissions=int(count))
-            for name in function_order for got, count, most in [function_totals[name]]
-        ),
-        flags=tuple(
-            FlagCount(flag=flag, count=count)
-            for flag, count in heapq.nsmallest(TOP_FLAGS, flags.items(), key=lambda kv: (-kv[1], kv[0]))
-        ),
-        flag_kinds=len(flags),
-        mistakes=tuple(
-            Mistake(check=cid, function=group[3], message=key, count=group[0], example=group[1],
-                    example_message=group[2])
-            for (cid, key), group in top_mistakes
-        ),
-        mistake_groups=len(mistakes),
-        slowest=tuple(
-            SlowSubmission(submission=sid, duration_s=duration, score=score)
-            for duration, _, sid, score in sorted(slowest, key=lambda e: (-e[0], -e[1]))
-        ),
-        load_failures=tuple(load_failures),
-        syntax_failures=tuple(syntax_failures),
+        submissions=t.total, graded=t.graded, failed_to_load=t.failed_to_load, syntax_errors=t.syntax_errors,
+        mean=t.score_sum / t.total if t.total else None,
+        median=_median(t.scores, t.total),
+        lowest=min(t.scores) if t.scores else None,
+        highest=max(t.scores) if t.scores else None,
+        max_score=t.max_score,
+        histogram=_histogram(t.scores, t.max_score, bins),
+        checks=tuple(CheckRate(id=cid, function=name, passed=passed, failed=failed, errored=errored)
+                     for cid in order for name, passed, failed, errored in [t.checks[cid]]),
+        functions=tuple(FunctionMean(function=name, mean=got / count, max_score=most, submissions=int(count))
+                        for name in function_order for got, count, most in [t.functions[name]]),
+        flags=tuple(FlagCount(flag=flag, count=count)
+                    for flag, count in heapq.nsmallest(TOP_FLAGS, t.flags.items(), key=lambda kv: (-kv[1], kv[0]))),
+        flag_kinds=len(t.flags),
+        mistakes=tuple(Mistake(check=cid, function=group[3], message=key, count=group[0], example=group[1],
+                               example_message=group[2])
+                       for (cid, key), group in top_mistakes),
+        mistake_groups=len(t.mistakes),
+        slowest=tuple(SlowSubmission(submission=sid, duration_s=duration, score=score)
+                      for duration, _, sid, score in sorted(t.slowest, key=lambda e: (-e[0], -e[1]))),
+        load_failures=tuple(t.load_failures),
+        syntax_failures=tuple(t.syntax_failures),
     )
 
 
 # ---------------------------------------------------------------------------------------------------------------
 # Rendering
-
-_SVG_WIDTH, _SVG_HEIGHT = 640, 320
-_PLOT_LEFT, _PLOT_RIGHT, _PLOT_TOP, _PLOT_BOTTOM = 72, 16, 24, 64
-
-
-def _ticks(top: int) -> tuple[int, ...]:
-    """Round y-axis ticks from 0 to at least ``top``: steps of 1, 2 or 5 times a power of ten, at most 5 steps."""
-    if top <= 0:
-        return (0, 1)
-    raw = top / 5
-    magnitude = 10 ** math.floor(math.log10(raw)) if raw >= 1 else 1
-    step = next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= raw)
-    return tuple(range(0, math.ceil(top / step) * step + 1, step))
-
-
-def _chart(summary: ClassSummary) -> dict[str, Any]:
-    """Geometry of the histogram, in SVG user units; the template draws it."""
-    bins = summary.histogram
-    ticks = _ticks(max(b.count for b in bins))
-    width = _SVG_WIDTH - _PLOT_LEFT - _PLOT_RIGHT
-    height = _SVG_HEIGHT - _PLOT_TOP - _PLOT_BOTTOM
-    slot = width / len(bins)
-    base = _PLOT_TOP + height
-
-    def y(count: int) -> float:
-        return round(base - height * count / ticks[-1], 2)
-
-    return {
-        "width": _SVG_WIDTH, "height": _SVG_HEIGHT, "left": _PLOT_LEFT, "right": _SVG_WIDTH - _PLOT_RIGHT,
-        "top": _PLOT_TOP, "base": base, "mid_x": _PLOT_LEFT + width / 2, "mid_y": _PLOT_TOP + height / 2,
-        "bars": [
-            {"x": round(_PLOT_LEFT + i * slot + 2, 2), "y": y(b.count), "width": round(slot - 4, 2),
-             "height": round(base - y(b.count), 2), "count": b.count, "centre": round(_PLOT_LEFT + (i + .5) * slot, 2)}
-            for i, b in enumerate(bins)
-        ],
-        "edges": [{"x": round(_PLOT_LEFT + i * slot, 2), "label": number(b)}
-                  for i, b in enumerate([bins[0].lower, *(b.upper for b in bins)])],
-        "ticks": [{"y": y(t), "label": str(t)} for t in ticks],
-    }
 
 
 def summary_context(summary: ClassSummary, *, title: str) -> dict[str, Any]:
@@ -401,7 +367,8 @@ def summary_context(summary: ClassSummary, *, title: str) -> dict[str, Any]:
             ("Mean", score(summary.mean)), ("Median", score(summary.median)),
             ("Lowest", score(summary.lowest)), ("Highest", score(summary.highest)),
         ],
-        "chart": _chart(summary) if summary.histogram else None,
+        "chart": count_histogram([summary.histogram[0].lower, *(b.upper for b in summary.histogram)],
+                                 [b.count for b in summary.histogram]) if summary.histogram else None,
         "bins": [
             {"range": f"{number(b.lower)}–{number(b.upper)}", "count": b.count, "percent": percent(b.count, n)}
             for b in summary.histogram

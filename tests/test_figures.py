@@ -16,7 +16,7 @@ import pytest
 from paths import EXAMPLES, ROOT
 
 from grader.assignment import load_assignment
-from grader.figures import FIG_WIDTH, figure_views
+from grader.figures import FIG_WIDTH, count_histogram, figure_views, nice_axis
 from grader.models import Figure, SubmissionResult
 from grader.pipeline import grade_paths
 from grader.render import render_html, render_markdown, report_context
@@ -344,3 +344,80 @@ def test_lines_view_geometry():
         assert frame["left"] <= x <= frame["right"] and frame["top"] <= y <= frame["bottom"]
     assert frame["right"] <= FIG_WIDTH and view["height"] > frame["bottom"]
     assert [item["label"] for item in view["legend"]] == ["a", "b"] and view["legend"][0]["missing"]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Geometry: pure functions, no grading
+
+
+def test_nice_axis_covers_the_values_in_round_steps():
+    axis = nice_axis([0.03, 0.7], 5)
+    assert axis["step"] == pytest.approx(0.2) and axis["lo"] == 0 and axis["hi"] == pytest.approx(0.8)
+    assert axis["ticks"] == pytest.approx([0, 0.2, 0.4, 0.6, 0.8])
+    for values, count in (([-3.7, 12.2], 6), ([1e-5, 3e-5], 4), ([-250, -40], 5), ([0, 1000], 6), ([7, 7.5], 3)):
+        axis = nice_axis(values, count)
+        step = axis["step"]
+        mantissa = step / 10 ** math.floor(math.log10(step))
+        assert any(abs(mantissa - m) < 1e-9 for m in (1, 2, 2.5, 5, 10))
+        assert axis["lo"] <= min(values) + 1e-9 * step and axis["hi"] >= max(values) - 1e-9 * step
+        assert axis["lo"] > min(values) - step and axis["hi"] < max(values) + step  # no empty step at either end
+        assert len(axis["ticks"]) - 1 <= 2 * count
+        assert all(b - a == pytest.approx(step) for a, b in zip(axis["ticks"], axis["ticks"][1:]))
+
+
+def test_nice_axis_include_single_values_and_nothing():
+    assert nice_axis([0.3, 0.7], 5, include=[0])["lo"] == 0
+    single = nice_axis([2.0], 5)
+    assert single["lo"] < 2.0 < single["hi"]
+    assert nice_axis([], 5)["ticks"] == pytest.approx([0, 0.2, 0.4, 0.6, 0.8, 1.0])
+
+
+@pytest.mark.parametrize(("top", "ticks"), [(1, [0, 1]), (3, [0, 1, 2, 3]), (5, [0, 1, 2, 3, 4, 5]),
+                                            (7, [0, 2, 4, 6, 8]), (12, [0, 5, 10, 15]), (47, [0, 10, 20, 30, 40, 50]),
+                                            (100, [0, 20, 40, 60, 80, 100]), (101, [0, 50, 100, 150]),
+                                            (20_000, [0, 5000, 10_000, 15_000, 20_000])])
+def test_whole_axes_count_in_whole_steps_of_1_2_or_5(top, ticks):
+    assert nice_axis([0, top], 5, whole=True)["ticks"] == ticks
+
+
+def test_count_histogram_geometry():
+    chart = count_histogram([0, 2.5, 5, 7.5, 10], [3, 0, 12, 5])
+    bars = chart["bars"]
+    assert [b["count"] for b in bars] == [3, 0, 12, 5]
+    assert [t["label"] for t in chart["ticks"]] == ["0", "5", "10", "15"]
+    assert [e["label"] for e in chart["edges"]] == ["0", "2.5", "5", "7.5", "10"]
+    top = chart["ticks"][-1]["y"]
+    assert chart["ticks"][0]["y"] == chart["base"] and top == chart["top"]  # 0 on the axis, 15 at the top
+    for bar in bars:
+        assert bar["y"] + bar["height"] == pytest.approx(chart["base"])
+        assert bar["height"] == pytest.approx((chart["base"] - top) * bar["count"] / 15, abs=0.01)
+        assert chart["left"] < bar["x"] < bar["x"] + bar["width"] < chart["right"]
+    assert bars[1]["height"] == 0
+    xs = [e["x"] for e in chart["edges"]]
+    assert xs[0] == chart["left"] and xs[-1] == chart["right"] and xs == sorted(xs)
+    assert all(e["x"] < b["centre"] < f["x"] for e, b, f in zip(chart["edges"], bars, chart["edges"][1:]))
+    with pytest.raises(ValueError):
+        count_histogram([0, 1], [1, 2])
+
+
+def test_negative_ticks_use_the_minus_sign_and_zero_has_none():
+    figure = Figure(kind="lines", title="t", data={"panels": [{"series": [{"label": "y", "x": [0, 1],
+                                                                           "y": [-1.0, 1.0]}]}]})
+    (view,) = figure_views([figure])
+    labels = [t["label"] for t in view["panels"][0]["frame"]["y_ticks"]]
+    assert labels[0] == "\u22121" and "0" in labels and labels[-1] == "1"
+
+
+def test_boundary_view_geometry():
+    figure = Figure(kind="boundary", title="b", data={
+        "x_range": [0, 4], "y_range": [0, 2], "cells": ["0110", "1111"], "classes": ["no", "yes"],
+        "points": {"x": [1, 3, 9, None], "y": [1, 1.5, 1, 1], "label": [0, 1, 1, 0]}, "accuracy": 0.75})
+    (view,) = figure_views([figure])
+    assert view["kind"] == "boundary"
+    frame = view["frame"]
+    assert view["class1"].count("M") == 2  # one rectangle per run of class-1 cells in each row
+    assert view["points0"].count("M") == 1 and view["points1"].count("M") == 1  # outside and null: left out
+    for x, y in _starts(view["class1"]):
+        assert frame["left"] <= x <= frame["right"] and frame["top"] <= y <= frame["bottom"]
+    assert [t["label"] for t in frame["x_ticks"]] == ["0", "1", "2", "3", "4"]
+    assert "2 data points" in view["summary"] and "75.0%" in view["summary"]
