@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+import time
 
 import nbformat
+import pytest
 from click.testing import CliRunner
 from paths import ROOT
 
 from grader.cli import main
+from grader.errors import ConfigError, InternalError, SandboxUnavailable, UsageError, WorkerFailed
 
 SOLUTION = ROOT / "reference" / "shallow-nn" / "solution.py"
 
@@ -117,3 +123,231 @@ def test_refuses_to_run_without_a_protective_layer_unless_insecure(tmp_path, mon
     assert allowed.exit_code == 0, allowed.output
     data = json.loads((tmp_path / "correct" / "results.json").read_text())
     assert data["score"] == 10.0 and "uid" not in data["sandbox"] and "landlock" not in data["sandbox"]
+
+
+# -- the error story: every GraderError reaches the user as its show() text and exit code, never a traceback --------
+
+TINY_CONFIG = 'name = "tiny"\nversion = "1"\nfunctions = ["add"]\n'
+TINY_CHECK = '''
+import pytest
+
+@pytest.mark.grades("add")
+def test_small(student):
+    assert student.add(1, 2) == 3, "add(1, 2) should be 3"
+'''
+TINY_SOLUTION = "def add(a, b):\n    return a + b\n"
+
+
+def tiny_course(root, *, check: str = TINY_CHECK, reference: bool = True):
+    """A one-function assignment under ``root`` (GRADER_ROOT), and a batch folder with one correct submission."""
+    public = root / "assignments" / "tiny"
+    public.mkdir(parents=True)
+    (public / "assignment.toml").write_text(TINY_CONFIG)
+    if reference:
+        hidden = root / "reference" / "tiny"
+        (hidden / "checks").mkdir(parents=True)
+        (hidden / "solution.py").write_text(TINY_SOLUTION)
+        (hidden / "grading.toml").write_text('[points]\n"add::small" = 1\n')
+        (hidden / "checks" / "test_tiny.py").write_text(check)
+    batch = root / "batch"
+    batch.mkdir()
+    (batch / "student.py").write_text(TINY_SOLUTION)
+    return batch
+
+
+@pytest.fixture
+def course(tmp_path, monkeypatch):
+    monkeypatch.setenv("GRADER_ROOT", str(tmp_path / "root"))
+    return tiny_course(tmp_path / "root")
+
+
+def invoke(*args, **kwargs):
+    """``grade ARGS`` in-process; anything but a clean exit (a traceback) fails the test."""
+    return CliRunner().invoke(main, [*map(str, args)], catch_exceptions=False, **kwargs)
+
+
+def assert_clean_error(result, code: int, *parts: str) -> None:
+    assert result.exit_code == code, result.output
+    assert "Traceback" not in result.output and result.stderr.startswith("error: "), result.output
+    for part in parts:
+        assert part in result.stderr, result.stderr
+
+
+ERRORS = [
+    UsageError("--assignment: say which one"),
+    ConfigError("missing key 'version'", path="assignments/x/assignment.toml"),
+    SandboxUnavailable("the sandbox could not start: run as root"),
+    InternalError("the checks' pytest session ended with 4"),
+    WorkerFailed(4, "error: a worker found no sandbox"),
+    WorkerFailed(2, "error: a worker was misused"),
+]
+
+
+def commands(course):
+    file = course / "student.py"
+    return {"run": [file, "-a", "tiny", "-j", "1"], "check": ["check", file], "similarity": ["similarity", course],
+            "export": ["export", "gradescope", "tiny"], "generate": ["generate", "tiny"],
+            "selfcheck": ["selfcheck", "tiny"]}
+
+
+@pytest.mark.parametrize("error", ERRORS, ids=lambda e: f"{type(e).__name__}-{int(e.exit_code)}")
+@pytest.mark.parametrize("command", ["run", "check", "similarity", "export", "generate", "selfcheck"])
+def test_a_grader_error_in_any_command_is_its_message_and_exit_code(course, monkeypatch, tmp_path, error, command):
+    def fail(*args, **kwargs):
+        raise error
+
+    monkeypatch.setattr("grader.cli.find_root", fail)  # every command starts by finding the course
+    monkeypatch.chdir(tmp_path)
+    result = invoke(*commands(course)[command])
+    assert result.exit_code == int(error.exit_code) and result.exit_code != 0
+    assert result.stderr == error.show() + "\n" and result.stdout == ""
+
+
+def test_each_kind_of_error_shows_what_it_is():
+    assert [(int(e.exit_code), e.show()) for e in ERRORS] == [
+        (2, "error: --assignment: say which one"),
+        (3, "error: assignments/x/assignment.toml: missing key 'version'"),
+        (4, "error: the sandbox could not start: run as root"),
+        (3, "error: the checks' pytest session ended with 4"),
+        (4, "error: a worker found no sandbox"),
+        (2, "error: a worker was misused"),
+    ]
+
+
+def test_bad_options_are_usage_errors(course, tmp_path):
+    file = course / "student.py"
+    assert_clean_error(invoke(file, "-a", "tiny", "--as-of", "yesterday"), 2, "--as-of: 'yesterday' is not an ISO 8601")
+    table = tmp_path / "times.csv"
+    table.write_text("who,when\nstudent,2026-01-01\n")
+    assert_clean_error(invoke(file, "-a", "tiny", "--timestamps", table), 2,
+                       "needs the columns submission,submitted_at")
+    assert_clean_error(invoke(file, "-a", "tiny", "--executor", "dask"), 2, "--executor dask needs --scheduler")
+    assert_clean_error(invoke(file, "-a", "nope", "--out", tmp_path / "o"), 2, "no assignment named 'nope'")
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize(("broken", "message"), [
+    ("assignment.toml", "not valid TOML"),
+    ("grading.toml", "points name functions that assignment.toml does not grade: mul"),
+])
+def test_a_broken_assignment_is_a_config_error_naming_the_file(course, tmp_path, broken, message):
+    root = tmp_path / "root"
+    if broken == "assignment.toml":
+        path = root / "assignments" / "tiny" / "assignment.toml"
+        path.write_text(TINY_CONFIG + "functions = [\n")
+    else:
+        path = root / "reference" / "tiny" / "grading.toml"
+        path.write_text('[points]\n"add::small" = 1\n"mul::product" = 1\n')
+    result = invoke(course, "-a", "tiny", "-j", "1", "--out", tmp_path / "out")
+    assert_clean_error(result, 3, f"error: {path}: ", message)
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_check_module_that_does_not_import_stops_the_batch_cleanly(tmp_path, monkeypatch, jobs):
+    """Found only when a worker collects the checks: inline it is a ConfigError, in a worker process a
+    WorkerFailed that carries the same message and exit code."""
+    monkeypatch.setenv("GRADER_ROOT", str(tmp_path / "root"))
+    batch = tiny_course(tmp_path / "root", check=TINY_CHECK + "\ndef broken(:\n")
+    result = invoke(batch, "-a", "tiny", "-j", jobs, "--out", tmp_path / "out")
+    checks = tmp_path / "root" / "reference" / "tiny" / "checks"
+    assert_clean_error(result, 3, f"error: {checks}: the checks could not be collected", "test_tiny.py")
+
+
+def test_a_grader_error_leaves_the_real_command_cleanly(course, tmp_path):
+    """As a real process: the message on stderr, the exit code, nothing on stdout, no traceback."""
+    (tmp_path / "root" / "reference" / "tiny" / "grading.toml").write_text("[points]\n")
+    done = subprocess.run([sys.executable, "-m", "grader.cli", "run", str(course), "-a", "tiny", "-j", "1", "--out",
+                           str(tmp_path / "out")], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "GRADER_ROOT": str(tmp_path / "root")})
+    grading = tmp_path / "root" / "reference" / "tiny" / "grading.toml"
+    assert (done.returncode, done.stdout, done.stderr) == (3, "", f"error: {grading}: no [points] table\n")
+
+
+# -- a sandbox that cannot start ---------------------------------------------------------------------------------
+
+
+def fake_interpreter(tmp_path, body: str) -> str:
+    path = tmp_path / "fake-python"
+    path.write_text(body)
+    path.chmod(0o755)
+    return str(path)
+
+
+@pytest.mark.parametrize(("program", "why"), [
+    ("#!/bin/sh\nexit 7\n", "exited with code 7 before it was ready"),
+    ("#!/bin/sh\nexec sleep 60\n", "did not answer within 1 s"),
+    (f"#!{sys.executable}\nimport os, sys\nos.write(int(sys.argv[5]), bytes([0, 0, 0, 5]) + b'hello')\n",
+     "sent a bad greeting (message header is not valid JSON"),
+], ids=["exits", "never-answers", "bad-greeting"])
+def test_a_zygote_that_cannot_start_is_sandbox_unavailable(course, tmp_path, monkeypatch, program, why):
+    from grader import sandbox
+
+    monkeypatch.setattr(sandbox.sys, "executable", fake_interpreter(tmp_path, program))
+    monkeypatch.setattr(sandbox, "ZYGOTE_START_SECONDS", 1)
+    started = time.monotonic()
+    result = invoke(course / "student.py", "-a", "tiny", "-j", "1", "--out", tmp_path / "out")
+    assert_clean_error(result, 4, "error: the sandbox could not start: its zygote process " + why,
+                       "--insecure")
+    assert time.monotonic() - started < 30
+    assert not (tmp_path / "out" / "student").exists()
+
+
+@pytest.mark.xfail(strict=True, reason="Sandbox.__init__ makes its scratch folder before starting the zygote and "
+                                       "leaves it behind when the zygote cannot start")
+def test_a_sandbox_that_cannot_start_leaves_no_scratch_folder(tmp_path, monkeypatch):
+    import tempfile
+
+    from grader import sandbox
+    from grader.errors import SandboxUnavailable
+    from grader.session import Sandbox
+
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    monkeypatch.setattr(sandbox.sys, "executable", fake_interpreter(tmp_path, "#!/bin/sh\nexit 7\n"))
+    with pytest.raises(SandboxUnavailable):
+        Sandbox()
+    assert list(scratch.iterdir()) == []
+
+
+def test_a_zygote_that_cannot_start_leaves_the_real_command_cleanly(course, tmp_path):
+    script = "import sys; sys.executable = '/bin/false'; from grader.cli import main; main()"
+    done = subprocess.run([sys.executable, "-c", script, "run", str(course / "student.py"), "-a", "tiny", "-j", "1",
+                           "--out", str(tmp_path / "out")], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "GRADER_ROOT": str(tmp_path / "root")})
+    assert done.returncode == 4 and done.stdout == "", done.stderr
+    assert done.stderr.startswith("error: the sandbox could not start: its zygote process exited with code 1")
+    assert "Traceback" not in done.stderr
+
+
+# -- grade export gradescope ---------------------------------------------------------------------------------------
+
+
+def test_export_without_the_reference_says_what_is_missing(tmp_path, monkeypatch):
+    monkeypatch.setenv("GRADER_ROOT", str(tmp_path / "root"))
+    tiny_course(tmp_path / "root", reference=False)
+    target = tmp_path / "auto.zip"
+    result = invoke("export", "gradescope", "tiny", "--out", target)
+    public = tmp_path / "root" / "assignments" / "tiny"
+    assert_clean_error(result, 3, f"error: {public}: the hidden half of 'tiny' (reference/tiny/) is not here")
+    assert not target.exists()
+
+
+@pytest.mark.parametrize("where", ["missing-folder", "under-a-file"])
+def test_export_to_a_place_that_cannot_be_written(course, tmp_path, where):
+    (tmp_path / "plain-file").write_text("")
+    target = tmp_path / ("missing/auto.zip" if where == "missing-folder" else "plain-file/auto.zip")
+    result = invoke("export", "gradescope", "tiny", "--out", target)
+    reason = "No such file or directory" if where == "missing-folder" else "Not a directory"
+    assert_clean_error(result, 2, f"error: {target}: cannot write the autograder zip ({reason})")
+
+
+def test_export_onto_a_folder_is_refused_by_the_option(course, tmp_path):
+    result = invoke("export", "gradescope", "tiny", "--out", tmp_path)
+    assert result.exit_code == 2 and "is a directory" in result.output and "Traceback" not in result.output
+
+
+def test_export_of_an_unknown_assignment(course, tmp_path):
+    assert_clean_error(invoke("export", "gradescope", "nope", "--out", tmp_path / "x.zip"), 2,
+                       "no assignment named 'nope'", "(available: tiny)")

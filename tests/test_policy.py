@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 import os
 import shutil
@@ -10,11 +11,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from paths import EXAMPLES, ROOT
 
 from grader.cli import main
-from grader.models import CheckResult, SubmissionResult
-from grader.policy import LatePolicy, apply_late, parse_time, withhold
+from grader.models import CheckResult, Late, SubmissionResult
+from grader.policy import OPEN_FLAGS, WITHHELD, LatePolicy, apply_late, iso, parse_time, withhold
 
 DEADLINE = datetime(2026, 12, 1, 23, 59, tzinfo=UTC)
 
@@ -120,3 +123,151 @@ def test_timestamps_csv_overrides_file_times(course):
     again = grade(batch, "--out", out, "--timestamps", table, "--as-of", "2026-12-21T00:00:00Z")
     assert "1 submission(s) already graded; grading 1" in again.output
     assert json.loads((out / "correct" / "results.json").read_text())["score"] == 10.0
+
+
+# -- the pure rules at their edges ---------------------------------------------------------------------------------
+
+
+def policy(**extra) -> LatePolicy:
+    return LatePolicy.from_mapping({"deadline": "2026-12-01T23:59:00+00:00", **extra})
+
+
+def test_parse_time_reads_zones_and_takes_a_bare_time_as_utc():
+    assert parse_time("2026-12-01T23:59:00Z") == DEADLINE
+    assert parse_time("2026-12-01T23:59:00") == DEADLINE
+    assert parse_time("2026-12-02T00:59:00+01:00") == DEADLINE
+    assert parse_time("2026-12-02T00:59:00+01:00").utcoffset() == timedelta(hours=1)
+    with pytest.raises(ValueError):
+        parse_time("next tuesday")
+
+
+def test_iso_writes_utc_to_the_second():
+    assert iso(parse_time("2026-12-02T00:59:30.999+01:00")) == "2026-12-01T23:59:30+00:00"
+    assert parse_time(iso(DEADLINE)) == DEADLINE
+
+
+def test_late_policy_defaults_and_refusals():
+    assert policy() == LatePolicy(deadline=DEADLINE, penalty_per_day=0.1, max_days=10, grace=timedelta(0))
+    assert policy(grace_minutes=7.5).grace == timedelta(minutes=7, seconds=30)
+    assert policy(penalty_per_day=0, max_days=0).penalty(1) == 1.0  # no late days allowed at all
+    for bad in ({"penalty_per_day": 1.5}, {"penalty_per_day": -0.1}, {"max_days": -1}):
+        with pytest.raises(ValueError, match="penalty_per_day must be within 0..1"):
+            policy(**bad)
+    with pytest.raises(KeyError):
+        LatePolicy.from_mapping({"penalty_per_day": 0.1})
+    with pytest.raises(ValueError):
+        policy(max_days="many")
+
+
+@pytest.mark.parametrize(("after", "days"), [
+    (-timedelta(days=3), 0),                              # early
+    (timedelta(0), 0),                                    # on the dot
+    (timedelta(minutes=15), 0),                           # the last moment of the grace period
+    (timedelta(minutes=15, microseconds=1), 1),           # a microsecond past it starts day 1
+    (timedelta(days=1, minutes=15), 1),                   # a whole day past the grace period is still day 1
+    (timedelta(days=1, minutes=15, seconds=1), 2),
+    (timedelta(days=400), 400),
+])
+def test_days_late_count_started_days_after_the_grace_period(after, days):
+    assert policy(grace_minutes=15).days_late(DEADLINE + after) == days
+
+
+def test_days_late_compares_instants_not_wall_clocks():
+    # 00:30 in Paris on 2 December is 23:30 UTC on 1 December: before the deadline.
+    assert policy().days_late(parse_time("2026-12-02T00:30:00+01:00")) == 0
+    assert policy().days_late(parse_time("2026-12-01T23:30:00-05:00")) == 1
+
+
+@pytest.mark.parametrize(("rate", "most", "days", "penalty"), [
+    (0.1, 5, 0, 0.0), (0.1, 5, -2, 0.0), (0.1, 5, 3, 0.3), (0.1, 5, 5, 0.5), (0.1, 5, 6, 1.0),
+    (0.3, 10, 4, 1.0),       # capped at everything, never more
+    (0.0, 3, 2, 0.0),        # no penalty per day, but...
+    (0.0, 3, 4, 1.0),        # ...past max_days nothing is left
+    (1.0, 10, 1, 1.0),
+])
+def test_penalty(rate, most, days, penalty):
+    assert policy(penalty_per_day=rate, max_days=most).penalty(days) == penalty
+
+
+def test_penalties_are_free_of_float_noise():
+    assert 3 * 0.1 != 0.3
+    assert policy(penalty_per_day=0.1).penalty(3) == 0.3
+    late = apply_late(result(score=7.0), DEADLINE + timedelta(days=2, hours=1), policy(penalty_per_day=0.1))
+    assert late.score == 4.9 and late.late.penalty == 0.3
+
+
+def test_an_on_time_result_records_its_policy_without_the_late_flag():
+    on_time = apply_late(result(), DEADLINE - timedelta(hours=2), policy())
+    assert on_time.score == 8.0 and "late" not in on_time.flags and on_time.flags == result().flags
+    assert on_time.late == Late(submitted_at="2026-12-01T21:59:00+00:00", deadline="2026-12-01T23:59:00+00:00",
+                                days_late=0, penalty=0.0, raw_score=8.0)
+
+
+def test_the_late_flag_is_added_once():
+    flagged = dataclasses.replace(result(), flags=("late", "zero-init"))
+    late = apply_late(flagged, DEADLINE + timedelta(days=1), policy())
+    assert late.flags == ("late", "zero-init")
+    assert apply_late(result(), DEADLINE + timedelta(days=1), policy()).flags == ("zero-init", "syntax-error", "late")
+
+
+def test_applying_the_policy_changes_nothing_but_score_late_and_flags():
+    before = result()
+    after = apply_late(before, DEADLINE + timedelta(days=2), policy())
+    assert dataclasses.replace(after, score=before.score, late=None, flags=before.flags) == before
+    assert SubmissionResult.from_dict(json.loads(json.dumps(after.to_dict()))) == after
+
+
+@settings(max_examples=200, deadline=None)
+@given(score=st.floats(0, 100).map(lambda x: round(x, 6)), rate=st.floats(0, 1), most=st.integers(0, 30),
+       grace=st.integers(0, 600), first=st.integers(-10**7, 10**8), second=st.integers(-10**7, 10**8))
+def test_later_never_costs_less_and_never_more_than_everything(score, rate, most, grace, first, second):
+    # Scores reach the policy as totals, rounded to 6 decimals (score.totals).
+    rules = policy(penalty_per_day=rate, max_days=most, grace_minutes=grace)
+    early, late = sorted((first, second))
+    a = apply_late(result(score), DEADLINE + timedelta(seconds=early), rules)
+    b = apply_late(result(score), DEADLINE + timedelta(seconds=late), rules)
+    assert a.late.days_late <= b.late.days_late
+    assert 0.0 <= b.score <= a.score <= score + 1e-9
+    assert a.late.raw_score == b.late.raw_score == score
+    assert ("late" in b.flags) == (b.late.days_late > 0)
+
+
+def rich_result() -> SubmissionResult:
+    from grader.models import Figure, Location, Problem
+
+    base = result()
+    checks = base.checks + (CheckResult(id="g::b", function="g", score=2.0, max_score=2.0, status="passed",
+                                        location=Location(cell=1, line=2)),)
+    return dataclasses.replace(
+        base, checks=checks, flags=("zero-init", "syntax-error", "invalid-submission", "late", "mistake:x"),
+        figures=(Figure(kind="lines", title="cost"),), problems=(Problem(kind="syntax-error", message="cell 3"),),
+        output="printed")
+
+
+def test_withholding_keeps_scores_statuses_and_open_flags_only():
+    until = parse_time("2026-12-20T00:00:00Z")
+    shown = withhold(rich_result(), until, now=until - timedelta(days=5))
+    assert [(c.id, c.function, c.score, c.max_score, c.status) for c in shown.checks] == [
+        (c.id, c.function, c.score, c.max_score, c.status) for c in rich_result().checks]
+    for check in shown.checks:
+        assert check.message == WITHHELD.format(when="2026-12-20T00:00:00+00:00")
+        assert (check.expected, check.got, check.location, check.lesson, check.flags) == (None, None, None, None, ())
+    assert shown.flags == ("syntax-error", "invalid-submission", "late")
+    assert set(shown.flags) <= OPEN_FLAGS and shown.figures == ()
+    assert (shown.score, shown.max_score, shown.problems, shown.output) == (
+        rich_result().score, rich_result().max_score, rich_result().problems, rich_result().output)
+
+
+def test_withholding_is_a_no_op_without_a_date_or_once_it_passed():
+    full = rich_result()
+    until = parse_time("2026-12-20T00:00:00Z")
+    assert withhold(full, None, now=until) is full
+    assert withhold(full, until, now=until) is full
+    assert withhold(full, until, now=until + timedelta(microseconds=1)) is full
+    assert withhold(full, until, now=until - timedelta(microseconds=1)) != full
+
+
+def test_withholding_twice_is_withholding_once():
+    until = parse_time("2026-12-20T00:00:00Z")
+    once = withhold(rich_result(), until, now=until - timedelta(days=1))
+    assert withhold(once, until, now=until - timedelta(days=1)) == once

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
 from grader import wire
 
@@ -131,3 +132,238 @@ json_values = st.recursive(
 @given(json_values)
 def test_plain_values_round_trip(value):
     assert wire.decode(wire.encode(value)) == value
+
+
+# -- every allowed type, one by one --------------------------------------------------------------------------------
+
+DTYPES = sorted(wire.ALLOWED_DTYPES)
+
+
+def test_the_allowed_dtypes_are_the_little_endian_numeric_and_bool_ones():
+    assert DTYPES == ["<c16", "<c8", "<f2", "<f4", "<f8", "<i2", "<i4", "<i8", "<u2", "<u4", "<u8", "|b1", "|i1",
+                      "|u1"]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_arrays_of_every_allowed_dtype_round_trip_exactly(dtype):
+    value = (np.arange(24) % 7).astype(dtype).reshape(2, 3, 4)
+    back = wire.decode(wire.encode(value))
+    assert type(back) is np.ndarray and back.dtype == value.dtype and back.shape == (2, 3, 4)
+    assert back.tobytes() == value.tobytes() and back.flags.owndata and back.flags.c_contiguous
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_scalars_of_every_allowed_dtype_keep_their_type(dtype):
+    value = np.dtype(dtype).type(1)
+    back = wire.decode(wire.encode(value))
+    assert type(back) is type(value) and back == value
+
+
+@pytest.mark.parametrize("dtype", [d for d in DTYPES if d[0] == "<"])
+def test_big_endian_arrays_arrive_little_endian_with_the_same_values(dtype):
+    value = np.arange(5).astype(np.dtype(dtype).newbyteorder(">"))
+    back = wire.decode(wire.encode(value))
+    assert back.dtype.str == dtype and np.array_equal(back, value)
+
+
+def test_zero_dimensional_and_strided_arrays():
+    zero_d = wire.decode(wire.encode(np.array(2.5)))
+    assert type(zero_d) is np.ndarray and zero_d.shape == () and zero_d[()] == 2.5
+    base = np.arange(30.0).reshape(5, 6)
+    for view in (base[::2, 1::3], base.T, np.asfortranarray(base), base[::-1]):
+        back = wire.decode(wire.encode(view))
+        assert back.shape == view.shape and np.array_equal(back, view) and back.flags.c_contiguous
+
+
+def test_python_scalars_keep_their_exact_types():
+    value = [True, 1, 0, False, -(2**70), -0.0, 1e-310, "", "naïve ✓", None]
+    back = wire.decode(wire.encode(value))
+    assert back == value and [type(v) for v in back] == [type(v) for v in value]
+    assert str(back[5]) == "-0.0"
+
+
+def test_subclasses_cross_as_their_plain_base_value_whatever_their_methods_say():
+    import enum
+
+    class Text(str):
+        def __str__(self):
+            return "forged"
+
+    class Number(int):
+        def __index__(self):
+            return 10
+
+        def __int__(self):
+            return 10
+
+    class Real(float):
+        def __float__(self):
+            return 10.0
+
+    class Colour(enum.IntEnum):
+        RED = 3
+
+    class Items(list):
+        def __iter__(self):
+            return iter(["forged"])
+
+    class Mapping(dict):
+        def items(self):
+            return [("forged", 1)]
+
+    back = wire.decode(wire.encode([Text("real"), Number(5), Real(2.5), Colour.RED, Items([1, 2]),
+                                    Mapping({"k": 2})]))
+    assert back == ["real", 5, 2.5, 3, [1, 2], {"k": 2}]
+    assert [type(v) for v in back] == [str, int, float, int, list, dict]
+
+
+def test_nesting_up_to_the_limit_crosses_and_one_more_level_does_not():
+    deep: object = 1
+    for _ in range(wire.MAX_DEPTH):
+        deep = [deep]
+    assert wire.decode(wire.encode(deep)) == deep
+    with pytest.raises(wire.WireError, match="nested"):
+        wire.encode([deep])
+
+
+def test_opaque_values_cross_and_are_cut_short():
+    class Loud:
+        def __repr__(self):
+            return "x" * 10_000
+
+    class Broken:
+        def __repr__(self):
+            raise SystemExit("no repr for you")
+
+    named = type("N" * 500, (), {})()
+    back = wire.decode(wire.encode([wire.Opaque("Foo", "Foo()"), Loud(), Broken(), named]))
+    assert back[0] == wire.Opaque("Foo", "Foo()")
+    assert back[1] == wire.Opaque("Loud", "x" * 200)
+    assert back[2] == wire.Opaque("Broken", "?")
+    assert back[3].type_name == "N" * 100
+    assert repr(back[0]) == "<Foo object: Foo()>"
+
+
+@pytest.mark.parametrize("value", [np.datetime64("2020-01-01"), np.array(["a", "b"]), np.array([b"x"]),
+                                   np.zeros(2, dtype=[("a", "<f8")]), np.zeros(2, dtype="V4"),
+                                   np.array([1, 2], dtype="m8[s]")])
+def test_arrays_of_other_dtypes_never_cross_as_arrays(value):
+    back = wire.decode(wire.encode(value))
+    assert isinstance(back, wire.Opaque) and back.type_name in ("ndarray", "datetime64")
+
+
+@settings(max_examples=200, deadline=None)
+@given(hnp.arrays(dtype=st.sampled_from(DTYPES).map(np.dtype), shape=hnp.array_shapes(min_dims=0, max_dims=4,
+                                                                                    min_side=0, max_side=5)))
+def test_any_array_round_trips_bit_for_bit(value):
+    back = wire.decode(wire.encode(value))
+    assert type(back) is np.ndarray and back.dtype == value.dtype and back.shape == value.shape
+    assert back.tobytes() == value.tobytes()
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=10)
+    | hnp.from_dtype(np.dtype("<f8")) | hnp.from_dtype(np.dtype("<i4")),
+    lambda children: st.lists(children, max_size=3) | st.tuples(children, children)
+    | st.dictionaries(st.integers() | st.text(max_size=4) | st.tuples(st.integers()), children, max_size=3),
+    max_leaves=15))
+def test_values_with_non_finite_floats_and_numpy_scalars_round_trip(value):
+    back = wire.decode(wire.encode(value))
+    assert wire.encode(back) == wire.encode(value)  # NaN != NaN, so compare what crosses
+
+
+# -- rejections test_hostile_frames_are_refused does not cover -----------------------------------------------------
+
+ND = {"$": "nd", "buf": 0, "dtype": "<f8", "shape": [1]}
+
+
+@pytest.mark.parametrize(("header", "buffers", "reason"), [
+    ([1, 2], [], "wrong shape"),
+    ({"v": 1}, [], "wrong shape"),
+    ({"v": 1, "n": True}, [], "wrong shape"),
+    ({"v": 1, "n": 1.0}, [], "wrong shape"),
+    ({"v": 1, "n": -1}, [], "claims -1 buffers"),
+    ({"v": 1, "n": wire.MAX_BUFFERS + 1}, [], "claims"),
+    ({"v": {**ND, "extra": 1}, "n": 1}, [b"\0" * 8], "unexpected fields"),
+    ({"v": {**ND, "scalar": True}, "n": 1}, [b"\0" * 8], "scalar with a shape"),
+    ({"v": {**ND, "dtype": ">f8"}, "n": 1}, [b"\0" * 8], "not allowed"),
+    ({"v": {**ND, "dtype": "<M8[ns]"}, "n": 1}, [b"\0" * 8], "not allowed"),
+    ({"v": {**ND, "dtype": "|V8"}, "n": 1}, [b"\0" * 8], "not allowed"),
+    ({"v": {**ND, "dtype": "<U2"}, "n": 1}, [b"\0" * 8], "not allowed"),
+    ({"v": {**ND, "dtype": 8}, "n": 1}, [b"\0" * 8], "not allowed"),
+    ({"v": {**ND, "shape": [1] * 33}, "n": 1}, [b"\0" * 8], "shape is invalid"),
+    ({"v": {**ND, "shape": [True]}, "n": 1}, [b"\0" * 8], "shape is invalid"),
+    ({"v": {**ND, "shape": [1.0]}, "n": 1}, [b"\0" * 8], "shape is invalid"),
+    ({"v": {**ND, "shape": 1}, "n": 1}, [b"\0" * 8], "shape is invalid"),
+    ({"v": {**ND, "buf": True}, "n": 1}, [b"\0" * 8], "missing or reused"),
+    ({"v": {**ND, "buf": -1}, "n": 1}, [b"\0" * 8], "missing or reused"),
+    ({"v": {**ND, "shape": [2]}, "n": 1}, [b"\0" * 8], "does not match"),
+    ({"v": {"$": "float"}, "n": 0}, [], "non-finite"),
+    ({"v": {"$": "float", "v": "1.5"}, "n": 0}, [], "non-finite"),
+    ({"v": {"$": "opaque", "type": 1, "text": "x"}, "n": 0}, [], "bad opaque"),
+    ({"v": {"$": "opaque", "type": "x"}, "n": 0}, [], "bad opaque"),
+    ({"v": {"$": "tuple", "items": [], "more": 1}, "n": 0}, [], "container has the wrong shape"),
+    ({"v": {"$": "tuple", "items": {"a": 1}}, "n": 0}, [], "container has the wrong shape"),
+    ({"v": {"$": "dict", "items": [[1, 2, 3]]}, "n": 0}, [], "key/value pair"),
+    ({"v": {"$": "dict", "items": [{"k": 1}]}, "n": 0}, [], "key/value pair"),
+    ({"v": {"$": "dict", "items": [[{"$": "dict", "items": []}, 1]]}, "n": 0}, [], "hashable"),
+    ({"v": {"no tag": 1}, "n": 0}, [], "unknown tag"),
+])
+def test_more_hostile_frames_are_refused(header, buffers, reason):
+    with pytest.raises(wire.WireError, match=reason):
+        wire.decode(frame(header, *buffers))
+
+
+def test_a_header_that_is_not_utf8_json_is_refused():
+    for text in (b"\xff\xfe{}", b'{"v": 1, "n": 0', b"NaN"):
+        with pytest.raises(wire.WireError, match="not valid JSON|wrong shape"):
+            wire.decode(struct.pack("!I", len(text)) + text)
+
+
+def test_truncated_and_padded_frames_are_refused():
+    whole = wire.encode({"a": np.arange(4.0)})
+    for cut in (2, 6, len(whole) - 1):
+        with pytest.raises(wire.WireError, match="truncated"):
+            wire.decode(whole[:cut])
+    with pytest.raises(wire.WireError, match="trailing"):
+        wire.decode(whole + b"\0")
+
+
+def test_too_many_values_are_refused_while_decoding():
+    with pytest.raises(wire.WireError, match="more than"):
+        wire.decode(frame({"v": [None] * (wire.MAX_NODES + 1), "n": 0}))
+    assert len(wire.decode(frame({"v": [None] * (wire.MAX_NODES - 1), "n": 0}))) == wire.MAX_NODES - 1
+
+
+def test_deep_tagged_containers_are_refused_while_decoding():
+    deep: object = 1
+    for _ in range(wire.MAX_DEPTH + 1):
+        deep = {"$": "tuple", "items": [deep]}
+    with pytest.raises(wire.WireError, match="nested"):
+        wire.decode(frame({"v": deep, "n": 0}))
+
+
+def test_the_size_budget_counts_every_buffer():
+    two = wire.encode([np.zeros(100), np.zeros(100)])  # two buffers of 800 bytes
+    assert len(wire.decode(two, max_bytes=len(two))) == 2
+    with pytest.raises(wire.WireError, match="larger than"):
+        wire.decode(two, max_bytes=1200)
+    with pytest.raises(wire.WireError, match="too large"):
+        wire.decode(two, max_bytes=10)
+
+
+def test_read_frame_stops_when_the_reader_does():
+    whole = wire.encode([1, 2, 3])
+    chunks = [whole[:4], whole[4:]]
+
+    def read_exact(n: int) -> bytes:
+        if not chunks:
+            raise EOFError("the peer is gone")
+        chunk = chunks.pop(0)
+        assert len(chunk) == n
+        return chunk
+
+    assert wire.read_frame(read_exact) == [1, 2, 3]
+    with pytest.raises(EOFError):
+        wire.read_frame(read_exact)
