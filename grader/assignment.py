@@ -171,6 +171,60 @@ def _fingerprint(files: list[Path]) -> str:
     return digest.hexdigest()[:16]
 
 
+def _read_helpers(public: Path, config: Mapping[str, Any], config_path: Path) -> tuple[Helper, ...]:
+    helpers = []
+    for filename in config.get("helpers", []):
+        path = public / filename
+        if not path.is_file():
+            raise ConfigError(f"helper module {filename!r} is listed but missing", path=str(config_path))
+        helpers.append(Helper(module=path.stem, source=path.read_text(encoding="utf-8")))
+    return tuple(helpers)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Hidden:
+    """What ``reference/<name>/`` holds, when it is there."""
+
+    folder: Path | None
+    points: dict[str, float]
+    tolerances: dict[str, float]
+    files: list[Path]  # what the fingerprint covers, beyond the public config and helpers
+
+
+def _read_reference(reference: Path, functions: list[str], lessons_path: Path) -> _Hidden:
+    """Points, tolerances and fingerprinted files of the hidden half; ``folder`` is None when it is absent."""
+    grading_path = reference / "grading.toml"
+    if not grading_path.is_file():
+        return _Hidden(folder=None, points={}, tolerances={}, files=[])
+    grading = _read_toml(grading_path)
+    points = {str(k): float(v) for k, v in grading.get("points", {}).items()}
+    tolerances = {str(k): float(v) for k, v in grading.get("tolerances", {}).items()}
+    if not points:
+        raise ConfigError("no [points] table", path=str(grading_path))
+    unknown = {cid.split("::", 1)[0] for cid in points} - set(functions)
+    if unknown:
+        raise ConfigError(
+            f"points name functions that assignment.toml does not grade: {', '.join(sorted(unknown))}",
+            path=str(grading_path),
+        )
+    if not (reference / "solution.py").is_file():
+        raise ConfigError("the reference solution solution.py is missing", path=str(reference))
+    files = [grading_path, reference / "solution.py", *sorted((reference / "checks").glob("*.py"))]
+    files += [p for p in (reference / MISTAKES_FILE, lessons_path) if p.is_file()]
+    return _Hidden(folder=reference, points=points, tolerances=tolerances, files=files)
+
+
+def _read_policies(config: Mapping[str, Any], config_path: Path) -> tuple[LatePolicy | None, datetime | None]:
+    """The ``[late]`` and ``[visibility]`` tables."""
+    try:
+        late = LatePolicy.from_mapping(config["late"]) if "late" in config else None
+        visibility = config.get("visibility", {})
+        hidden_until = parse_time(visibility["hidden_until"]) if "hidden_until" in visibility else None
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ConfigError(f"bad [late] or [visibility] table: {exc}", path=str(config_path)) from None
+    return late, hidden_until
+
+
 def load_assignment(root: Path, name: str) -> Assignment:
     """Read and validate the assignment ``name`` under ``root``."""
     public = root / "assignments" / name
@@ -188,60 +242,26 @@ def load_assignment(root: Path, name: str) -> Assignment:
     if execute not in EXECUTE_MODES:
         raise ConfigError(f"execute must be one of {EXECUTE_MODES}, not {execute!r}", path=str(config_path))
 
-    helpers = []
-    for filename in config.get("helpers", []):
-        path = public / filename
-        if not path.is_file():
-            raise ConfigError(f"helper module {filename!r} is listed but missing", path=str(config_path))
-        helpers.append(Helper(module=path.stem, source=path.read_text(encoding="utf-8")))
-
+    helpers = _read_helpers(public, config, config_path)
     lessons_path = public / "lessons.toml"
     lessons = _read_toml(lessons_path) if lessons_path.is_file() else {}
-
-    reference: Path | None = root / "reference" / name
-    points: dict[str, float] = {}
-    tolerances: dict[str, float] = {}
-    fingerprint_files = [config_path, *(public / f for f in config.get("helpers", []))]
-    if reference is not None and (reference / "grading.toml").is_file():
-        grading_path = reference / "grading.toml"
-        grading = _read_toml(grading_path)
-        points = {str(k): float(v) for k, v in grading.get("points", {}).items()}
-        tolerances = {str(k): float(v) for k, v in grading.get("tolerances", {}).items()}
-        if not points:
-            raise ConfigError("no [points] table", path=str(grading_path))
-        unknown = {cid.split("::", 1)[0] for cid in points} - set(config["functions"])
-        if unknown:
-            raise ConfigError(
-                f"points name functions that assignment.toml does not grade: {', '.join(sorted(unknown))}",
-                path=str(grading_path),
-            )
-        if not (reference / "solution.py").is_file():
-            raise ConfigError("the reference solution solution.py is missing", path=str(reference))
-        fingerprint_files += [grading_path, reference / "solution.py", *sorted((reference / "checks").glob("*.py"))]
-        fingerprint_files += [p for p in (reference / MISTAKES_FILE, lessons_path) if p.is_file()]
-    else:
-        reference = None
-
-    try:
-        late = LatePolicy.from_mapping(config["late"]) if "late" in config else None
-        visibility = config.get("visibility", {})
-        hidden_until = parse_time(visibility["hidden_until"]) if "hidden_until" in visibility else None
-    except (KeyError, TypeError, ValueError) as exc:
-        raise ConfigError(f"bad [late] or [visibility] table: {exc}", path=str(config_path)) from None
+    hidden = _read_reference(root / "reference" / name, config["functions"], lessons_path)
+    late, hidden_until = _read_policies(config, config_path)
+    fingerprint_files = [config_path, *(public / f for f in config.get("helpers", [])), *hidden.files]
 
     return Assignment(
         name=name,
         version=str(config["version"]),
         title=str(config.get("title", name)),
         public_dir=public,
-        reference_dir=reference,
+        reference_dir=hidden.folder,
         functions=tuple(config["functions"]),
-        helpers=tuple(helpers),
+        helpers=helpers,
         stub_modules=tuple(config.get("stub_modules", ())),
         execute=execute,
         limits=Limits.from_mapping(config.get("limits", {}), path=config_path),
-        points=MappingProxyType(points),
-        tolerances=MappingProxyType(tolerances),
+        points=MappingProxyType(hidden.points),
+        tolerances=MappingProxyType(hidden.tolerances),
         lessons=MappingProxyType({str(k): MappingProxyType(dict(v)) for k, v in lessons.items()}),
         fingerprint=_fingerprint(fingerprint_files),
         late=late,
