@@ -27,6 +27,7 @@ from grader.models import (
 )
 
 SCHEMA = json.loads((ROOT / "tests" / "files" / "gradescope_results.schema.json").read_text())
+VALIDATOR = jsonschema.Draft202012Validator(SCHEMA)  # built once: checking is cheap, building is not
 
 PASSED = CheckResult(id="layer_sizes::shape", function="layer_sizes", score=1.0, max_score=1.0, status="passed",
                      location=Location(cell=2, line=1, code="def layer_sizes(X, Y):"))
@@ -136,7 +137,7 @@ def gradescope(res: SubmissionResult) -> dict:
     text = gradescope_results(res)
     assert text.endswith("\n")
     data = json.loads(text)
-    jsonschema.validate(data, SCHEMA)
+    VALIDATOR.validate(data)
     return data
 
 
@@ -181,17 +182,18 @@ def test_gradescope_refuses_non_finite_numbers():
 # -- any result ----------------------------------------------------------------------------------------------------
 
 texts = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc", "Cn")), max_size=40)
+names = st.text("abcxyz_", min_size=1, max_size=8)
 checks = st.builds(
     CheckResult,
-    id=st.from_regex(r"[a-z_]{1,8}::[a-z_]{1,8}", fullmatch=True), function=st.just("f"),
+    id=st.tuples(names, names).map("::".join), function=st.just("f"),
     score=st.sampled_from([0.0, 0.5, 1.0]), max_score=st.just(1.0), status=st.sampled_from(STATUSES),
-    message=texts, flags=st.lists(st.from_regex(r"[a-z:-]{1,12}", fullmatch=True), max_size=3).map(tuple),
+    message=texts, flags=st.lists(st.sampled_from(["zero-init", "crash", "mistake:x"]), max_size=3).map(tuple),
     expected=st.none() | texts, got=st.none() | texts,
     location=st.none() | st.builds(Location, cell=st.none() | st.integers(1, 99), line=st.integers(1, 999),
                                    code=texts),
 )
 results = st.builds(
-    SubmissionResult, assignment=st.just("demo"), submission=st.from_regex(r"[\w.@+-]{1,20}", fullmatch=True),
+    SubmissionResult, assignment=st.just("demo"), submission=st.text("abcXYZ019_.@+-", min_size=1, max_size=20),
     score=st.floats(0, 100), max_score=st.floats(0, 100), duration_s=st.floats(0, 1000), seed=st.integers(0, 2**31),
     checks=st.lists(checks, max_size=6).map(tuple),
     problems=st.lists(st.builds(Problem, kind=st.sampled_from([INVALID_SUBMISSION, SYNTAX_ERROR, WARNING]),
@@ -199,7 +201,7 @@ results = st.builds(
 )
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(st.lists(results, max_size=3))
 def test_any_results_make_junit_that_parses_and_counts_right(batch):
     root = parse(junit_xml(batch))
@@ -219,7 +221,7 @@ def test_any_results_make_junit_that_parses_and_counts_right(batch):
                 assert (node.text or "").startswith(check.message)  # messages survive the round trip unchanged
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(results)
 def test_any_result_makes_valid_gradescope_results(res):
     data = gradescope(res)

@@ -83,7 +83,7 @@ def test_a_check_without_points_is_never_silently_worth_nothing():
 statuses = st.sampled_from(STATUSES)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(st.dictionaries(st.sampled_from(sorted(POINTS)), statuses, min_size=1))
 def test_score_is_the_points_of_the_passed_checks(status_of):
     results = score_checks([outcome(cid, status) for cid, status in status_of.items()], POINTS)
@@ -108,7 +108,7 @@ def test_totals_of_nothing_and_of_a_generator():
     assert totals(check(f"f::{i}", 1.0, 1.0) for i in range(4)) == (4.0, 4.0)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(st.lists(st.tuples(st.integers(0, 400), st.integers(0, 400)), max_size=30))
 def test_totals_of_quarter_points_are_exact(pairs):
     checks = [check(f"f::{i}", min(a, b) / 4, max(a, b) / 4) for i, (a, b) in enumerate(pairs)]
@@ -136,7 +136,7 @@ def test_quiet_problem_kinds_are_not_flags():
 flag_names = st.sampled_from(["zero-init", "timeout", "crash", SYNTAX_ERROR, LOAD_ERROR, WARNING, "mistake:x"])
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(st.lists(st.lists(flag_names, max_size=4), max_size=6), st.lists(flag_names, max_size=4))
 def test_collected_flags_are_exactly_the_distinct_loud_ones(check_flags, problem_kinds):
     checks = [check(f"f::{i}", 0, 1, *flags) for i, flags in enumerate(check_flags)]

@@ -252,7 +252,7 @@ def test_arrays_of_other_dtypes_never_cross_as_arrays(value):
     assert isinstance(back, wire.Opaque) and back.type_name in ("ndarray", "datetime64")
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(hnp.arrays(dtype=st.sampled_from(DTYPES).map(np.dtype), shape=hnp.array_shapes(min_dims=0, max_dims=4,
                                                                                     min_side=0, max_side=5)))
 def test_any_array_round_trips_bit_for_bit(value):
