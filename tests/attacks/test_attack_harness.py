@@ -68,7 +68,7 @@ def test_sees_and_kills_a_leftover_sandbox_process():
 
 def test_listeners_hear_every_kind_of_socket():
     with tempfile.TemporaryDirectory() as folder:
-        listeners = Listeners(Path(folder), "attack-harness-self-test")
+        listeners = Listeners(Path(folder), f"attack-harness-self-test-{os.getpid()}")  # unique: runs share the machine
         try:
             values = listeners.values
             socket.create_connection(("127.0.0.1", int(values["TCP_PORT"]))).sendall(b"x")
