@@ -83,7 +83,8 @@ def test_generation_is_deterministic_and_the_notebook_is_valid(name):
     assert any("YOUR CODE HERE" in "".join(c["source"]) for c in cells)
 
 
-@pytest.mark.parametrize("name", ASSIGNMENTS)
+@pytest.mark.parametrize("name", [pytest.param(n, marks=() if n == "shallow-nn" else pytest.mark.slow)
+                                  for n in ASSIGNMENTS])  # the others' references and stubs: their own test files
 def test_selfcheck_reference_full_marks_stubs_none(name):
     result = CliRunner().invoke(main, ["selfcheck", name], catch_exceptions=False)
     assert result.exit_code == 0, result.output

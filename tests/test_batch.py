@@ -14,6 +14,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from paths import EXAMPLES, ROOT
 
@@ -42,6 +43,7 @@ def grade(*args: str) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
+@pytest.mark.slow
 def test_parallel_workers_give_the_serial_results(tmp_path):
     batch = make_batch(tmp_path / "batch")
     assert grade(str(batch), "--out", str(tmp_path / "serial"), "--jobs", "1")[0] == 0
@@ -51,6 +53,7 @@ def test_parallel_workers_give_the_serial_results(tmp_path):
     assert serial == (tmp_path / "parallel" / "gradebook.csv").read_text()
 
 
+@pytest.mark.slow
 def test_unchanged_submissions_are_not_graded_again(tmp_path):
     batch = make_batch(tmp_path / "batch")
     out = tmp_path / "out"
@@ -73,6 +76,7 @@ def test_unchanged_submissions_are_not_graded_again(tmp_path):
         assert db.execute("SELECT COUNT(*) FROM grades").fetchone()[0] == 8 + 1 + 8
 
 
+@pytest.mark.slow
 def test_a_killed_batch_resumes_without_loss_or_double_counting(tmp_path):
     batch = make_batch(tmp_path / "batch", copies=3)  # 24 submissions
     out = tmp_path / "out"
@@ -107,6 +111,7 @@ def test_a_killed_batch_resumes_without_loss_or_double_counting(tmp_path):
     assert len(results(out)) == 24
 
 
+@pytest.mark.slow
 def test_canvas_layout(tmp_path):
     batch = make_batch(tmp_path / "batch")
     grade(str(batch), "--out", str(tmp_path / "out"), "-j", "1", "--gradebook-format", "canvas")
@@ -145,6 +150,7 @@ def test_plain_progress_lines_for_large_batches(tmp_path):
     assert "graded 1/500" in stream.text and "graded 500/500" in stream.text and "ETA" in stream.text
 
 
+@pytest.mark.slow
 def test_a_dead_worker_costs_only_its_submission(tmp_path):
     import threading
 

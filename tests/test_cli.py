@@ -19,6 +19,7 @@ from grader.errors import ConfigError, InternalError, SandboxUnavailable, UsageE
 SOLUTION = ROOT / "reference" / "shallow-nn" / "solution.py"
 
 
+@pytest.mark.slow  # two worker processes; tests/test_tiny_batch.py is the fast stand-in
 def test_bad_files_become_rows_and_never_cost_others(tmp_path, grade_cli):
     batch = tmp_path / "batch"
     batch.mkdir()
@@ -243,7 +244,7 @@ def test_a_broken_assignment_is_a_config_error_naming_the_file(course, tmp_path,
     assert not (tmp_path / "out").exists()
 
 
-@pytest.mark.parametrize("jobs", ["1", "2"])
+@pytest.mark.parametrize("jobs", ["1", pytest.param("2", marks=pytest.mark.slow)])
 def test_a_check_module_that_does_not_import_stops_the_batch_cleanly(tmp_path, monkeypatch, jobs):
     """Found only when a worker collects the checks: inline it is a ConfigError, in a worker process a
     WorkerFailed that carries the same message and exit code."""

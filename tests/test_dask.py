@@ -12,6 +12,7 @@ from paths import EXAMPLES
 from grader.cli import main
 
 distributed = pytest.importorskip("distributed")
+pytestmark = pytest.mark.slow  # a local cluster; --executor dask without --scheduler is also in test_cli.py
 
 
 @pytest.fixture(scope="module")

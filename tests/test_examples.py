@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 from paths import EXAMPLES, ROOT
 
+pytestmark = pytest.mark.slow  # grades every example, and the examples of every assignment, end to end
+
 # id -> (score, the flags it must have, functions that must have lost points)
 GOLDEN = {
     "correct": (10.0, set(), set()),

@@ -70,6 +70,7 @@ def test_every_example_has_a_golden_outcome():
     assert sorted(p.stem for p in EXAMPLES.iterdir() if p.suffix in (".py", ".ipynb")) == sorted(GOLDEN)
 
 
+@pytest.mark.slow  # grades every example of the assignment
 @pytest.mark.parametrize("sid", sorted(GOLDEN))
 def test_golden_outcome(graded, sid):
     score, flags, failing = GOLDEN[sid]
@@ -83,11 +84,13 @@ def test_golden_outcome(graded, sid):
     assert data["max_score"] == 10.0 and data["assignment"] == NAME and data["submission"] == sid
 
 
+@pytest.mark.slow  # grades every example of the assignment
 def test_every_check_with_its_points_in_every_result(graded):
     for data in graded.values():
         assert {c["id"]: c["max_score"] for c in data["checks"]} == CHECKS
 
 
+@pytest.mark.slow  # grades every example of the assignment
 def test_failures_name_the_mistake_and_teach_its_lesson(graded):
     copy = next(c for c in graded["missing_copy"]["checks"] if c["id"] == "gradient_check_n::correct_gradients")
     assert "np.copy" in copy["message"] and "1e-07" in copy["message"] and copy["lesson"] == "missing-copy"
@@ -96,6 +99,7 @@ def test_failures_name_the_mistake_and_teach_its_lesson(graded):
     assert "itself" in same["message"] and "0.001" in same["message"] and same["got"] == "0"
 
 
+@pytest.mark.slow  # grades every example of the assignment
 def test_reports_carry_the_lessons(graded_run):
     out, _ = graded_run
     copy = (out / "missing_copy" / "report.md").read_text()
@@ -105,6 +109,7 @@ def test_reports_carry_the_lessons(graded_run):
 
 
 
+@pytest.mark.slow  # grades every example of the assignment
 def test_notebook_magics_and_scratch_cells_do_not_disturb_grading(graded):
     data = graded["correct_notebook"]
     assert data["problems"] == [] and data["output"] == ""  # %magics neutralised, demo and scratch cells skipped
@@ -120,6 +125,7 @@ def test_reference_graded_as_a_submission_gets_full_marks(tmp_path):
     assert data["score"] == data["max_score"] == 10.0 and data["flags"] == []
 
 
+@pytest.mark.slow  # also `grade selfcheck` (test_author.py)
 def test_generated_student_files_score_nothing(tmp_path):
     stubs = [PUBLIC / "gradient_checking.py", PUBLIC / "gradient_checking.ipynb"]
     if not all(p.is_file() for p in stubs):

@@ -53,11 +53,13 @@ def graded(tmp_path_factory):
     return out, grade(EXAMPLES, out=out)
 
 
+@pytest.mark.slow  # grades every example of the assignment
 def test_every_example_has_a_golden_outcome(graded):
     _, results = graded
     assert set(results) == set(GOLDEN)
 
 
+@pytest.mark.slow  # grades every example of the assignment
 @pytest.mark.parametrize("sid", sorted(GOLDEN))
 def test_golden_outcome(graded, sid):
     score, flags, failed = GOLDEN[sid]
@@ -70,6 +72,7 @@ def test_golden_outcome(graded, sid):
     assert {c["function"] for c in data["checks"]} == FUNCTIONS
 
 
+@pytest.mark.slow  # grades every example of the assignment
 def test_messages_name_the_mistake(graded):
     out, results = graded
 
@@ -89,6 +92,7 @@ def test_messages_name_the_mistake(graded):
     assert "Xavier's scale is for tanh" in report and "def initialize_parameters_he" in report
 
 
+@pytest.mark.slow  # grades every example of the assignment
 def test_a_scratch_cell_that_raises_costs_nothing(graded):
     data = graded[1]["correct_notebook"]
     notes = [p for p in data["problems"] if p["kind"] == "load-error"]
@@ -106,6 +110,7 @@ def test_the_reference_solution_gets_full_marks(tmp_path):
     assert data["score"] == 10.0 and data["flags"] == [] and data["problems"] == []
 
 
+@pytest.mark.slow  # also `grade selfcheck` (test_author.py)
 def test_the_generated_stubs_score_nothing(tmp_path):
     stubs = [PUBLIC / "initialization.py", PUBLIC / "initialization.ipynb"]
     if not all(p.is_file() for p in stubs):
@@ -177,6 +182,7 @@ def variants_folder(tmp_path_factory):
     return folder
 
 
+@pytest.mark.slow  # grades every variant under two seeds
 @pytest.mark.parametrize("seed", [1, 987654321])
 def test_statistics_hold_for_any_seed_and_generator(variants_folder, tmp_path, seed):
     results = grade(variants_folder, out=tmp_path, seed=seed)
@@ -328,6 +334,7 @@ def test_model_is_reproducible_with_a_seed_and_restores_the_global_generator(pub
     assert len(a[1]) == 2  # iterations 0 and 50
 
 
+@pytest.mark.slow  # grades every example of the assignment
 def test_the_report_shows_the_three_schemes_side_by_side(graded):
     out, results = graded
     (figure,) = [f for f in results["correct"]["figures"] if f["title"] == "Zeros, x10 and He, side by side"]

@@ -405,6 +405,7 @@ def mistake_flags(result) -> set[str]:
     return {f for f in result["flags"] if f.startswith("mistake:")}
 
 
+@pytest.mark.slow
 def test_each_mistake_is_named_in_results_and_report(graded, catalogue, lessons):
     out, results, wrong, _ = graded
     titles = {m.id: set() for m in catalogue.mistakes}
@@ -423,6 +424,7 @@ def test_each_mistake_is_named_in_results_and_report(graded, catalogue, lessons)
         assert " ".join(lessons[flag]["text"].split())[:60] in " ".join(report.split()), sid
 
 
+@pytest.mark.slow
 def test_the_wrong_backprop_examples_name_the_tanh_mistake(graded):
     _, results, _, _ = graded
     for sid in ("wrong_backprop", "wrong_backprop_notebook"):
@@ -434,6 +436,7 @@ def test_the_wrong_backprop_examples_name_the_tanh_mistake(graded):
         assert all("mistake:tanh-derivative-from-z1" in c["flags"] for c in result["checks"] if c["id"] in failed)
 
 
+@pytest.mark.slow
 def test_correct_submissions_get_full_marks_and_no_mistake(graded):
     _, results, _, correct = graded
     for sid in correct:

@@ -535,6 +535,7 @@ def run_synthetic(n: int, copies: int) -> dict[str, float]:
     return times
 
 
+@pytest.mark.slow
 def test_synthetic_class_small():
     run_synthetic(300, 10)
 

@@ -11,6 +11,9 @@ from __future__ import annotations
 import pytest
 from attack_harness import FUNCTIONS, MAX_SCORE, POINTS, SUBMISSIONS
 
+pytestmark = pytest.mark.slow  # each test grades a batch through the real CLI: not in the -m "not slow" loop
+
+
 MODULE_NAMES = ("conftest.py", "sitecustomize.py", "numpy.py", "pytest.py")
 
 

@@ -8,7 +8,11 @@ finished. The assignment's call limit is 10 s, so a test whose attack only ends 
 
 from __future__ import annotations
 
+import pytest
 from attack_harness import LIMITS, RESOURCE_FLAGS
+
+pytestmark = pytest.mark.slow  # each test grades a batch through the real CLI: not in the -m "not slow" loop
+
 
 MEMORY_MB = int(LIMITS.get("memory_mb", 1024))
 CALL_SECONDS = float(LIMITS.get("call_seconds", 10))

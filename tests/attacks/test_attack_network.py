@@ -4,6 +4,11 @@ fails the test if anything at all reaches them."""
 
 from __future__ import annotations
 
+import pytest
+
+pytestmark = pytest.mark.slow  # each test grades a batch through the real CLI: not in the -m "not slow" loop
+
+
 BLOCKED = ("connected", "sent", "reached")
 
 

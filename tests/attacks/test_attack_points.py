@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from attack_harness import CONTROL, POINTS, live_markdown, points_of
+
+pytestmark = pytest.mark.slow  # each test grades a batch through the real CLI: not in the -m "not slow" loop
 
 
 def test_lying_objects(attack):

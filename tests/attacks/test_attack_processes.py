@@ -6,6 +6,10 @@ the attack's marker) and fails the test if one remains; it kills them so the nex
 
 from __future__ import annotations
 
+import pytest
+
+pytestmark = pytest.mark.slow  # each test grades a batch through the real CLI: not in the -m "not slow" loop
+
 
 def test_fork_and_escape(arena):
     sid = arena.add("fork_escape.py")

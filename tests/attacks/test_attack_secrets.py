@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from attack_harness import FUNCTIONS, Secret
+
+pytestmark = pytest.mark.slow  # each test grades a batch through the real CLI: not in the -m "not slow" loop
 
 
 def test_read_reference_and_canary(attack):

@@ -9,6 +9,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.slow  # each test grades a batch through the real CLI: not in the -m "not slow" loop
+
 
 def test_rewrite_results_and_gradebook(arena):
     sid = arena.add("zz_write_results.py")

@@ -1,0 +1,146 @@
+"""The whole batch on a two-function assignment, in seconds: worker processes agree with one process, bad files
+become rows, a second run grades only what changed, a dead worker costs only its submission.
+
+These are the fast loop's stand-ins for the slow batch tests over shallow-nn's examples (test_batch.py,
+test_examples.py): the same machinery (real sandbox, real pytest session, real worker processes), less compute.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from grader.cli import main
+from grader.engine import Task
+from grader.executors import EngineOptions, ProcessExecutor
+
+CONFIG = 'name = "duo"\nversion = "1"\nfunctions = ["add", "mul"]\n\n[limits]\ncall_seconds = 60\n'
+CHECKS = '''
+import pytest
+
+@pytest.mark.grades("add")
+def test_small(student, reference):
+    assert student.add(1, 2) == reference.add(1, 2), "add(1, 2) should be 3"
+
+@pytest.mark.grades("mul")
+def test_product(student):
+    assert student.mul(2, 3) == 6, "mul(2, 3) should be 6"
+'''
+RIGHT = "def add(a, b):\n    return a + b\n\n\ndef mul(a, b):\n    return a * b\n"
+SUBMISSIONS = {
+    "good.py": RIGHT,
+    "half.py": RIGHT.replace("a * b", "a + b"),
+    "syntax.py": RIGHT.replace("return a + b", "return (a + b"),
+    "empty.py": "",
+    "binary.py": b"\x00\x01\x02\xff" * 64,
+    "corrupt.ipynb": '{"cells": [',
+}
+# id -> (score, flags it must carry)
+EXPECTED = {"good": (3.0, set()), "half": (2.0, set()), "syntax": (1.0, {"syntax-error", "missing-function"}),
+            "empty": (0.0, {"invalid-submission"}), "binary": (0.0, {"invalid-submission"}),
+            "corrupt": (0.0, {"invalid-submission"})}
+
+
+def make_course(base: Path) -> Path:
+    """The assignment under ``base/root``, and ``base/batch``: a folder of every kind of submission."""
+    root = base / "root"
+    public, hidden = root / "assignments" / "duo", root / "reference" / "duo"
+    public.mkdir(parents=True)
+    (hidden / "checks").mkdir(parents=True)
+    (public / "assignment.toml").write_text(CONFIG)
+    (hidden / "solution.py").write_text(RIGHT)
+    (hidden / "grading.toml").write_text('[points]\n"add::small" = 2\n"mul::product" = 1\n')
+    (hidden / "checks" / "test_duo.py").write_text(CHECKS)
+    batch = base / "batch"
+    batch.mkdir()
+    for name, content in SUBMISSIONS.items():
+        path = batch / name
+        path.write_bytes(content) if isinstance(content, bytes) else path.write_text(content)
+    return batch
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory) -> Iterator[tuple[Path, Path]]:
+    """(batch folder, output folder) after one run with one process; GRADER_ROOT points at the course."""
+    base = tmp_path_factory.mktemp("duo")
+    batch = make_course(base)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("GRADER_ROOT", str(base / "root"))
+        grade(batch, "--out", base / "one", "--jobs", "1")
+        yield batch, base / "one"
+
+
+def grade(*args) -> str:
+    result = CliRunner().invoke(main, [*map(str, args), "--assignment", "duo"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def results(out: Path) -> dict[str, dict]:
+    found = {}
+    for path in sorted(out.glob("*/results.json")):
+        data = json.loads(path.read_text())
+        data.pop("duration_s")
+        found[data["submission"]] = data
+    return found
+
+
+def test_workers_agree_with_one_process_and_bad_files_become_rows(graded, tmp_path):
+    batch, out = graded
+    grade(batch, "--out", tmp_path / "two", "--jobs", "2")
+    one, two = results(out), results(tmp_path / "two")
+    assert one == two and set(one) == set(EXPECTED)
+    for sid, (score, flags) in EXPECTED.items():
+        assert one[sid]["score"] == score and flags <= set(one[sid]["flags"]), one[sid]
+        assert one[sid]["max_score"] == 3.0
+    for sid in ("empty", "binary", "corrupt"):
+        (problem,) = one[sid]["problems"]
+        assert problem["kind"] == "invalid-submission" and sid in problem["message"]
+        assert "Traceback" not in problem["message"]
+    csv_one = (out / "gradebook.csv").read_text()
+    assert csv_one == (tmp_path / "two" / "gradebook.csv").read_text()
+    rows = {r["submission"]: r for r in csv.DictReader(csv_one.splitlines())}
+    assert {sid: float(r["total"]) for sid, r in rows.items()} == {sid: s for sid, (s, _) in EXPECTED.items()}
+    assert json.loads((out / "summary.json").read_text())["submissions"] == 6
+
+
+def test_a_second_run_grades_only_what_changed(graded, tmp_path):
+    batch, out = tmp_path / "batch", tmp_path / "out"  # copies: the gradebook knows files by id and content
+    shutil.copytree(graded[0], batch)
+    shutil.copytree(graded[1], out)
+    again = grade(batch, "--out", out, "-j", "1")
+    assert "6 submission(s) already graded; grading 0" in again
+    (batch / "half.py").write_text(RIGHT)
+    fixed = grade(batch, "--out", out, "-j", "1")
+    assert "5 submission(s) already graded; grading 1" in fixed
+    assert results(out)["half"]["score"] == 3.0
+    rows = list(csv.DictReader((out / "gradebook.csv").open()))
+    assert len(rows) == 6 and {r["submission"]: r["total"] for r in rows}["half"] == "3"
+
+
+def test_a_dead_worker_costs_only_its_submission(tmp_path):
+    batch = make_course(tmp_path)
+    hang = batch / "hang.py"
+    hang.write_text("def add(a, b):\n    while True:\n        pass\n\n\ndef mul(a, b):\n    return a * b\n")
+    tasks = [Task(id="hang", path=str(hang)), Task(id="good", path=str(batch / "good.py"))]
+    executor = ProcessExecutor(tmp_path / "root", "duo", EngineOptions(), jobs=1)
+    try:
+        worker = executor.workers[0][0]
+        # The hanging call may run for 60 s: the worker is killed under it, whether it is still starting or not.
+        timer = threading.Timer(3.0, worker.kill)
+        timer.start()
+        graded = {g.result.submission: g.result for g in executor.run(tasks)}
+        timer.cancel()
+    finally:
+        executor.close()
+    assert set(graded) == {"hang", "good"}
+    assert graded["hang"].score == 0 and graded["hang"].flags == ("grader-error",)
+    assert all("the grading worker died" in c.message for c in graded["hang"].checks)
+    assert graded["good"].score == 3.0 and graded["good"].flags == ()
