@@ -294,7 +294,7 @@ def check_command(file: Path, assignment_name: str | None) -> None:
               help="Report pairs at least this similar (weighted Jaccard over normalised code).")
 def similarity(paths: tuple[Path, ...], assignment_name: str | None, out_dir: Path | None, threshold: float) -> None:
     """List pairs of submissions whose graded functions are near-identical (for academic integrity)."""
-    from .pipeline import similar_pairs
+    from .similarity_report import similar_pairs
 
     root = find_root()
     assignment = load_assignment(root, _pick_assignment(root, assignment_name, paths))

@@ -21,16 +21,9 @@ from .errors import UsageError
 from .executors import EngineOptions, make_executor
 from .formats import junit_xml
 from .gradebook import Gradebook, write_csv
-from .load import MAX_SUBMISSION_BYTES, load_source, load_submission
+from .load import MAX_SUBMISSION_BYTES
 from .models import SubmissionResult
 from .policy import iso, parse_time
-from .similarity import (
-    FunctionPrint,
-    SimilarPair,
-    find_similar,
-    fingerprints,
-    write_similarity_report,
-)
 from .summary import summarise, write_summary
 
 __all__ = [
@@ -41,7 +34,6 @@ __all__ = [
     "Submission",
     "discover",
     "grade_paths",
-    "similar_pairs",
     "submitted_at",
     "write_result",
 ]
@@ -235,24 +227,3 @@ def grade_paths(
     if "junit" in options.formats:
         (out_dir / "junit.xml").write_text(junit_xml(results), encoding="utf-8")
     return results
-
-
-def similar_pairs(paths: Sequence[Path], assignment: Assignment, *, out_dir: Path,
-                  threshold: float = 0.8) -> tuple[tuple[SimilarPair, ...], Path]:
-    """Fingerprint every submission's graded functions, find near-identical pairs, write similarity.html."""
-    from .author import generated_files
-
-    prints = {}
-    for submission in discover(paths):
-        loaded = load_submission(submission.path, execute=assignment.execute, helpers=assignment.helper_modules)
-        if loaded.ok:
-            prints[submission.id] = fingerprints(loaded, assignment.functions)
-    skeleton: dict[str, FunctionPrint] = {}
-    stub = assignment.public_dir / f"{assignment.stem}.py"
-    if stub.is_file():  # the starter code everybody shares is not evidence
-        skeleton = fingerprints(load_submission(stub, helpers=assignment.helper_modules), assignment.functions)
-    elif assignment.reference_dir is not None:
-        text = next(t for p, t in generated_files(assignment).items() if p.suffix == ".py")
-        skeleton = fingerprints(load_source(text.encode(), name="stub.py", kind="py"), assignment.functions)
-    pairs = find_similar(prints, threshold=threshold, skeleton=skeleton)
-    return pairs, write_similarity_report(pairs, out_dir, title=assignment.title)

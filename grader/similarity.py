@@ -1,6 +1,7 @@
-"""Similarity report for academic integrity: pairs of submissions whose graded functions are near-identical.
+"""Similarity for academic integrity: pairs of submissions whose graded functions are near-identical.
 
-Like MOSS, but on the syntax tree. Nothing here runs student code.
+Like MOSS, but on the syntax tree. Nothing here runs student code, reads files or writes the report
+(``similarity_report.py`` does).
 
 1. ``fingerprints``: each graded function's body becomes a token sequence, in pre-order over its AST (the ``def``
    line is the assignment's, so it is left out). Comments, docstrings, formatting and type annotations are gone.
@@ -35,19 +36,16 @@ from __future__ import annotations
 import ast
 import builtins
 import hashlib
-import json
 import math
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
 import numpy as np
 
 from .load import CodeUnit, LoadedSubmission
-from .templating import percent_floor, render
 
 __all__ = [
     "FunctionMatch",
@@ -56,9 +54,6 @@ __all__ = [
     "SimilarPair",
     "find_similar",
     "fingerprints",
-    "render_similarity_html",
-    "similarity_context",
-    "write_similarity_report",
 ]
 
 SHINGLE = 5  # tokens per shingle
@@ -463,33 +458,3 @@ def find_similar(
         ]  # fmt: skip
         pairs.append(SimilarPair(left=left, right=right, score=-negative, matches=tuple(matches)))
     return tuple(pairs)
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# Report
-
-
-def similarity_context(pairs: Sequence[SimilarPair], *, title: str) -> dict[str, Any]:
-    """What the template shows: the pairs in rank order with anchors and percentages, as plain data."""
-    rows = []
-    for rank, pair in enumerate(pairs, start=1):
-        matches = [{**m.to_dict(), "similarity_text": percent_floor(m.similarity)} for m in pair.matches]
-        rows.append({**pair.to_dict(), "rank": rank, "anchor": f"pair-{rank}", "score_text": percent_floor(pair.score),
-                     "matches": matches})  # fmt: skip
-    return {"title": title, "pairs": rows}
-
-
-def render_similarity_html(pairs: Sequence[SimilarPair], *, title: str) -> str:
-    """The report as one self-contained, autoescaped HTML page: pairs ranked by score, functions side by side."""
-    return render("similarity.html.j2", similarity_context(pairs, title=title))
-
-
-def write_similarity_report(pairs: Sequence[SimilarPair], out_dir: Path, *, title: str) -> Path:
-    """Write ``similarity.html`` and ``similarity.json`` (the pairs as data) into ``out_dir``; return the HTML path."""
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    data = {"title": title, "pairs": [pair.to_dict() for pair in pairs]}
-    (out_dir / "similarity.json").write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    html_path = out_dir / "similarity.html"
-    html_path.write_text(render_similarity_html(pairs, title=title), encoding="utf-8")
-    return html_path

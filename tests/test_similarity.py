@@ -23,9 +23,8 @@ from grader.similarity import (
     SimilarPair,
     find_similar,
     fingerprints,
-    render_similarity_html,
-    write_similarity_report,
 )
+from grader.similarity_report import render_similarity_html, write_similarity_report
 
 ROOT = Path(__file__).resolve().parent.parent
 STUB = ROOT / "assignments" / "shallow-nn" / "shallow_nn.py"
@@ -544,3 +543,25 @@ def test_synthetic_class_small():
 def test_synthetic_class_of_5000_is_fast():
     times = run_synthetic(5000, 12)
     assert times["find_s"] < times["fingerprint_s"] / 2  # comparing everyone costs less than reading everyone
+
+
+def test_similar_pairs_discounts_the_real_stub_and_skips_what_does_not_load(tmp_path):
+    from grader.assignment import load_assignment
+    from grader.similarity_report import similar_pairs
+
+    assignment = load_assignment(ROOT, "shallow-nn")
+    batch = tmp_path / "batch"
+    batch.mkdir()
+    stub = (ROOT / "assignments" / "shallow-nn" / "shallow_nn.py").read_text()
+    (batch / "untouched_a.py").write_text(stub)  # two students who handed in the starter code as it is
+    (batch / "untouched_b.py").write_text(stub)
+    example = (ROOT / "assignments" / "shallow-nn" / "examples" / "large_scale.py").read_text()
+    (batch / "original.py").write_text(example)
+    (batch / "renamed.py").write_text(example.replace("cache", "memo"))
+    (batch / "broken.py").write_bytes(b"\xff\xfe not python at all \x00")
+    pairs, report = similar_pairs([batch], assignment, out_dir=tmp_path / "out", threshold=0.5)
+    assert [(p.left, p.right) for p in pairs] == [("original", "renamed")]
+    assert pairs[0].score == pytest.approx(1.0)
+    assert report == tmp_path / "out" / "similarity.html" and report.is_file()
+    saved = json.loads((tmp_path / "out" / "similarity.json").read_text())
+    assert saved == {"title": assignment.title, "pairs": [p.to_dict() for p in pairs]}

@@ -1,0 +1,74 @@
+"""The similarity report of a batch: fingerprint every submission, find the near-identical pairs, write the page.
+
+``similar_pairs`` is what ``grade similarity`` runs. The algorithm (fingerprints, weighted MinHash, exact scores)
+is ``similarity.py``; this module reads the submissions and writes ``similarity.html`` and ``similarity.json``.
+Nothing here runs student code.
+
+The page is autoescaped: the functions' source, the submission ids and the locations are written by students.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from .assignment import Assignment
+from .author import generated_files
+from .load import load_source, load_submission
+from .pipeline import discover
+from .similarity import FunctionPrint, SimilarPair, find_similar, fingerprints
+from .templating import percent_floor, render
+
+__all__ = ["render_similarity_html", "similar_pairs", "similarity_context", "write_similarity_report"]
+
+
+def _skeleton(assignment: Assignment) -> dict[str, FunctionPrint]:
+    """The fingerprints of the starter code everybody shares (the stub), which are no evidence of copying."""
+    stub = assignment.public_dir / f"{assignment.stem}.py"
+    if stub.is_file():
+        return fingerprints(load_submission(stub, helpers=assignment.helper_modules), assignment.functions)
+    if assignment.reference_dir is not None:
+        text = next(t for p, t in generated_files(assignment).items() if p.suffix == ".py")
+        return fingerprints(load_source(text.encode(), name="stub.py", kind="py"), assignment.functions)
+    return {}
+
+
+def similar_pairs(paths: Sequence[Path], assignment: Assignment, *, out_dir: Path,
+                  threshold: float = 0.8) -> tuple[tuple[SimilarPair, ...], Path]:
+    """Fingerprint every submission's graded functions, find near-identical pairs, write the report into
+    ``out_dir``; return the pairs and the path of similarity.html. Submissions that do not load are left out."""
+    prints = {}
+    for submission in discover(paths):
+        loaded = load_submission(submission.path, execute=assignment.execute, helpers=assignment.helper_modules)
+        if loaded.ok:
+            prints[submission.id] = fingerprints(loaded, assignment.functions)
+    pairs = find_similar(prints, threshold=threshold, skeleton=_skeleton(assignment))
+    return pairs, write_similarity_report(pairs, out_dir, title=assignment.title)
+
+
+def similarity_context(pairs: Sequence[SimilarPair], *, title: str) -> dict[str, Any]:
+    """What the template shows: the pairs in rank order with anchors and percentages, as plain data."""
+    rows = []
+    for rank, pair in enumerate(pairs, start=1):
+        matches = [{**m.to_dict(), "similarity_text": percent_floor(m.similarity)} for m in pair.matches]
+        rows.append({**pair.to_dict(), "rank": rank, "anchor": f"pair-{rank}",
+                     "score_text": percent_floor(pair.score), "matches": matches})
+    return {"title": title, "pairs": rows}
+
+
+def render_similarity_html(pairs: Sequence[SimilarPair], *, title: str) -> str:
+    """The report as one self-contained, autoescaped HTML page: pairs ranked by score, functions side by side."""
+    return render("similarity.html.j2", similarity_context(pairs, title=title))
+
+
+def write_similarity_report(pairs: Sequence[SimilarPair], out_dir: Path, *, title: str) -> Path:
+    """Write ``similarity.html`` and ``similarity.json`` (the pairs as data) into ``out_dir``; return the HTML path."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    data = {"title": title, "pairs": [pair.to_dict() for pair in pairs]}
+    (out_dir / "similarity.json").write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    html_path = out_dir / "similarity.html"
+    html_path.write_text(render_similarity_html(pairs, title=title), encoding="utf-8")
+    return html_path
