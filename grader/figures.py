@@ -13,8 +13,13 @@ does not fit its kind is shown as its title and caption only.
     a gap, marked ×); ``x_label``, ``y_label``, ``y_min`` (a value the y axis must reach, e.g. 0); ``table``:
     ``{"columns", "rows"}``, the numbers shown under the chart.
 ``histogram``
-    ``edges``: n + 1 increasing bin edges; ``series``: a list of ``{"label", "shares", "saturated"}`` with n shares
-    each, one panel per series; ``x_label``, ``y_label``; ``flat``: where tanh is flat (shaded, with its curve).
+    ``edges``: n + 1 increasing bin edges; ``series``: a list of ``{"label", "shares", "title"}`` with n shares
+    each, one panel per series (``title`` defaults to the label); ``x_label``, ``y_label``. ``regions``: x ranges
+    ``{"from", "to", "label", "shaded", "legend"}`` marked in every panel (tinted when shaded; the label written at
+    the top when it fits; each distinct legend text of a shaded region gets a legend entry). ``curve``: a
+    reference curve ``{"x", "y", "y_range", "legend"}`` drawn dashed in every panel on its own vertical scale
+    (``y_range[0]`` at the bottom of the plot, ``y_range[1]`` at the top); ``description``: a sentence for screen
+    readers that says what the regions and the curve show.
 ``boundary``
     ``x_range``, ``y_range``; ``cells``: rows of "0"/"1" from the bottom row up, the predicted class of each cell;
     ``points``: ``{"x", "y", "label"}``; ``classes`` (two names), ``x_label``, ``y_label``, ``accuracy``.
@@ -248,6 +253,32 @@ def _table_view(table: Mapping[str, Any]) -> dict[str, Any]:
 # Histograms
 
 
+def _regions(data: Any, lo: float, hi: float) -> list[dict[str, Any]]:
+    """The regions' x ranges clipped to [lo, hi], empty ones left out, in the order given."""
+    regions = []
+    for region in data or ():
+        start, end = _value(region["from"]), _value(region["to"])
+        if start is None or end is None:
+            raise _BadFigure("a region needs a numeric from and to")
+        start, end = max(start, lo), min(end, hi)
+        if end > start:
+            regions.append({"from": start, "to": end, "label": str(region.get("label") or ""),
+                            "shaded": bool(region.get("shaded")), "legend": str(region.get("legend") or "")})
+    return regions
+
+
+def _curve(data: Any) -> dict[str, Any] | None:
+    """The reference curve's points (a None y is a gap) and its vertical range, or None when there is none."""
+    if not data:
+        return None
+    xs, ys = list(data["x"]), list(data["y"])
+    bottom, top = (float(v) for v in data["y_range"])
+    if len(xs) != len(ys) or not top > bottom:
+        raise _BadFigure("a curve needs as many x as y and an increasing y_range")
+    points = [(float(x), _value(y)) for x, y in zip(xs, ys) if _value(x) is not None]
+    return {"points": points, "bottom": bottom, "top": top, "legend": str(data.get("legend") or "")}
+
+
 def _bars(frame: _Frame, edges: list[float], shares: list[float]) -> list[dict[str, Any]]:
     bars = []
     for (a, b), share in zip(zip(edges, edges[1:]), shares):
@@ -260,14 +291,32 @@ def _bars(frame: _Frame, edges: list[float], shares: list[float]) -> list[dict[s
     return bars
 
 
+def _region_marks(frame: _Frame, regions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    marks = []
+    for region in regions:
+        x0, x1 = frame.sx(region["from"]), frame.sx(region["to"])
+        marks.append({"x": _r(x0), "width": _r(x1 - x0), "centre": _r((x0 + x1) / 2), "label": region["label"],
+                      "shaded": region["shaded"],
+                      "labelled": bool(region["label"]) and x1 - x0 >= _LABEL_UNITS * len(region["label"]) - 6})
+    return marks
+
+
+def _curve_path(frame: _Frame, curve: dict[str, Any] | None) -> str:
+    if curve is None:
+        return ""
+    span = curve["top"] - curve["bottom"]
+    return _path((frame.sx(x), None if y is None else frame.top + frame.height * (curve["top"] - y) / span)
+                 for x, y in curve["points"])
+
+
 def _histogram_view(data: Mapping[str, Any]) -> dict[str, Any]:
     edges = [float(e) for e in data["edges"]]
     series_in = data["series"]
     if len(edges) < 2 or any(b <= a for a, b in zip(edges, edges[1:])) or not series_in:
         raise _BadFigure("a histogram needs increasing edges and series")
-    flat = _value(data.get("flat"))
     x_label, y_label = str(data.get("x_label", "")), str(data.get("y_label", ""))
     x_axis = _clamped_axis(edges[0], edges[-1], 6)
+    regions, curve = _regions(data.get("regions"), edges[0], edges[-1]), _curve(data.get("curve"))
     panels, offset = [], 0.0
     for index, s in enumerate(series_in):
         shares = [_value(v) or 0.0 for v in s["shares"]]
@@ -275,40 +324,24 @@ def _histogram_view(data: Mapping[str, Any]) -> dict[str, Any]:
             raise _BadFigure("one share per bin is needed")
         # headroom above the tallest bar for the region labels
         frame = _Frame(offset + 30.0, _HIST_H, x_axis, nice_axis(shares, 4, include=[0.0, 1.2 * max(shares)]))
-        shade = []
-        if flat is not None and flat > 0:
-            for a, b in ((edges[0], -flat), (flat, edges[-1])):
-                if b > a:
-                    x0, x1 = frame.sx(max(a, edges[0])), frame.sx(min(b, edges[-1]))
-                    shade.append({"x": _r(x0), "width": _r(x1 - x0), "centre": _r((x0 + x1) / 2),
-                                  "labelled": x1 - x0 >= 34})
-        middle = None
-        if flat is not None and edges[0] < -flat < flat < edges[-1]:
-            x0, x1 = frame.sx(-flat), frame.sx(flat)
-            middle = {"centre": _r((x0 + x1) / 2), "labelled": x1 - x0 >= 44}
-        tanh = " L".join(
-            f"{_r(frame.sx(z))},{_r(frame.top + frame.height * (0.6 - 0.35 * math.tanh(z)))}"
-            for z in (edges[0] + (edges[-1] - edges[0]) * i / 120 for i in range(121)))
         label = str(s.get("label", f"series {index + 1}"))
-        saturated = _value(s.get("saturated"))
-        title = label[:1].upper() + label[1:]
-        if saturated is not None and flat is not None:
-            title += f": {saturated:.1%} beyond |z| > {flat:g}"
-        panels.append({"title": title, "title_at": _r(offset + 18), "style": index % len(_DASHES),
-                       "frame": frame.view(x_label, y_label), "bars": _bars(frame, edges, shares), "shade": shade,
-                       "middle": middle, "tanh": "M" + tanh if flat is not None else ""})
+        panels.append({"title": str(s.get("title") or label[:1].upper() + label[1:]), "title_at": _r(offset + 18),
+                       "style": index % len(_DASHES), "frame": frame.view(x_label, y_label),
+                       "bars": _bars(frame, edges, shares), "regions": _region_marks(frame, regions),
+                       "curve": _curve_path(frame, curve)})
         offset = frame.top + frame.height + _BELOW
     labels = [str(s.get("label", "")) for s in series_in]
+    description = str(data.get("description") or "")
     return {
         "height": _r(offset + 4),
-        "flat": f"{flat:g}" if flat is not None else "",
         "panels": panels,
+        "shade_legend": list(dict.fromkeys(r["legend"] for r in regions if r["shaded"] and r["legend"])),
+        "curve_legend": curve["legend"] if curve else "",
         "legend": [],
         "table": None,
         "summary": (f"Histograms of {x_label} from {_tick_text(edges[0], x_axis['step'])} to "
-                    f"{_tick_text(edges[-1], x_axis['step'])}, one panel each for {' and '.join(labels)}; "
-                    + (f"the regions beyond |z| > {flat:g}, where tanh is flat, are shaded, and a dashed line "
-                       "shows the shape of tanh." if flat is not None else "")),
+                    f"{_tick_text(edges[-1], x_axis['step'])}, one panel each for {' and '.join(labels)}"
+                    + (f"; {description}" if description else ".")),
     }
 
 

@@ -40,7 +40,9 @@ def _module(path: Path, name: str):
 
 
 @pytest.fixture(scope="module")
-def figures_module():
+def figures_module(pytestconfig):
+    # the check module marks itself report_only, a marker the grading plugin registers in its own sessions
+    pytestconfig.addinivalue_line("markers", "report_only: computes figures for the report; graded by nothing")
     return _module(CHECKS / "test_figures.py", "shallow_nn_figures_under_test")
 
 
@@ -118,6 +120,14 @@ def test_large_scale_saturates_tanh(graded):
     yours, reference = figure.data["series"]
     assert yours["saturated"] > threshold and reference["saturated"] <= threshold
     assert figure.data["flat"] == 2.0 and len(figure.data["edges"]) == len(yours["shares"]) + 1
+    assert yours["title"] == f"Yours: {yours['saturated']:.1%} beyond |z| > 2"
+    # the check, not the engine, says where tanh is flat and what its curve looks like
+    lo, hi = figure.data["edges"][0], figure.data["edges"][-1]
+    assert [(r["from"], r["to"], r["label"], bool(r.get("shaded"))) for r in figure.data["regions"]] == [
+        (lo, -2.0, "flat", True), (2.0, hi, "flat", True), (-2.0, 2.0, "steep", False)]
+    curve = figure.data["curve"]
+    assert curve["x"][0] == lo and curve["x"][-1] == hi and len(curve["x"]) == len(curve["y"])
+    assert curve["y"] == pytest.approx(np.tanh(curve["x"]), abs=1e-12)
     assert sum(yours["shares"]) == pytest.approx(1.0, abs=1e-3)
     assert f"{yours['saturated']:.1%}" in figure.caption
     correct, _ = _figure(results["correct"], "saturation").data["series"]
@@ -313,18 +323,25 @@ def test_figures_that_cannot_be_drawn_leave_the_report_intact(caplog):
                data={"edges": [1, 0], "series": [{"label": "x", "shares": [1.0]}]}),
         Figure(kind="boundary", title="Ragged", caption="bad data",
                data={"x_range": [0, 1], "y_range": [0, 1], "cells": ["01", "1"]}),
+        Figure(kind="histogram", title="Bad curve", caption="bad data",
+               data={"edges": [0, 1], "series": [{"label": "x", "shares": [1.0]}],
+                     "curve": {"x": [0, 1], "y": [0], "y_range": [0, 1]}}),
+        Figure(kind="histogram", title="Bad region", caption="bad data",
+               data={"edges": [0, 1], "series": [{"label": "x", "shares": [1.0]}],
+                     "regions": [{"from": "left", "to": 1}]}),
         Figure(kind="lines", title="Fine", caption="ok",
                data={"panels": [{"series": [{"label": "y", "x": [0, 1], "y": [1, 1]}]}]}),
     )
     result = _hostile_result(figures)
     views = report_context(result, title="T", lessons={})["figures"]
-    assert [v["kind"] for v in views] == ["text", "text", "text", "text", "lines"]
+    assert [v["kind"] for v in views] == ["text"] * 6 + ["lines"]
     page = render_html(result, title="T", lessons={})
     _parse(page)
-    assert page.count('<figure class="chart"') == 5 and page.count("cannot be drawn in this report") == 4
+    assert page.count('<figure class="chart"') == 7 and page.count("cannot be drawn in this report") == 6
     assert page.count('<svg class="plot"') == 1
     logged = {r.args[0] for r in caplog.records if "cannot be drawn" in r.getMessage()}
-    assert logged == {"No panels", "Bad edges", "Ragged"}  # bad data is logged for the instructor; "pie" is unknown
+    # bad data is logged for the instructor; "pie" is unknown
+    assert logged == {"No panels", "Bad edges", "Ragged", "Bad curve", "Bad region"}
 
 
 def test_lines_view_geometry():
@@ -421,3 +438,69 @@ def test_boundary_view_geometry():
         assert frame["left"] <= x <= frame["right"] and frame["top"] <= y <= frame["bottom"]
     assert [t["label"] for t in frame["x_ticks"]] == ["0", "1", "2", "3", "4"]
     assert "2 data points" in view["summary"] and "75.0%" in view["summary"]
+
+
+def _histogram(**extra) -> dict:
+    """A two-panel histogram over [-4, 4] in 8 bins, with ``extra`` data."""
+    return {"x_label": "z", "y_label": "share", "edges": list(range(-4, 5)),
+            "series": [{"label": "mine", "shares": [0, 0.1, 0.2, 0.2, 0.2, 0.2, 0.1, 0]},
+                       {"label": "theirs", "title": "Theirs, as given", "shares": [0.5, 0, 0, 0, 0, 0, 0, 0.5]}],
+            **extra}
+
+
+def test_histogram_regions_and_curve_come_from_the_data():
+    figure = Figure(kind="histogram", title="h", data=_histogram(
+        regions=[{"from": -9, "to": -3, "label": "far", "shaded": True, "legend": "out of range"},
+                 {"from": 3, "to": 9, "label": "far", "shaded": True, "legend": "out of range"},
+                 {"from": -1, "to": 1, "label": "a label too long for its region"},
+                 {"from": 5, "to": 6, "label": "beyond the edges: not drawn", "shaded": True},
+                 {"from": -3, "to": 3, "label": "", "shaded": False}],
+        curve={"x": [-4, -2, 0, 2, 4], "y": [0, 1, None, 3, 4], "y_range": [0, 4], "legend": "a straight line"},
+        description="a sentence for screen readers."))
+    (view,) = figure_views([figure])
+    assert view["kind"] == "histogram" and len(view["panels"]) == 2
+    assert [p["title"] for p in view["panels"]] == ["Mine", "Theirs, as given"]
+    assert view["shade_legend"] == ["out of range"] and view["curve_legend"] == "a straight line"
+    assert view["summary"].endswith("one panel each for mine and theirs; a sentence for screen readers.")
+    for panel in view["panels"]:
+        frame = panel["frame"]
+        left, right, bottom = panel["regions"][0], panel["regions"][1], frame["bottom"]
+        assert len(panel["regions"]) == 4  # the one beyond the edges is left out
+        assert left["x"] == frame["left"]
+        assert left["x"] + left["width"] == pytest.approx(frame["left"] + frame["width"] / 8, abs=0.1)
+        assert right["x"] + right["width"] == pytest.approx(frame["right"], abs=0.1)
+        assert left["shaded"] and left["labelled"] and left["label"] == "far"
+        assert not panel["regions"][2]["labelled"] and not panel["regions"][3]["labelled"]
+        # the curve has its own vertical scale: y_range[0] at the bottom of the plot, y_range[1] at the top
+        runs = [[tuple(map(float, point.split(","))) for point in run.split(" L")] for run in
+                panel["curve"].lstrip("M").split(" M")]
+        assert len(runs) == 2  # the missing point breaks the line
+        (x0, y0), (x1, y1) = runs[0]
+        assert (x0, y0) == (frame["left"], bottom) and x1 == pytest.approx(frame["left"] + frame["width"] / 4)
+        assert y1 == pytest.approx(bottom - frame["height"] / 4, abs=0.1)
+        assert runs[1][-1] == (frame["right"], frame["top"])
+        assert all(frame["top"] <= bar["y"] and bar["y"] + bar["height"] <= bottom + 0.1 for bar in panel["bars"])
+    mine, theirs = (len(p["bars"]) for p in view["panels"])
+    assert (mine, theirs) == (6, 2)  # empty bins get no bar
+
+
+def test_a_plain_histogram_has_no_regions_curve_or_legend():
+    (view,) = figure_views([Figure(kind="histogram", title="h", data=_histogram())])
+    assert view["kind"] == "histogram" and view["shade_legend"] == [] and view["curve_legend"] == ""
+    assert all(p["regions"] == [] and p["curve"] == "" for p in view["panels"])
+    assert view["summary"].endswith("one panel each for mine and theirs.")
+    page = render_html(_hostile_result((Figure(kind="histogram", title="h", data=_histogram()),)), title="T",
+                       lessons={})
+    _parse(page)
+    assert 'class="shade"' not in page.split("<svg class=\"plot\"")[1]
+
+
+def test_saturation_data_beyond_the_float_range_is_shown_as_a_caption(figures_module):
+    with np.errstate(all="ignore"):  # the range's nice ceiling overflows to infinity
+        data = figures_module.saturation_data(np.array([1.7e308, -1.7e308, 0.5]), np.array([0.1, -0.2, 3.0]))
+    assert None in data["edges"] and "curve" not in data and "regions" not in data
+    (view,) = figure_views([Figure(kind="histogram", title="h", data=data)])
+    assert view["kind"] == "text"
+    sane = figures_module.saturation_data(np.array([0.5, -3.0]), np.array([0.1, -0.2]))
+    assert [r["label"] for r in sane["regions"]] == ["flat", "flat", "steep"]
+    assert figure_views([Figure(kind="histogram", title="h", data=sane)])[0]["kind"] == "histogram"

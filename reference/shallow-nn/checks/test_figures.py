@@ -13,6 +13,7 @@ checkpoints (about 0.6 of a full run in all); the reference's training in-proces
 from __future__ import annotations
 
 import contextlib
+import math
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -30,6 +31,8 @@ SYMMETRY_STEPS = 50  # reference gradient-descent steps from the student's initi
 BIG_HIDDEN = 200  # as in the initialization checks: enough units for the statistics to be sound
 FLAT = 2.0  # beyond |z| > 2 tanh's slope 1 - tanh(z)^2 is below 0.07
 BINS = 41  # odd, so that one bar is centred on z = 0
+CURVE_POINTS = 121  # tanh is drawn through this many points across the histogram
+CURVE_BAND = (0.05, 0.25)  # tanh's range sits this far (share of the plot's height) above the bottom, below the top
 GRID = 60  # the decision boundary is evaluated on GRID x GRID cell centres
 MARGIN = 1.0  # around the flower, as planar_utils.plot_decision_boundary does
 REFERENCE_EVERY = 10  # the reference's cost is recorded every this many iterations
@@ -192,8 +195,19 @@ def _nice_ceiling(value: float) -> float:
     return float(10 * power)
 
 
+def _tanh_curve(lo: float, hi: float) -> dict[str, Any]:
+    """The figure's reference curve: tanh over [lo, hi], on a scale that puts its range [-1, 1] between
+    CURVE_BAND[0] of the plot's height above the bottom and CURVE_BAND[1] below the top (room for the labels)."""
+    xs = [lo + (hi - lo) * i / (CURVE_POINTS - 1) for i in range(CURVE_POINTS)]
+    below, above = CURVE_BAND
+    unit = 2 / (1 - below - above)  # the height of the plot, in units of tanh
+    return {"x": xs, "y": [math.tanh(x) for x in xs], "y_range": [-1 - below * unit, 1 + above * unit],
+            "legend": "the shape of tanh(z), from \u22121 (bottom) to 1 (top)"}
+
+
 def saturation_data(z_student: np.ndarray, z_reference: np.ndarray) -> dict[str, Any]:
-    """Two histograms of pre-activations on the same x range, with the saturated share of each."""
+    """Two histograms of pre-activations on the same x range, with the saturated share of each; the regions where
+    tanh is flat (|z| > FLAT) shaded, the one where it is steep labelled, and tanh itself as a reference curve."""
     finite = [z[np.isfinite(z)] for z in (z_student, z_reference)]
     both = np.abs(np.concatenate(finite))
     reach = float(np.quantile(both, 0.995)) if both.size else 0.0
@@ -202,15 +216,30 @@ def saturation_data(z_student: np.ndarray, z_reference: np.ndarray) -> dict[str,
     series = []
     for label, z, kept in (("yours", z_student, finite[0]), ("reference", z_reference, finite[1])):
         counts, _ = np.histogram(np.clip(kept, -half, half), bins=edges)
+        saturated = _number(np.mean(np.abs(kept) > FLAT) if kept.size else 0.0, 4)
         series.append({
             "label": label,
             "shares": _numbers(counts / max(z.size, 1), 4),
-            "saturated": _number(np.mean(np.abs(kept) > FLAT) if kept.size else 0.0, 4),
+            "saturated": saturated,
             "clipped": int(np.sum(np.abs(kept) > half)),
             "non_finite": int(z.size - kept.size),
+            "title": label.capitalize() + ("" if saturated is None else f": {saturated:.1%} beyond |z| > {FLAT:g}"),
         })
-    return {"x_label": "hidden pre-activation z = W1 x + b1", "y_label": "share of values", "edges": _numbers(edges),
+    data = {"x_label": "hidden pre-activation z = W1 x + b1", "y_label": "share of values", "edges": _numbers(edges),
             "flat": FLAT, "series": series, "values": int(z_student.size)}
+    lo, hi = data["edges"][0], data["edges"][-1]
+    if lo is None or hi is None:  # values beyond 1e308: the report shows the caption alone
+        return data
+    flat = f"shaded: |z| > {FLAT:g}, where tanh is flat"
+    data.update(
+        regions=[{"from": lo, "to": -FLAT, "label": "flat", "shaded": True, "legend": flat},
+                 {"from": FLAT, "to": hi, "label": "flat", "shaded": True, "legend": flat},
+                 {"from": -FLAT, "to": FLAT, "label": "steep"}],
+        curve=_tanh_curve(lo, hi),
+        description=(f"the regions beyond |z| > {FLAT:g}, where tanh is flat, are shaded, and a dashed line shows "
+                     "the shape of tanh."),
+    )
+    return data
 
 
 def saturation_caption(data: dict[str, Any], units: int, threshold: float, std: float) -> str:
