@@ -90,6 +90,7 @@ def _figure(result: SubmissionResult, which: str) -> Figure:
 # The data
 
 
+@pytest.mark.slow  # `graded` grades eight submissions end to end
 def test_every_example_gets_the_four_figures_in_order(graded):
     results, _ = graded
     for sid in ("correct", "zero_init", "large_scale", "wrong_backprop"):
@@ -101,6 +102,7 @@ def test_every_example_gets_the_four_figures_in_order(graded):
         assert SubmissionResult.from_dict(json.loads(json.dumps(result.to_dict(), allow_nan=False))) == result
 
 
+@pytest.mark.slow
 def test_zero_init_keeps_the_units_identical(graded):
     results, _ = graded
     data = _figure(results["zero_init"], "symmetry").data
@@ -113,6 +115,7 @@ def test_zero_init_keeps_the_units_identical(graded):
         assert all(len(s["x"]) == len(s["y"]) == 51 for s in panel["series"])
 
 
+@pytest.mark.slow
 def test_large_scale_saturates_tanh(graded):
     results, _ = graded
     threshold = load_assignment(ROOT, "shallow-nn").tolerances["saturated_share"]
@@ -134,6 +137,7 @@ def test_large_scale_saturates_tanh(graded):
     assert correct["saturated"] <= threshold
 
 
+@pytest.mark.slow
 def test_the_correct_model_learns_the_flower(graded):
     results, _ = graded
     boundary = _figure(results["correct"], "boundary").data
@@ -149,6 +153,7 @@ def test_the_correct_model_learns_the_flower(graded):
     assert yours["y"][-1] < 0.35 and reference["y"][-1] < 0.35
 
 
+@pytest.mark.slow
 def test_broken_training_shows_in_the_figures(graded):
     results, _ = graded
     zero = _figure(results["zero_init"], "cost").data["panels"][0]["series"][0]["y"]
@@ -159,6 +164,7 @@ def test_broken_training_shows_in_the_figures(graded):
     assert not _figure(results["wrong_backprop"], "boundary").data["finite"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("sid", ["no_model", "crashing_model", "odd_model"])
 def test_figures_are_absent_not_broken_when_nn_model_fails(graded, sid):
     results, out = graded
@@ -171,6 +177,7 @@ def test_figures_are_absent_not_broken_when_nn_model_fails(graded, sid):
     assert "2 figures" in (out / sid / "report.md").read_text()
 
 
+@pytest.mark.slow
 def test_no_figures_without_initialize_parameters(graded):
     results, out = graded
     assert results["no_init"].figures == ()
@@ -254,6 +261,7 @@ def _starts(path: str) -> list[tuple[float, float]]:
     return [(float(x), float(y)) for x, y in re.findall(r"M(-?[\d.]+) (-?[\d.]+)", path)]
 
 
+@pytest.mark.slow
 def test_report_html_draws_every_figure_as_accessible_inline_svg(graded):
     results, out = graded
     page = (out / "correct" / "report.html").read_text()
@@ -280,6 +288,7 @@ def test_report_html_draws_every_figure_as_accessible_inline_svg(graded):
     assert len(page) < 120_000  # the SVGs stay small: run-length rectangles, one path per class of points
 
 
+@pytest.mark.slow
 def test_report_md_lists_the_figures(graded):
     results, out = graded
     text = (out / "large_scale" / "report.md").read_text()

@@ -144,3 +144,26 @@ def test_a_dead_worker_costs_only_its_submission(tmp_path):
     assert graded["hang"].score == 0 and graded["hang"].flags == ("grader-error",)
     assert all("the grading worker died" in c.message for c in graded["hang"].checks)
     assert graded["good"].score == 3.0 and graded["good"].flags == ()
+
+
+def test_grade_without_arguments_grades_each_assignments_examples_into_reports(tmp_path, monkeypatch):
+    """`grade` alone: every assignment's examples/, each into reports/<name>/ when there are several."""
+    make_course(tmp_path)
+    root = tmp_path / "root"
+    second = root / "assignments" / "duet"
+    shutil.copytree(root / "assignments" / "duo", second)
+    (second / "assignment.toml").write_text(CONFIG.replace('"duo"', '"duet"'))
+    shutil.copytree(root / "reference" / "duo", root / "reference" / "duet")
+    for name, files in (("duo", ("good.py", "half.py")), ("duet", ("syntax.py",))):
+        (root / "assignments" / name / "examples").mkdir()
+        for file in files:
+            shutil.copy(tmp_path / "batch" / file, root / "assignments" / name / "examples" / file)
+    monkeypatch.chdir(root)
+    monkeypatch.delenv("GRADER_ROOT", raising=False)
+    result = CliRunner().invoke(main, ["-j", "1"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    reports = root / "reports"
+    assert sorted(p.name for p in reports.iterdir()) == ["duet", "duo"]
+    assert {sid: data["score"] for sid, data in results(reports / "duo").items()} == {"good": 3.0, "half": 2.0}
+    assert {sid: data["score"] for sid, data in results(reports / "duet").items()} == {"syntax": 1.0}
+    assert (reports / "duo" / "gradebook.csv").is_file() and (reports / "duet" / "summary.html").is_file()
