@@ -1,22 +1,27 @@
 """Isolation layers: what the machine offers, and applying them inside a freshly forked student process.
 
-The grader decides a plan (``plan_layers``) once at start-up from what the machine supports; the zygote's forked
-child applies it with ``apply`` before any student code runs, and dies rather than run with less. The results
-record the plan, which the grader knows itself, not anything the student's process reports.
+The grader decides a plan once at start-up from what the machine supports (``available_layers``, then what the
+zygote managed to set up); the zygote's forked child applies it with ``apply`` before any student code runs, and
+dies rather than run with less. The results record the plan, which the grader knows itself, not anything the
+student's process reports.
 
-Layers, in the order they are applied:
+Layers, in the order of the results' ``sandbox`` list:
 
 ``process``     a separate, forked process in its own session (always)
 ``rlimits``     address space, CPU time, file size, open files, no core dumps, few processes (always)
-``uid``         an unprivileged uid and gid of the grader's own range, no supplementary groups (when root)
+``uid``         an unprivileged uid and gid of its own, no supplementary groups (root; or a subordinate id in a user
+                namespace, see ``_userns``)
 ``no_new_privs`` no setuid binary can give privileges back (always)
 ``landlock``    the filesystem: read and write only inside its own scratch folder (kernel ABI >= 1)
 ``landlock-net`` no TCP bind or connect, loopback included (ABI >= 4)
 ``landlock-scope`` no signals to, and no abstract Unix sockets of, processes outside its domain (ABI >= 6)
-``seccomp``     no sockets, fork, exec, ptrace, io_uring, bpf, namespaces, mounts, kernel keyrings or SysV/POSIX IPC
-``namespaces``  the zygote's own network, IPC and UTS namespaces: no interface but a downed loopback (root)
-``scratch-quota`` scratch folders on a size- and inode-capped tmpfs in the zygote's own mount namespace (root)
+``seccomp``     an allow list of the system calls Python, numpy and OpenBLAS need (see ``_seccomp``); all else EPERM
+``cgroup-memory`` a memory cgroup per student process: every page counted, memfd and tmpfs included (``_cgroup``)
+``namespaces``  the zygote's own network, IPC and UTS namespaces: no interface but a downed loopback
+``scratch-quota`` scratch folders on a size- and inode-capped tmpfs in the zygote's own mount namespace
 ``pdeathsig``   the process dies with its parent (always)
+``via:root`` or ``via:userns``  how ``uid``, ``namespaces`` and ``scratch-quota`` were obtained: with root's
+                privileges, or inside an unprivileged user namespace of the zygote's own (``_userns``)
 
 A layer the machine lacks is left out of the plan and recorded as missing; the README's security model says
 what each one guards and what is left when it is missing.
@@ -25,7 +30,6 @@ what each one guards and what is left when it is missing.
 from __future__ import annotations
 
 import ctypes
-import errno
 import os
 import platform
 import resource
@@ -35,12 +39,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from . import _cgroup, _userns
+from ._seccomp import apply_seccomp, seccomp_module
+
 __all__ = [
     "IsolationFailed",
     "PR_SET_NO_NEW_PRIVS",
     "PR_SET_PDEATHSIG",
     "Plan",
     "UID_BASE",
+    "VIA_ROOT",
+    "VIA_USERNS",
     "apply",
     "available_layers",
     "current_address_space",
@@ -55,6 +64,7 @@ PR_SET_NO_NEW_PRIVS = 38
 
 # A range of uids that no real account uses, far above the usual allocation.
 UID_BASE = 1_500_000_000
+VIA_ROOT, VIA_USERNS = "via:root", "via:userns"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -110,7 +120,7 @@ def available_layers() -> tuple[str, ...]:
         layers.append("landlock-net")
     if abi >= 6:
         layers.append("landlock-scope")
-    if _seccomp_module() is not None:
+    if seccomp_module() is not None:
         layers.append("seccomp")
     layers.append("pdeathsig")
     return tuple(layers)
@@ -184,52 +194,6 @@ def _apply_landlock(scratch: str, layers: set[str]) -> None:
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# seccomp, through libseccomp (pyseccomp): a deny list on top of the other layers
-
-_DENIED = (
-    "socket", "socketpair", "fork", "vfork", "execve", "execveat", "ptrace", "process_vm_readv", "process_vm_writev",
-    "pidfd_open", "pidfd_getfd", "pidfd_send_signal", "mount", "umount2", "pivot_root", "chroot", "unshare",
-    "setns", "bpf", "perf_event_open", "userfaultfd", "keyctl", "add_key", "request_key", "io_uring_setup",
-    "io_uring_enter", "io_uring_register", "open_by_handle_at", "name_to_handle_at", "kexec_load",
-    "init_module", "finit_module", "delete_module", "acct", "swapon", "swapoff", "reboot", "quotactl",
-    # System V IPC: shared memory outside RLIMIT_AS, and a channel from one submission to the next.
-    "shmget", "shmat", "shmctl", "shmdt", "msgget", "msgsnd", "msgrcv", "msgctl", "semget", "semop",
-    "semtimedop", "semctl", "mq_open", "mq_unlink", "mq_timedsend", "mq_timedreceive", "mq_notify", "mq_getsetattr",
-)
-_CLONE_THREAD = 0x00010000
-
-
-def _seccomp_module() -> Any:
-    """The pyseccomp module, or None when it (or libseccomp itself) is missing."""
-    try:
-        import pyseccomp
-    except (ImportError, OSError):
-        return None
-    return pyseccomp
-
-
-def _apply_seccomp() -> None:
-    seccomp = _seccomp_module()
-    if seccomp is None:
-        raise IsolationFailed("seccomp was planned but pyseccomp cannot be loaded")
-    deny = seccomp.ERRNO(errno.EPERM)
-    rules = seccomp.SyscallFilter(seccomp.ALLOW)
-    for name in _DENIED:
-        try:
-            rules.add_rule(deny, name)
-        except (ValueError, RuntimeError, OSError):  # a syscall this architecture does not have
-            continue
-    # Threads (clone with CLONE_THREAD) stay allowed; a new process does not. clone3 cannot be filtered by its
-    # flags, so it reports ENOSYS and glibc falls back to clone.
-    rules.add_rule(deny, "clone", seccomp.Arg(0, seccomp.MASKED_EQ, _CLONE_THREAD, 0))
-    try:
-        rules.add_rule(seccomp.ERRNO(errno.ENOSYS), "clone3")
-    except (ValueError, RuntimeError, OSError):
-        pass
-    rules.load()
-
-
-# ---------------------------------------------------------------------------------------------------------------
 # Namespaces, entered once by the zygote so that forking stays cheap
 
 _CLONE_NEWUTS, _CLONE_NEWIPC, _CLONE_NEWNET = 0x04000000, 0x08000000, 0x40000000
@@ -289,9 +253,18 @@ def current_address_space() -> int:
     raise IsolationFailed("cannot read VmSize from /proc/self/status")
 
 
-def apply(plan: Plan, scratch: str) -> None:
-    """Apply every layer of ``plan`` to the calling process, or raise IsolationFailed."""
+def apply(plan: Plan, scratch: str, *, cgroup: str | None = None) -> None:
+    """Apply every layer of ``plan`` to the calling process, or raise IsolationFailed. ``cgroup`` is the memory
+    cgroup the zygote made for this process (the ``cgroup-memory`` layer)."""
     layers = set(plan.layers)
+    userns = VIA_USERNS in layers
+    if "cgroup-memory" in layers:  # first: every page from here on is counted
+        if cgroup is None:
+            raise IsolationFailed("the plan asks for a memory cgroup but the zygote made none")
+        try:
+            _cgroup.join(cgroup)
+        except OSError as exc:
+            raise IsolationFailed(f"cannot join the memory cgroup: {exc}") from None
     if "rlimits" in layers:
         limit = current_address_space() + plan.memory_bytes
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
@@ -299,10 +272,14 @@ def apply(plan: Plan, scratch: str) -> None:
         resource.setrlimit(resource.RLIMIT_FSIZE, (plan.file_bytes, plan.file_bytes))
         resource.setrlimit(resource.RLIMIT_NOFILE, (plan.open_files, plan.open_files))
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-        if "uid" in layers:  # RLIMIT_NPROC is ignored for root, and counts every process of the real uid
+        # RLIMIT_NPROC is ignored for root and counts every process of the real uid (per user namespace): it
+        # means something with a uid of our own, or inside our own user namespace.
+        if "uid" in layers or userns:
             resource.setrlimit(resource.RLIMIT_NPROC, (plan.max_processes, plan.max_processes))
         # Writing past RLIMIT_FSIZE then fails with EFBIG instead of killing the process.
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    if userns:  # "root" of the zygote's user namespace: give that up before anything else
+        _userns.drop_bounding_set()
     if "uid" in layers:
         if plan.uid is None:
             raise IsolationFailed("the plan asks for a uid switch but names no uid")
@@ -311,6 +288,11 @@ def apply(plan: Plan, scratch: str) -> None:
         os.setresuid(plan.uid, plan.uid, plan.uid)
         if os.getuid() != plan.uid or os.geteuid() != plan.uid or os.getgroups():
             raise IsolationFailed("the uid switch did not take")
+    if userns:
+        try:
+            _userns.drop_capabilities()
+        except OSError as exc:
+            raise IsolationFailed(f"cannot drop capabilities: {exc}") from None
     if "no_new_privs" in layers or "landlock" in layers or "seccomp" in layers:
         _prctl(PR_SET_NO_NEW_PRIVS, 1)
     if "pdeathsig" in layers:  # after the uid switch, which clears it
@@ -318,4 +300,7 @@ def apply(plan: Plan, scratch: str) -> None:
     if "landlock" in layers:
         _apply_landlock(scratch, layers)
     if "seccomp" in layers:  # last: the calls above need some of what it denies
-        _apply_seccomp()
+        try:
+            apply_seccomp(own_uid="uid" in layers)
+        except (RuntimeError, OSError, ValueError) as exc:
+            raise IsolationFailed(f"seccomp: {exc}") from None

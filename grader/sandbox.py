@@ -18,7 +18,6 @@ from __future__ import annotations
 import os
 import secrets
 import select
-import shutil
 import signal
 import socket
 import subprocess
@@ -29,15 +28,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import isolation, wire
+from . import _userns, isolation, wire
+from ._scratch import remove_tree
 from .errors import InternalError, SandboxUnavailable
 from .failures import ResourceLimit, StudentCrash, StudentError
 
 __all__ = [
     "DeadlinePassed",
+    "Ending",
     "OutputHead",
     "REPLY_MAX_BYTES",
     "StudentProcess",
+    "UserNamespaceRefused",
     "ZYGOTE_START_SECONDS",
     "Zygote",
     "describe_status",
@@ -70,6 +72,14 @@ def _clean_env() -> dict[str, str]:
     return env
 
 
+@dataclass(frozen=True, slots=True)
+class Ending:
+    """How a student process ended: its wait status, and whether its memory cgroup's limit killed it."""
+
+    status: int
+    oom: bool = False
+
+
 class _Control:
     """Frames and passed file descriptors on the zygote's control socket."""
 
@@ -77,7 +87,7 @@ class _Control:
         self.sock = sock
         self.buffer = bytearray()
         self.fds: list[int] = []
-        self.exited: dict[int, int] = {}
+        self.exited: dict[int, Ending] = {}
 
     def _fill(self, deadline: float) -> None:
         remaining = deadline - time.monotonic()
@@ -88,6 +98,11 @@ class _Control:
             raise EOFError("the zygote exited")
         self.buffer += data
         self.fds += fds
+
+    def take_fds(self) -> list[int]:
+        """The descriptors received so far, now the caller's to close."""
+        fds, self.fds = self.fds, []
+        return fds
 
     def read(self, deadline: float) -> dict[str, Any]:
         def read_exact(n: int) -> bytes:
@@ -100,60 +115,96 @@ class _Control:
         message = wire.read_frame(read_exact)
         if type(message) is not dict:
             raise wire.WireError("a control message is not a dict")
-        if message.get("op") == "exited":
-            self.exited[message["pid"]] = message["status"]
+        if message.get("op") == "exited" and type(message.get("pid")) is int and type(message.get("status")) is int:
+            self.exited[message["pid"]] = Ending(message["status"], oom=message.get("oom") is True)
         return message
 
-    def wait_exit(self, pid: int, timeout: float) -> int | None:
+    def wait_exit(self, pid: int, timeout: float) -> Ending | None:
+        """How ``pid`` ended, once the zygote has reaped it; None if it did not say in time."""
         deadline = time.monotonic() + timeout
         while pid not in self.exited:
             try:
                 self.read(deadline)
-            except (TimeoutError, EOFError):
+            except (TimeoutError, EOFError, OSError, wire.WireError):
                 return None
         return self.exited.pop(pid)
 
 
-class Zygote:
-    """One warm process that forks student processes on request, with its scratch folders under ``scratch_base``."""
+class UserNamespaceRefused(Exception):
+    """The zygote entered a user namespace that could not be mapped (it exited: start one without)."""
 
-    def __init__(self, scratch_base: Path, scratch_bytes: int) -> None:
+
+class Zygote:
+    """One warm process that forks student processes on request, with its scratch folders under ``scratch_base``.
+
+    With ``userns`` (as an ordinary user) it works inside a user namespace of its own, which this process maps
+    (``_userns.map_ids``, with ``subids`` when the user has subordinate ids): see ``_userns``."""
+
+    def __init__(self, scratch_base: Path, scratch_bytes: int, *, userns: bool = False,
+                 subids: _userns.SubIds | None = None) -> None:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         self.process = subprocess.Popen(
             [sys.executable, "-P", "-s", "-m", "grader._zygote", str(theirs.fileno()), str(scratch_base),
-             str(scratch_bytes)],
+             str(scratch_bytes), *(["userns"] if userns else [])],
             pass_fds=[theirs.fileno()], env=_clean_env(), cwd="/", stdin=subprocess.DEVNULL,
         )
         theirs.close()
         self.control = _Control(ours)
+        deadline = time.monotonic() + ZYGOTE_START_SECONDS
         try:
-            hello = self.control.read(time.monotonic() + ZYGOTE_START_SECONDS)
-        except (TimeoutError, EOFError, wire.WireError) as exc:
+            hello = self.control.read(deadline)
+            if hello.get("op") == "map-me":
+                mapped = _userns.map_ids(self.process.pid, subids)
+                self.control.sock.sendall(wire.encode({"op": "mapped", "ok": mapped,
+                                                       "uid": mapped and subids is not None}))
+                hello = self.control.read(deadline)
+        except (TimeoutError, EOFError, OSError, wire.WireError) as exc:
             self.process.kill()
             code = self.process.wait()
+            self.control.sock.close()
+            if code == 75:
+                raise UserNamespaceRefused from None
             why = (f"did not answer within {ZYGOTE_START_SECONDS} s" if isinstance(exc, TimeoutError)
-                   else f"exited with code {code} before it was ready" if isinstance(exc, EOFError)
+                   else f"exited with code {code} before it was ready" if isinstance(exc, (EOFError, OSError))
                    else f"sent a bad greeting ({exc})")
             raise SandboxUnavailable(
                 f"the sandbox could not start: its zygote process {why}. Its own error output, if any, is above. "
                 "Check that this Python can import numpy and pyseccomp; `grade --insecure` grades without the "
                 "sandbox, for trusted code only.") from None
         if hello.get("op") != "hello":
+            self.close()
             raise InternalError("the zygote did not start")
+        self._spawns = 0
         self.namespaces = hello.get("namespaces") is True
         self.scratch_quota = hello.get("scratch_quota") is True
+        self.userns = hello.get("userns") is True
+        self.own_uid = hello.get("uid") is True  # student processes get a subordinate uid of their own
+        self.cgroup = hello.get("cgroup") if hello.get("cgroup") in (1, 2) else 0
 
     def spawn(self, plan: isolation.Plan, scratch: Path) -> tuple[int, socket.socket, int, int]:
         """Fork a student process; returns its pid, channel socket, output pipe and pidfd."""
-        self.control.sock.sendall(wire.encode({"op": "spawn", "plan": plan.to_dict(), "scratch": str(scratch)}))
+        self._spawns += 1
+        ident = self._spawns
+        self.control.sock.sendall(wire.encode({"op": "spawn", "id": ident, "plan": plan.to_dict(),
+                                               "scratch": str(scratch)}))
         deadline = time.monotonic() + 30
         while True:
+            for fd in self.control.take_fds():  # of an answer that came too late: closed, never kept
+                os.close(fd)
             message = self.control.read(deadline)
+            if message.get("id") != ident:
+                continue
+            if message.get("op") == "spawn-failed":
+                raise InternalError(f"the sandbox could not start a process: {str(message.get('error'))[:300]}")
             if message.get("op") == "spawned":
                 break
-        sock_fd, out_fd, pidfd = self.control.fds[:3]
-        del self.control.fds[:3]
-        return int(message["pid"]), socket.socket(fileno=sock_fd), out_fd, pidfd
+        fds = self.control.take_fds()
+        if len(fds) != 3 or type(message.get("pid")) is not int:
+            for fd in fds:
+                os.close(fd)
+            raise InternalError("the zygote answered a spawn without its three descriptors")
+        sock_fd, out_fd, pidfd = fds
+        return message["pid"], socket.socket(fileno=sock_fd), out_fd, pidfd
 
     def clean(self, scratch: Path) -> None:
         """Delete a scratch folder, as the zygote (and so the student processes) sees it."""
@@ -188,6 +239,7 @@ class StudentProcess:
         self.output = output
         self.buffer = bytearray()
         self.alive = True
+        self.ending: Ending | None = None  # once the zygote has reaped it
 
     def _read_exact(self, deadline: float) -> Callable[[int], bytes]:
         def read_exact(n: int) -> bytes:
@@ -200,7 +252,10 @@ class StudentProcess:
                 if self.out_fd in ready:
                     self._drain_output()
                 if self.sock in ready:
-                    data = self.sock.recv(1 << 20)
+                    try:
+                        data = self.sock.recv(1 << 20)
+                    except (ConnectionResetError, BrokenPipeError):  # it died with data unread: the same as EOF
+                        raise EOFError from None
                     if not data:
                         raise EOFError
                     self.buffer += data
@@ -229,29 +284,33 @@ class StudentProcess:
             raise wire.WireError("the reply is not a message")
         return reply
 
-    def kill(self) -> int | None:
-        """Kill the process and its process group; returns its wait status when the zygote reports it."""
+    def kill(self) -> Ending | None:
+        """Kill the process and its process group, wait until the zygote has reaped it, and close every
+        descriptor that leads to it; returns how it ended when the zygote reported it. Safe to call twice."""
         if not self.alive:
-            return None
+            return self.ending
         self.alive = False
         try:
-            os.killpg(self.pid, signal.SIGKILL)  # its session's group: children it forked
-        except (ProcessLookupError, PermissionError):
-            pass
-        try:
-            signal.pidfd_send_signal(self.pidfd, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        drain_until = time.monotonic() + 1.0  # bounded: a leftover writer must not hold the grader
-        while self.out_fd >= 0 and time.monotonic() < drain_until and select.select([self.out_fd], [], [], 0.2)[0]:
-            self._drain_output()
-        status = self.zygote.control.wait_exit(self.pid, 5.0)
-        self.sock.close()
-        os.close(self.pidfd)
-        if self.out_fd >= 0:
-            os.close(self.out_fd)
-            self.out_fd = -1
-        return status
+            try:
+                os.killpg(self.pid, signal.SIGKILL)  # its session's group: children it forked
+            except (ProcessLookupError, PermissionError):
+                pass
+            try:
+                signal.pidfd_send_signal(self.pidfd, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            drain_until = time.monotonic() + 1.0  # bounded: a leftover writer must not hold the grader
+            while (self.out_fd >= 0 and time.monotonic() < drain_until
+                   and select.select([self.out_fd], [], [], 0.2)[0]):  # fmt: skip
+                self._drain_output()
+            self.ending = self.zygote.control.wait_exit(self.pid, 5.0)
+        finally:
+            self.sock.close()
+            os.close(self.pidfd)
+            if self.out_fd >= 0:
+                os.close(self.out_fd)
+                self.out_fd = -1
+        return self.ending
 
 
 @dataclass
@@ -275,14 +334,19 @@ class OutputHead:
         return text
 
 
-def describe_status(status: int | None) -> tuple[str, type[StudentError]]:
+def describe_status(ending: Ending | None) -> tuple[str, type[StudentError]]:
     """Words and error type for how a student process ended."""
-    if status is None:
+    if ending is None:
         return "the process ended", StudentCrash
-    code = os.waitstatus_to_exitcode(status)
+    if ending.oom:
+        return "the process ran out of memory (its memory cgroup's limit killed it)", ResourceLimit
+    code = os.waitstatus_to_exitcode(ending.status)
     if code >= 0:
         return f"the process exited with code {code}", StudentCrash
-    sig = signal.Signals(-code)
+    try:
+        sig = signal.Signals(-code)
+    except ValueError:  # a real-time signal it sent itself
+        return f"the process was killed by signal {-code}", StudentCrash
     if sig == signal.SIGXCPU:
         return "the process used up its CPU time limit", ResourceLimit
     if sig == signal.SIGXFSZ:
@@ -292,6 +356,9 @@ def describe_status(status: int | None) -> tuple[str, type[StudentError]]:
     if sig == signal.SIGSEGV:
         return ("the process crashed with a segmentation fault, most often a stack overflow from recursion that "
                 "goes too deep"), ResourceLimit
+    if sig == signal.SIGBUS:
+        return ("the process touched memory of a file that could not be backed, most often because its scratch "
+                "space is full"), ResourceLimit
     return f"the process was killed by {sig.name}", StudentCrash
 
 
@@ -316,6 +383,6 @@ def make_scratch(base: Path) -> Path:
     return base / f"s-{secrets.token_hex(8)}"
 
 
-def remove_scratch(path: Path) -> None:
-    """Delete a scratch folder whatever the student left in it."""
-    shutil.rmtree(path, ignore_errors=True)
+def remove_scratch(path: Path) -> bool:
+    """Delete a scratch folder whatever the student left in it (without recursion: see ``_scratch``)."""
+    return remove_tree(path)

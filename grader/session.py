@@ -8,13 +8,14 @@ the process after a crash or timeout, and keeps the head of what the submission 
 from __future__ import annotations
 
 import hashlib
+import os
 import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import isolation, wire
+from . import _userns, isolation, wire
 from .assignment import Assignment, Limits
 from .errors import SandboxUnavailable
 from .failures import (
@@ -27,8 +28,10 @@ from .failures import (
 )
 from .sandbox import (
     DeadlinePassed,
+    Ending,
     OutputHead,
     StudentProcess,
+    UserNamespaceRefused,
     Zygote,
     describe_status,
     make_scratch,
@@ -94,26 +97,57 @@ class Sandbox:
     """Isolation for one grading worker: the plan, the zygote and a scratch area. Use as a context manager."""
 
     def __init__(self, *, slot: int = 0, insecure: bool = False, scratch_bytes: int = 256 * 2**20) -> None:
-        available = isolation.available_layers()
-        if not insecure and not PROTECTIVE_LAYERS & set(available):
-            raise SandboxUnavailable(
-                "no isolation layer that protects the reference and the results is available: run the grader as "
-                "root so that student code can run as an unprivileged uid, or pass --insecure for trusted code only"
-            )
-        self.uid = isolation.sandbox_uid(slot) if "uid" in available else None
+        self.root = os.geteuid() == 0
+        # Without root, the zygote tries a user namespace of its own (with a subordinate uid if the user has one).
+        self._userns: tuple[bool, _userns.SubIds | None] = (not self.root,
+                                                             None if self.root else _userns.subordinate_ids(slot))
+        self._slot = slot
         self.scratch_base = Path(tempfile.mkdtemp(prefix="grader-"))
         self.scratch_base.chmod(0o711)
         self.scratch_bytes = scratch_bytes
         self._zygote: Zygote | None = None
-        zygote = self.zygote()
-        extra = tuple(name for name, on in (("namespaces", zygote.namespaces), ("scratch-quota", zygote.scratch_quota))
-                      if on)
-        self.layers = available[:-1] + extra + available[-1:]
+        self.uid: int | None = None  # the student processes' uid as the host sees it (for sweeps), if their own
+        self._plan_uid: int | None = None  # and as they see it themselves
+        self.layers: tuple[str, ...] = ()
+        self.zygote()
+        if not insecure and not PROTECTIVE_LAYERS & set(self.layers):
+            self.close()
+            raise SandboxUnavailable(
+                "no isolation layer that protects the reference and the results is available: run the grader as "
+                "root, or on a kernel with Landlock or unprivileged user namespaces, so that student code cannot "
+                "reach your files; or pass --insecure for trusted code only"
+            )
 
     def zygote(self) -> Zygote:
+        """The running zygote, started (again) if need be; the layers follow what it could set up."""
         if self._zygote is None or self._zygote.process.poll() is not None:
-            self._zygote = Zygote(self.scratch_base, self.scratch_bytes)
+            self._zygote = self._start()
+            self.layers, self.uid, self._plan_uid = self._layers(self._zygote)
         return self._zygote
+
+    def _start(self) -> Zygote:
+        want, subids = self._userns
+        while True:
+            try:
+                return Zygote(self.scratch_base, self.scratch_bytes, userns=want, subids=subids)
+            except UserNamespaceRefused:  # next time: without subordinate ids, then without a user namespace
+                want, subids = (want, None) if subids is not None else (False, None)
+                self._userns = (want, subids)
+
+    def _layers(self, zygote: Zygote) -> tuple[tuple[str, ...], int | None, int | None]:
+        """The layers in force with this zygote, and the student processes' uid outside and inside."""
+        available = isolation.available_layers()  # "uid" when root
+        host_uid = plan_uid = None
+        if "uid" in available:
+            host_uid = plan_uid = isolation.sandbox_uid(self._slot)
+        elif zygote.own_uid and self._userns[1] is not None:
+            host_uid, plan_uid = self._userns[1].uid, _userns.INSIDE_UID
+            available = available[:2] + ("uid",) + available[2:]
+        extra = tuple(name for name, on in (("cgroup-memory", zygote.cgroup != 0), ("namespaces", zygote.namespaces),
+                                            ("scratch-quota", zygote.scratch_quota)) if on)
+        privileged = {"uid", "namespaces", "scratch-quota"} & set(available + extra)
+        via = (isolation.VIA_USERNS,) if zygote.userns else (isolation.VIA_ROOT,) if privileged else ()
+        return available[:-1] + extra + available[-1:] + via, host_uid, plan_uid
 
     def clean(self, scratch: Path) -> None:
         """Delete a scratch folder in the zygote's view (its capped tmpfs) and in ours."""
@@ -124,7 +158,7 @@ class Sandbox:
     def plan(self, limits: Limits) -> isolation.Plan:
         return isolation.Plan(
             layers=self.layers,
-            uid=self.uid,
+            uid=self._plan_uid,
             memory_bytes=limits.memory_mb * 2**20,
             cpu_seconds=limits.cpu_seconds,
             file_bytes=limits.file_bytes,
@@ -186,17 +220,28 @@ class StudentSession:
             self._broken = StudentTimeout(
                 f"running your code's definitions took longer than {self.limits.load_seconds:g} s")
             raise self._broken from None
-        except (EOFError, wire.WireError) as exc:
+        except EOFError:
             words, kind = describe_status(process.kill())
-            detail = f": {exc}" if isinstance(exc, wire.WireError) else ""
-            self._broken = kind(f"{words} while your code's definitions were running{detail}")
+            self._broken = kind(f"{words} while your code's definitions were running")
             raise self._broken from None
-        if self._spawns == 1 and ready.get("op") == "ready" and isinstance(ready.get("errors"), list):
+        except wire.WireError as exc:
+            process.kill()
+            self._broken = BadReply(f"while your code's definitions were running, its process sent data the grader "
+                                    f"cannot accept: {exc}")
+            raise self._broken from None
+        except BaseException:  # whatever went wrong, the process is not left running with its descriptors open
+            process.kill()
+            raise
+        if ready.get("op") != "ready":
+            process.kill()
+            self._broken = BadReply("while your code's definitions were running, its process answered out of turn")
+            raise self._broken
+        if self._spawns == 1 and isinstance(ready.get("errors"), list):
             self.load_errors = tuple(e for e in ready["errors"] if isinstance(e, dict))
         self._process = process
         return process
 
-    def _discard(self) -> int | None:
+    def _discard(self) -> Ending | None:
         process, self._process = self._process, None
         return process.kill() if process is not None else None
 
@@ -251,6 +296,9 @@ class StudentSession:
         except wire.WireError as exc:
             self._discard()
             raise BadReply(f"{function} sent back data the grader cannot accept: {exc}", function=function) from None
+        except BaseException:  # never leave a process whose channel is out of step
+            self._discard()
+            raise
         return self._unpack(function, reply)
 
     def _unpack(self, function: str, reply: dict[str, Any]) -> Any:

@@ -7,8 +7,10 @@ bool dtype. Nothing is ever pickled. A message is one frame on a stream socket::
 
 The header is a tree of JSON values in which containers are tagged, so that a tuple stays a tuple and a dict may
 have non-string keys. Arrays travel as raw buffers referenced by index. ``decode`` trusts nothing: it checks tags,
-dtypes, shapes against buffer sizes, nesting depth, node count and total size before anything is built, and the
-arrays it builds are fresh base ``ndarray`` objects that own their memory.
+dtypes, every dimension and the element count, shapes against buffer sizes, nesting depth, node count, total size
+and colliding dict keys before anything is built, and the arrays it builds are fresh base ``ndarray`` objects that
+own their memory. Whatever the bytes, decoding either returns plain data or raises ``WireError``, never another
+exception: a bad frame from a student process is the student's fault, never the grader's (``test_wire`` fuzzes it).
 
 Values the student's side cannot express become ``Opaque``: the grader learns their type name and a short repr and
 can say "you returned a Foo object".
@@ -29,8 +31,11 @@ __all__ = [
     "ALLOWED_DTYPES",
     "MAX_BUFFERS",
     "MAX_DEPTH",
+    "MAX_ELEMENTS",
+    "MAX_HASH_COLLISIONS",
     "MAX_HEADER_BYTES",
     "MAX_MESSAGE_BYTES",
+    "MAX_NDIM",
     "MAX_NODES",
     "Opaque",
     "WireError",
@@ -44,6 +49,14 @@ MAX_MESSAGE_BYTES = 256 * 2**20
 MAX_DEPTH = 64
 MAX_NODES = 200_000
 MAX_BUFFERS = 10_000
+MAX_NDIM = 32
+# No dimension, and no product of the non-zero dimensions, may exceed this: a one-byte element each fills a whole
+# message. numpy's own size arithmetic then never overflows (a shape of [0, 10**30] holds no data, yet numpy refuses
+# to build it with a plain ValueError).
+MAX_ELEMENTS = 256 * 2**20
+# Keys of one dict that share a hash value: ints, floats and tuples hash the same in every process, so 100,000 keys
+# that are multiples of 2**61 - 1 would make building the dict quadratic (minutes of the grader's time).
+MAX_HASH_COLLISIONS = 16
 
 # Little-endian numeric and bool dtypes only: never object, void, string or datetime.
 ALLOWED_DTYPES = frozenset(
@@ -156,7 +169,13 @@ def read_frame(read_exact: Callable[[int], bytes], *, max_bytes: int = MAX_MESSA
             raise WireError(f"message is larger than {max_bytes} bytes")
         budget -= size
         buffers.append(read_exact(size))
-    return _Decoder(buffers).node(header["v"], 0)
+    try:
+        return _Decoder(buffers).node(header["v"], 0)
+    except WireError:
+        raise
+    except (ArithmeticError, LookupError, TypeError, ValueError, RecursionError, MemoryError) as exc:
+        # A belt to the braces of the checks below: whatever slipped past them is still the sender's fault.
+        raise WireError(f"message cannot be decoded: {type(exc).__name__}: {str(exc)[:100]}") from None
 
 
 def decode(frame: bytes, *, max_bytes: int = MAX_MESSAGE_BYTES) -> Any:
@@ -201,16 +220,7 @@ class _Decoder:
             raise WireError(f"unexpected JSON value of type {kind.__name__}")
         tag = raw.get("$")
         if tag == "dict":
-            out = {}
-            for pair in self._items(raw):
-                if type(pair) is not list or len(pair) != 2:
-                    raise WireError("dict entry is not a key/value pair")
-                key, value = self.node(pair[0], depth + 1), self.node(pair[1], depth + 1)
-                try:
-                    out[key] = value
-                except TypeError:
-                    raise WireError(f"dict key of type {type(key).__name__} is not hashable") from None
-            return out
+            return self._dict(raw, depth)
         if tag == "tuple":
             return tuple(self.node(item, depth + 1) for item in self._items(raw))
         if tag == "nd":
@@ -226,6 +236,24 @@ class _Decoder:
                 raise WireError("bad opaque value")
             return Opaque(type_name[:100], text[:200])
         raise WireError(f"unknown tag {str(tag)[:40]!r}")
+
+    def _dict(self, raw: dict[str, Any], depth: int) -> dict[Any, Any]:
+        out: dict[Any, Any] = {}
+        hashes: dict[int, int] = {}  # hash value -> keys seen with it
+        for pair in self._items(raw):
+            if type(pair) is not list or len(pair) != 2:
+                raise WireError("dict entry is not a key/value pair")
+            key, value = self.node(pair[0], depth + 1), self.node(pair[1], depth + 1)
+            try:
+                digest = hash(key)
+            except TypeError:
+                raise WireError(f"dict key of type {type(key).__name__} is not hashable") from None
+            if key not in out:
+                hashes[digest] = seen = hashes.get(digest, 0) + 1
+                if seen > MAX_HASH_COLLISIONS:
+                    raise WireError(f"more than {MAX_HASH_COLLISIONS} keys of one dict share a hash value")
+            out[key] = value
+        return out
 
     @staticmethod
     def _items(raw: dict[str, Any]) -> list[Any]:
@@ -243,14 +271,20 @@ class _Decoder:
         self.used.add(index)
         if type(dtype) is not str or dtype not in ALLOWED_DTYPES:
             raise WireError(f"array dtype {str(dtype)[:20]!r} is not allowed")
-        if type(shape) is not list or len(shape) > 32 or any(type(n) is not int or n < 0 for n in shape):
+        if type(shape) is not list or len(shape) > MAX_NDIM or any(
+                type(n) is not int or not 0 <= n <= MAX_ELEMENTS for n in shape):  # fmt: skip
             raise WireError("array shape is invalid")
+        if math.prod(n for n in shape if n) > MAX_ELEMENTS:
+            raise WireError(f"array shape claims more than {MAX_ELEMENTS} elements")
         dt = np.dtype(dtype)
         count = math.prod(shape)
         buf = self.buffers[index]
         if count * dt.itemsize != len(buf):
             raise WireError(f"array of shape {tuple(shape)} and dtype {dtype} does not match its {len(buf)} bytes")
-        arr = np.frombuffer(buf, dtype=dt).reshape(shape).copy()
+        try:
+            arr = np.frombuffer(buf, dtype=dt).reshape(shape).copy()
+        except (ValueError, TypeError, MemoryError) as exc:
+            raise WireError(f"array cannot be built: {str(exc)[:100]}") from None
         if raw.get("scalar") is True:
             if shape:
                 raise WireError("scalar with a shape")

@@ -219,3 +219,74 @@ def test_scratch_space_has_a_quota_and_starts_empty(tmp_path):
         with box.session(prog, Limits(), seed=1) as s:
             assert s.call("listing") == []
         assert not any(box.scratch_base.iterdir())  # the host never saw the files
+
+
+ORDINARY = '''
+import json, os, random, shutil, threading, time, resource, signal, tempfile
+import numpy as np
+
+def everyday():
+    """What honest student code does besides arithmetic: files in its folder, threads, clocks, randomness."""
+    np.save("w.npy", np.arange(6.0).reshape(2, 3))
+    back = np.load("w.npy")
+    with open("notes.txt", "w") as fh:
+        fh.write(json.dumps({"loss": [0.5, 0.25]}))
+    os.makedirs("runs/a", exist_ok=True)
+    shutil.copy("notes.txt", "runs/a/notes.txt")
+    os.rename("runs/a/notes.txt", "runs/a/renamed.txt")
+    listing = sorted(os.listdir("runs/a")) + [os.path.exists("w.npy"), os.path.realpath(".") == os.getcwd()]
+    os.remove("runs/a/renamed.txt")
+    os.chdir("runs")
+    os.chdir("..")
+    with open("notes.txt", "r+") as fh:
+        fh.truncate(4)
+        fh.flush()
+        os.fsync(fh.fileno())
+    shutil.rmtree("runs")
+    grown = bytearray()
+    for _ in range(32):  # realloc of a large block
+        grown += bytes(2**20)
+    mapped = np.memmap("m.dat", dtype="f8", mode="w+", shape=(1000,))
+    mapped[:] = 1.0
+    mapped.flush()
+    del mapped
+    os.close(os.dup(1))
+    about = [len(os.sched_getaffinity(0)) > 0, resource.getrlimit(resource.RLIMIT_AS)[0] > 0,
+             os.uname().sysname == "Linux", os.getppid() > 0, os.times().user >= 0, len(grown) == 2**25]
+    results = []
+    worker = threading.Thread(target=lambda: results.append(np.linalg.norm(np.ones((50, 50)) @ np.ones((50, 50)))))
+    worker.start()
+    worker.join()
+    started = time.perf_counter()
+    time.sleep(0.01)
+    slept = time.perf_counter() - started >= 0.009
+    big = np.zeros(10**6)
+    big = np.resize(big, 4 * 10**6)  # realloc: mremap
+    handler = signal.signal(signal.SIGUSR1, lambda *a: results.append("signalled"))
+    signal.raise_signal(signal.SIGUSR1)
+    signal.signal(signal.SIGUSR1, handler)
+    fd, name = tempfile.mkstemp(dir=".")
+    os.close(fd)
+    os.unlink(name)
+    random.seed()
+    rng = np.random.default_rng()
+    return {"back": back, "listing": listing, "results": results, "slept": slept, "size": big.size,
+            "cpu": resource.getrusage(resource.RUSAGE_SELF).ru_utime >= 0, "rng": float(rng.random()) < 1,
+            "pid": os.getpid() > 0, "time": time.time() > 0, "process_time": time.process_time() >= 0,
+            "urandom": len(os.urandom(8)), "about": about, "files": sorted(os.listdir("."))}
+'''
+
+
+def test_ordinary_code_works_in_the_sandbox(sandbox):
+    import ast
+
+    keep = tuple(range(len(ast.parse(ORDINARY).body)))
+    prog = Program(units=(("<cell 1>", ORDINARY, keep),), helpers=(), stubs=(), main="__main__")
+    with sandbox.session(prog, Limits(), seed=3) as s:
+        out = s.call("everyday")
+    assert np.array_equal(out["back"], np.arange(6.0).reshape(2, 3))
+    assert out["listing"] == ["renamed.txt", True, True]
+    assert out["results"] == [50.0 * 50, "signalled"]
+    assert out["slept"] and out["size"] == 4 * 10**6 and out["urandom"] == 8
+    assert all(out[k] for k in ("cpu", "rng", "pid", "time", "process_time")) and all(out["about"])
+    assert out["files"] == ["m.dat", "notes.txt", "w.npy"]

@@ -75,7 +75,11 @@ def test_object_arrays_never_cross():
     ("header", "buffers", "reason"),
     [
         ({"v": {"$": "nd", "buf": 0, "dtype": "|O", "shape": [1]}, "n": 1}, [b"\0" * 8], "dtype"),
-        ({"v": {"$": "nd", "buf": 0, "dtype": "<f8", "shape": [10**9, 10**9]}, "n": 1}, [b"\0" * 8], "match"),
+        ({"v": {"$": "nd", "buf": 0, "dtype": "<f8", "shape": [3]}, "n": 1}, [b"\0" * 8], "match"),
+        ({"v": {"$": "nd", "buf": 0, "dtype": "<f8", "shape": [10**9, 10**9]}, "n": 1}, [b"\0" * 8], "shape"),
+        ({"v": {"$": "nd", "buf": 0, "dtype": "<f8", "shape": [0, 10**30]}, "n": 1}, [b""], "shape"),
+        ({"v": {"$": "nd", "buf": 0, "dtype": "<f8", "shape": [0, 2**20, 2**20]}, "n": 1}, [b""], "elements"),
+        ({"v": {"$": "nd", "buf": 0, "dtype": "<f8", "shape": [1] * 33}, "n": 1}, [b"\0" * 8], "shape"),
         ({"v": {"$": "nd", "buf": 0, "dtype": "<f8", "shape": [-1]}, "n": 1}, [b"\0" * 8], "shape"),
         ({"v": {"$": "nd", "buf": 1, "dtype": "<f8", "shape": [1]}, "n": 1}, [b"\0" * 8], "buffer"),
         ({"v": [{"$": "nd", "buf": 0, "dtype": "<f8", "shape": [1]}] * 2, "n": 1}, [b"\0" * 8], "reused"),

@@ -1,7 +1,8 @@
-"""Attack: exhaust file descriptors: open /dev/null, pipes and memfds until the system refuses.
+"""Attack: exhaust file descriptors: open /dev/null, duplicate descriptors, and make pipes and memfds while the
+sandbox allows them, until the system refuses.
 
-Defence: RLIMIT_NOFILE (open_files). The failure (EMFILE) must be reported as flag "resource-limit", not as an
-ordinary crash.
+Defence: RLIMIT_NOFILE (open_files); pipes and memfds are not even on seccomp's allow list. The failure (EMFILE)
+must be reported as flag "resource-limit", not as an ordinary crash.
 """
 
 import os
@@ -9,7 +10,11 @@ import os
 
 def layer_sizes(X, Y):
     held = []
+    makers = [lambda: [os.open("/dev/null", os.O_RDONLY)], lambda: [os.dup(0)], lambda: list(os.pipe()),
+              lambda: [os.memfd_create("hoard")]]
     while True:
-        held.append(os.open("/dev/null", os.O_RDONLY))
-        held.extend(os.pipe())
-        held.append(os.memfd_create("hoard"))
+        for make in list(makers):
+            try:
+                held.extend(make())
+            except PermissionError:  # refused outright: try the others
+                makers.remove(make)
