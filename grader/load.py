@@ -160,18 +160,35 @@ def _invalid(message: str, *, ident: str, path: str, kind: str, sha256: str = ""
     return LoadedSubmission(id=ident, path=path, kind=kind, sha256=sha256, units=(), problems=problems)
 
 
+_NOT_A_FILE = {stat.S_IFDIR: "is a directory, not a file", stat.S_IFLNK: "is a symbolic link, not a file",
+               stat.S_IFIFO: "is a FIFO (named pipe), not a regular file",
+               stat.S_IFCHR: "is a device, not a regular file", stat.S_IFBLK: "is a device, not a regular file",
+               stat.S_IFSOCK: "is a socket, not a regular file"}
+
+
+def _refuse(st: os.stat_result) -> None:
+    """Raise _Invalid unless ``st`` is that of a plain file with one name: a hard link may be a second name for a
+    file its owner never submitted (a root-only file would be read with the grader's rights)."""
+    kind = stat.S_IFMT(st.st_mode)
+    if kind != stat.S_IFREG:
+        raise _Invalid(_NOT_A_FILE.get(kind, "is not a regular file"))
+    if st.st_nlink > 1:
+        raise _Invalid(f"has {st.st_nlink} hard links (names): a file with more than one name is not graded, since "
+                       "it may be another name for a file nobody submitted; submit a copy of it instead")
+
+
 def _read(file: Path, max_bytes: int) -> bytes:
-    """At most ``max_bytes + 1`` bytes of the file; raises _Invalid when they cannot be had."""
-    flags = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)  # no symlink swap, no hanging on a FIFO
+    """At most ``max_bytes + 1`` bytes of the file; raises _Invalid when they cannot be had, or when it is not a
+    plain file with a single name. Nothing but a regular file is ever opened (opening a device can act)."""
+    flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC  # no symlink swap, no hanging on a FIFO
     try:
-        if file.is_symlink():
-            raise _Invalid("is a symbolic link, not a file")
-        with open(file, "rb", opener=lambda name, how: os.open(name, how | flags)) as fh:
-            mode = os.fstat(fh.fileno()).st_mode
-            if stat.S_ISDIR(mode):
-                raise _Invalid("is a directory, not a file")
-            if not stat.S_ISREG(mode):
-                raise _Invalid("is not a regular file")
+        _refuse(os.lstat(file))
+        fd = os.open(file, flags)
+        with open(fd, "rb") as fh:
+            now, before = os.fstat(fd), os.lstat(file)
+            if (now.st_dev, now.st_ino) != (before.st_dev, before.st_ino):
+                raise _Invalid("changed while it was being read")
+            _refuse(now)
             return fh.read(max_bytes + 1)
     except FileNotFoundError:
         raise _Invalid("does not exist") from None

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import stat
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -138,12 +139,22 @@ def _reusable(previous: SubmissionResult | None, when: str | None, assignment: A
 
 
 def _read_for_task(path: Path) -> tuple[bytes | None, str]:
-    """The file's bytes and their hash, when it is a plain readable file of reasonable size; else (None, "")."""
+    """The file's bytes and their hash, when it is a plain readable file of reasonable size with a single name; else
+    (None, ""), and the worker's loader says why in the submission's row (load._read). Only a regular file is
+    opened, without following a link, and checked again once open."""
     try:
-        if path.is_symlink() or not path.is_file() or path.stat().st_size > MAX_SUBMISSION_BYTES:
+        before = os.lstat(path)
+        if not stat.S_ISREG(before.st_mode) or before.st_nlink != 1 or before.st_size > MAX_SUBMISSION_BYTES:
             return None, ""
-        data = path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+        with open(fd, "rb") as fh:
+            now = os.fstat(fd)
+            if (now.st_dev, now.st_ino) != (before.st_dev, before.st_ino) or now.st_nlink != 1:
+                return None, ""
+            data = fh.read(MAX_SUBMISSION_BYTES + 1)
     except OSError:
+        return None, ""
+    if len(data) > MAX_SUBMISSION_BYTES:
         return None, ""
     return data, hashlib.sha256(data).hexdigest()
 

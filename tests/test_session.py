@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import os
+import signal
+import struct
 import time
 
+import frames as hostile
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from grader import isolation
 from grader.assignment import Limits
-from grader.failures import BadReply, MissingFunction, ResourceLimit, StudentCrash, StudentTimeout
+from grader.failures import BadReply, MissingFunction, ResourceLimit, StudentCrash, StudentError, StudentTimeout
 from grader.session import Program, Sandbox
 
 SOURCE = '''
@@ -290,3 +296,157 @@ def test_ordinary_code_works_in_the_sandbox(sandbox):
     assert out["slept"] and out["size"] == 4 * 10**6 and out["urandom"] == 8
     assert all(out[k] for k in ("cpu", "rng", "pid", "time", "process_time")) and all(out["about"])
     assert out["files"] == ["m.dat", "notes.txt", "w.npy"]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Hostile frames from a real student process (issue 13): only StudentError reaches the checks, and the process is
+# always killed and reaped with no descriptor left open in the grader.
+
+FORGER = '''
+import os, stat, time
+def _channel():
+    for fd in range(3, 1024):
+        try:
+            if stat.S_ISSOCK(os.fstat(fd).st_mode):
+                return fd
+        except OSError:
+            continue
+def forge(data, then):
+    view = memoryview(data.tobytes())
+    while view:
+        view = view[os.write(_channel(), view):]
+    if then == "exit":
+        os._exit(0)
+    if then == "hang":
+        time.sleep(60)
+    return "after"
+'''
+
+
+def _open_fds() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+def _zygote_children(sandbox) -> list[str]:
+    pid = sandbox.zygote().process.pid
+    return open(f"/proc/{pid}/task/{pid}/children").read().split()
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=hostile.frames, then=st.sampled_from(["exit", "hang", "return"]))
+def test_any_frame_in_a_reply_costs_only_that_call(sandbox, data, then):
+    before = _open_fds()
+    with sandbox.session(program(FORGER), Limits(call_seconds=1.0), seed=1) as s:
+        try:
+            s.call("forge", np.frombuffer(data, dtype=np.uint8), then)
+        except StudentError:
+            assert s._process is None  # killed, not kept with its channel out of step
+    assert _zygote_children(sandbox) == []  # reaped: no process, no zombie
+    assert _open_fds() == before
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=hostile.frames)
+def test_any_frame_at_load_costs_only_that_submission(sandbox, data):
+    source = (f"FRAME = {data!r}\n" + FORGER
+              + "import numpy\nforge(numpy.frombuffer(FRAME, dtype=numpy.uint8), 'hang')\n")
+    before = _open_fds()
+    with sandbox.session(program(source), Limits(load_seconds=1.0), seed=1) as s:
+        for _ in range(3):
+            try:
+                s.call("forge", np.zeros(0, dtype=np.uint8), "return")
+            except StudentError:
+                pass
+    assert _zygote_children(sandbox) == []
+    assert _open_fds() == before
+
+
+def test_a_frame_with_an_absurd_shape_is_the_students_fault(sandbox):
+    header = json.dumps({"v": {"$": "dict", "items": [["op", "reply"], ["ok", True], ["value", {
+        "$": "nd", "buf": 0, "dtype": "<f8", "shape": [0, 10**30]}]]}, "n": 1}).encode()
+    data = np.frombuffer(struct.pack("!I", len(header)) + header + struct.pack("!Q", 0), dtype=np.uint8)
+    before = _open_fds()
+    with sandbox.session(program(FORGER), Limits(), seed=1) as s:
+        for _ in range(3):
+            with pytest.raises(BadReply, match="cannot accept"):
+                s.call("forge", data, "hang")
+    assert _open_fds() == before and _zygote_children(sandbox) == []
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Scratch that the zygote must survive (issue 13)
+
+DEEP = '''
+import os
+def deep(levels):
+    for _ in range(levels):
+        os.mkdir("d")
+        os.chdir("d")
+    with open("leaf.txt", "w") as fh:
+        fh.write("x")
+    try:
+        os.chmod(".", 0o500)  # no longer writable (only with a uid of its own: seccomp)
+    except PermissionError:
+        pass
+    return levels
+def parent():
+    return os.getppid()
+'''
+
+
+def test_a_folder_chain_5000_deep_does_not_stop_the_zygote(sandbox):
+    zygote = sandbox.zygote().process.pid
+    with sandbox.session(program(DEEP), Limits(call_seconds=30), seed=1) as s:
+        assert s.call("deep", 5000) == 5000
+        assert s.call("parent") == zygote
+    with sandbox.session(program(DEEP), Limits(), seed=1) as s:
+        assert s.call("parent") == zygote  # graded by the same zygote
+    assert sandbox.zygote().process.pid == zygote and sandbox.zygote().process.poll() is None
+    assert not any(sandbox.scratch_base.iterdir())
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Memory counted whatever the means (issue 13)
+
+HOARD = '''
+import os
+def memfd(mib):
+    chunk = b"x" * 2**20
+    held = []
+    for i in range(mib):
+        if i % 8 == 0:  # each under the file size limit, which applies to a memfd too
+            held.append(os.memfd_create("hoard"))
+        os.write(held[-1], chunk)
+    return mib
+def pipe():
+    return os.pipe()
+'''
+
+
+def test_memory_outside_the_address_space_is_refused(session, sandbox):
+    prog = program(HOARD)
+    with sandbox.session(prog, Limits(), seed=1) as s:
+        with pytest.raises(StudentCrash, match="PermissionError"):  # not on seccomp's allow list
+            s.call("memfd", 1)
+        with pytest.raises(StudentCrash, match="PermissionError"):
+            s.call("pipe")
+
+
+def test_the_memory_cgroup_counts_what_rlimit_as_does_not(sandbox, monkeypatch):
+    """With seccomp taken away, memfd_create works: the memory cgroup still stops the process at its limit."""
+    if "cgroup-memory" not in sandbox.layers:
+        pytest.skip("no memory cgroup on this machine (see grader/_cgroup.py)")
+    monkeypatch.setattr(sandbox, "layers", tuple(x for x in sandbox.layers if x != "seccomp"))
+    with sandbox.session(program(HOARD), Limits(memory_mb=64, call_seconds=20), seed=1) as s:
+        assert s.call("memfd", 16) == 16
+        with pytest.raises(ResourceLimit, match="memory cgroup"):
+            s.call("memfd", 512)
+
+
+def test_a_death_by_any_signal_is_described():
+    from grader.sandbox import Ending, describe_status
+
+    for number in (signal.SIGKILL, signal.SIGBUS, signal.SIGRTMIN + 3, 64):
+        words, kind = describe_status(Ending(number))
+        assert words and issubclass(kind, StudentError)
+    assert describe_status(Ending(9, oom=True))[1] is ResourceLimit

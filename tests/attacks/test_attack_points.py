@@ -42,6 +42,22 @@ def test_forge_reply(attack):
         assert check["status"] in ("failed", "error"), check
 
 
+def test_forged_frames_that_once_broke_the_grader(attack):
+    """Absurd shapes, too many dimensions, colliding dict keys, an int too long to parse: each costs only the call
+    that sent it (BadReply), never a grader-error, and the whole batch takes seconds."""
+    run, sid = attack("forge_shapes.py")
+    run.assert_contained(sid, max_score=0.0, attacked=list(POINTS_FUNCTIONS), max_seconds=90)
+    for check in run.result(sid)["checks"]:
+        assert check["status"] == "error", check
+
+
+def test_forged_frame_while_loading(attack):
+    run, sid = attack("forge_at_load.py")
+    run.assert_contained(sid, max_score=0.0, attacked=list(POINTS_FUNCTIONS), max_seconds=90)
+    messages = {c["message"] for c in run.result(sid)["checks"]}
+    assert any("cannot accept" in m for m in messages), messages
+
+
 def test_fake_output(attack):
     run, sid = attack("fake_output.py")
     run.assert_contained(sid, max_score=0.0, attacked=list(POINTS_FUNCTIONS))
