@@ -194,6 +194,9 @@ def test_network_and_fork_are_denied(session):
 def test_sandbox_records_its_layers(sandbox):
     assert sandbox.layers[0] == "process"
     assert set(isolation.available_layers()) <= set(sandbox.layers)
+    if os.geteuid() == 0:  # as an ordinary user: tests/test_unprivileged.py
+        assert {"uid", "namespaces", "scratch-quota", isolation.VIA_ROOT} <= set(sandbox.layers)
+        assert isolation.VIA_USERNS not in sandbox.layers and sandbox.layers[-1] == isolation.VIA_ROOT
 
 
 def test_processes_do_not_outlive_the_session(sandbox):
