@@ -155,11 +155,10 @@ def _reap(state: _State, pidfd: int) -> None:
     pid, cgroup = state.children.pop(pidfd)
     _, status = os.waitpid(pid, 0)
     os.close(pidfd)
-    oom = False
-    if cgroup is not None and state.cgroups is not None:
-        oom = state.cgroups.oom_killed(cgroup)
-        state.cgroups.remove(cgroup)
+    oom = cgroup is not None and state.cgroups is not None and state.cgroups.oom_killed(cgroup)
     state.control.sendall(wire.encode({"op": "exited", "pid": pid, "status": status, "oom": oom}))
+    if cgroup is not None and state.cgroups is not None:  # after the answer: the grader need not wait for it
+        state.cgroups.remove(cgroup)
 
 
 def _handle(state: _State, request: Any) -> None:
