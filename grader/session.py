@@ -109,7 +109,11 @@ class Sandbox:
         self.uid: int | None = None  # the student processes' uid as the host sees it (for sweeps), if their own
         self._plan_uid: int | None = None  # and as they see it themselves
         self.layers: tuple[str, ...] = ()
-        self.zygote()
+        try:
+            self.zygote()
+        except BaseException:  # no zygote: nothing of this sandbox may stay behind
+            remove_scratch(self.scratch_base)
+            raise
         if not insecure and not PROTECTIVE_LAYERS & set(self.layers):
             self.close()
             raise SandboxUnavailable(

@@ -294,8 +294,6 @@ def test_a_zygote_that_cannot_start_is_sandbox_unavailable(course, tmp_path, mon
     assert not (tmp_path / "out" / "student").exists()
 
 
-@pytest.mark.xfail(strict=True, reason="Sandbox.__init__ makes its scratch folder before starting the zygote and "
-                                       "leaves it behind when the zygote cannot start")
 def test_a_sandbox_that_cannot_start_leaves_no_scratch_folder(tmp_path, monkeypatch):
     import tempfile
 
