@@ -335,7 +335,7 @@ def _zygote_children(sandbox) -> list[str]:
     return open(f"/proc/{pid}/task/{pid}/children").read().split()
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=hostile.frames, then=st.sampled_from(["exit", "hang", "return"]))
 def test_any_frame_in_a_reply_costs_only_that_call(sandbox, data, then):
     before = _open_fds()
@@ -348,7 +348,7 @@ def test_any_frame_in_a_reply_costs_only_that_call(sandbox, data, then):
     assert _open_fds() == before
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=hostile.frames)
 def test_any_frame_at_load_costs_only_that_submission(sandbox, data):
     source = (f"FRAME = {data!r}\n" + FORGER

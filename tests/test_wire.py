@@ -373,7 +373,7 @@ def test_read_frame_stops_when_the_reader_does():
     with pytest.raises(EOFError):
         wire.read_frame(read_exact)
 
-@settings(max_examples=600, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(hostile.frames)
 def test_hostile_frames_raise_only_wire_errors(data):
     """Random bytes and frames built to reach every check: decoding returns plain data or raises WireError,
