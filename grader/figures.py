@@ -4,25 +4,9 @@ Nothing here draws and nothing here knows an assignment: it computes coordinates
 in ``templates/figures.html.j2`` (feedback report) and ``templates/summary.html.j2`` (class summary) write the SVG.
 Every axis in every chart gets its ticks from ``nice_axis``.
 
-``figure_views`` draws the figures of a report (``models.Figure``: plain data from report-only checks). Each kind
-reads the keys below from its data; other keys stay in results.json and are ignored here. A figure whose data
-does not fit its kind is shown as its title and caption only.
-
-``lines``
-    ``panels``: a list of ``{"title", "series"}``, each series ``{"label", "x", "y", "markers"}`` (a ``null`` y is
-    a gap, marked ×); ``x_label``, ``y_label``, ``y_min`` (a value the y axis must reach, e.g. 0); ``table``:
-    ``{"columns", "rows"}``, the numbers shown under the chart.
-``histogram``
-    ``edges``: n + 1 increasing bin edges; ``series``: a list of ``{"label", "shares", "title"}`` with n shares
-    each, one panel per series (``title`` defaults to the label); ``x_label``, ``y_label``. ``regions``: x ranges
-    ``{"from", "to", "label", "shaded", "legend"}`` marked in every panel (tinted when shaded; the label written at
-    the top when it fits; each distinct legend text of a shaded region gets a legend entry). ``curve``: a
-    reference curve ``{"x", "y", "y_range", "legend"}`` drawn dashed in every panel on its own vertical scale
-    (``y_range[0]`` at the bottom of the plot, ``y_range[1]`` at the top); ``description``: a sentence for screen
-    readers that says what the regions and the curve show.
-``boundary``
-    ``x_range``, ``y_range``; ``cells``: rows of "0"/"1" from the bottom row up, the predicted class of each cell;
-    ``points``: ``{"x", "y", "label"}``; ``classes`` (two names), ``x_label``, ``y_label``, ``accuracy``.
+``figure_views`` draws the figures of a report (``models.Figure``: plain data from report-only checks) of the kinds
+``lines``, ``histogram`` (bins, shaded regions, a reference curve) and ``boundary``. docs/authoring.md ("Figures in
+the report") lists the data each kind reads; data that does not fit its kind is shown as its title and caption.
 
 ``count_histogram`` draws the class summary's score histogram: counts of submissions per bin.
 """

@@ -1,7 +1,8 @@
 """The similarity report of a batch: fingerprint every submission, find the near-identical pairs, write the page.
 
-``similar_pairs`` is what ``grade similarity`` runs. The algorithm (fingerprints, weighted MinHash, exact scores)
-is ``similarity.py``; this module reads the submissions and writes ``similarity.html`` and ``similarity.json``.
+``similar_pairs`` is what ``grade similarity`` runs. The algorithm is ``fingerprint.py`` (each graded function as
+hashed shingles) and ``similarity.py`` (weighted MinHash, exact scores); this module reads the submissions and
+writes ``similarity.html`` and ``similarity.json``.
 Nothing here runs student code.
 
 The page is autoescaped: the functions' source, the submission ids and the locations are written by students.
@@ -16,9 +17,10 @@ from typing import Any
 
 from .assignment import Assignment
 from .author import generated_files
+from .fingerprint import FunctionPrint, fingerprints
 from .load import load_source, load_submission
 from .pipeline import discover
-from .similarity import FunctionPrint, SimilarPair, find_similar, fingerprints
+from .similarity import SimilarPair, find_similar
 from .templating import percent_floor, render
 
 __all__ = ["render_similarity_html", "similar_pairs", "similarity_context", "write_similarity_report"]

@@ -1,4 +1,5 @@
-"""Tests for grader.similarity: real sources through the real loader, fingerprints, pairs and the HTML report."""
+"""Tests for grader.fingerprint, grader.similarity and grader.similarity_report: real sources through the real
+loader, fingerprints, pairs and the HTML report."""
 
 from __future__ import annotations
 
@@ -16,14 +17,9 @@ from string import Template
 import nbformat
 import pytest
 
+from grader.fingerprint import FunctionPrint, fingerprints
 from grader.load import load_source, load_submission
-from grader.similarity import (
-    FunctionMatch,
-    FunctionPrint,
-    SimilarPair,
-    find_similar,
-    fingerprints,
-)
+from grader.similarity import FunctionMatch, SimilarPair, find_similar
 from grader.similarity_report import render_similarity_html, write_similarity_report
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -257,7 +253,7 @@ def test_output_is_deterministic_and_stable_across_processes():
     assert [(p.left, p.right, p.score) for p in first[:6]] == [
         ("s0", "s2", 1.0), ("s0", "s4", 1.0), ("s1", "s3", 1.0), ("s1", "s5", 1.0), ("s2", "s4", 1.0), ("s3", "s5", 1.0)
     ]  # fmt: skip
-    script = ("import sys; from grader.load import load_source; from grader.similarity import fingerprints; "
+    script = ("import sys; from grader.load import load_source; from grader.fingerprint import fingerprints; "
               "print(fingerprints(load_source(sys.stdin.buffer.read(), name='a.py', kind='py'), "
               "['backward_propagation'])['backward_propagation'].shingles.hex())")  # fmt: skip
     outputs = {
