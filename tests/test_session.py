@@ -453,3 +453,20 @@ def test_a_death_by_any_signal_is_described():
         words, kind = describe_status(Ending(number))
         assert words and issubclass(kind, StudentError)
     assert describe_status(Ending(9, oom=True))[1] is ResourceLimit
+
+
+def test_a_failed_spawn_is_answered_and_the_zygote_stays(sandbox):
+    """A spawn the zygote cannot carry out (here: a scratch folder it cannot create) is an error of the grader,
+    reported, and the same zygote forks the next student process."""
+    from pathlib import Path
+
+    from grader.errors import InternalError
+
+    zygote = sandbox.zygote()
+    before = _open_fds()
+    with pytest.raises(InternalError, match="could not start a process"):
+        zygote.spawn(sandbox.plan(Limits()), Path("/proc/self/no-such-folder/scratch"))
+    assert _open_fds() == before
+    with sandbox.session(program(), Limits(), seed=1) as s:
+        assert s.call("double", 1)["x"] == 2
+    assert sandbox.zygote() is zygote and zygote.process.poll() is None

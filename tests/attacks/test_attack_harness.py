@@ -4,6 +4,7 @@ every attack. Each test makes the effect an attack would make and checks the har
 from __future__ import annotations
 
 import os
+import random
 import signal
 import socket
 import tempfile
@@ -31,9 +32,11 @@ from grader import isolation
 
 
 def _orphan_uid() -> int:
-    """A sandbox uid whose grading process (pid % 4e6 = its block) is not alive."""
+    """A sandbox uid whose grading process (pid % 4e6 = its block) is not alive; drawn at random, so that two runs
+    of this test on one machine do not share it (the same uid in both once made each see the other's process)."""
     live = {pid % 4_000_000 for pid in processes()}
-    block = next(b for b in range(3_999_999, 0, -1) if b not in live)
+    draw = random.Random(f"{os.getpid()}-{time.time_ns()}")
+    block = next(b for b in iter(lambda: draw.randrange(1, 4_000_000), None) if b not in live)
     uid = isolation.UID_BASE + block * 16
     assert uid in SANDBOX_UIDS
     return uid
