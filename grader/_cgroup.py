@@ -8,10 +8,13 @@ it reaps the process, so the grader can say "ran out of memory", and then remove
 
 Where the cgroups go, in order of preference:
 
-- cgroup v2: a folder ``grader-<zygote pid>`` under the zygote's own cgroup, when that cgroup already hands the
-  memory controller to its children (``memory`` in ``cgroup.subtree_control``) and is writable: root, or a
-  delegated subtree (systemd's ``Delegate=yes``, a user's ``user@.service``). Each student process gets a child
-  with ``memory.max`` and ``memory.swap.max = 0``. The grader never enables a controller above its own cgroup.
+- cgroup v2: a folder ``grader-<zygote pid>`` under the nearest of the zygote's own cgroup and its ancestors that
+  already hands the memory controller to its children (``memory`` in ``cgroup.subtree_control``) and is writable:
+  as root, usually the root cgroup or a slice (a service's own cgroup holds its processes, so it cannot hand
+  controllers down); as an ordinary user, a delegated subtree (systemd's ``Delegate=yes``, ``user@.service``).
+  Each student process gets a child with ``memory.max`` and ``memory.swap.max = 0``; it leaves the grader's own
+  cgroup for it, with a limit far below any the grader's cgroup may have. The grader never enables a controller in
+  a cgroup it did not create.
 - cgroup v1 (hybrid hierarchies, such as the Debian 12 machines this was measured on, where ``memory`` is bound to
   the v1 hierarchy and the v2 one has no memory controller): the same layout under the zygote's v1 memory cgroup,
   with ``memory.limit_in_bytes`` (and ``memory.memsw.limit_in_bytes`` when swap is accounted).
@@ -185,6 +188,22 @@ def _make_folder(parent: str, name: str, *, enable_memory: bool) -> str | None:
     return folder
 
 
+def _v2_candidates(mount: _Mount, path: str) -> list[str]:
+    """This process's v2 cgroup and its ancestors, nearest first, that hand the memory controller to their children
+    and where this process may create a cgroup and move a process in (write access to ``cgroup.procs``, which a
+    move needs in the common ancestor)."""
+    found = []
+    folder: str | None = _folder(mount, path)
+    while folder is not None and folder.startswith(mount.point):
+        if ("memory" in _read(os.path.join(folder, "cgroup.subtree_control")).split()
+                and os.access(folder, os.W_OK) and os.access(os.path.join(folder, "cgroup.procs"), os.W_OK)):
+            found.append(folder)
+        if os.path.normpath(folder) == os.path.normpath(mount.point):
+            break
+        folder = os.path.dirname(os.path.normpath(folder))
+    return found
+
+
 def find_memory_cgroups(name: str) -> MemoryCgroups | None:
     """A folder ``name`` for per-process memory cgroups under this process's own cgroup (v2, else v1), or None
     where the machine does not let this process have one. Never changes anything outside its own folder."""
@@ -194,16 +213,15 @@ def find_memory_cgroups(name: str) -> MemoryCgroups | None:
         return None
     for mount in mounts:
         if mount.fstype == "cgroup2" and "" in own:
-            parent = _folder(mount, own[""])
-            if parent and "memory" in _read(os.path.join(parent, "cgroup.subtree_control")).split():
+            for parent in _v2_candidates(mount, own[""]):
                 folder = _make_folder(parent, name, enable_memory=True)
                 if folder is not None:
                     return MemoryCgroups(2, folder)
     for mount in mounts:
         if mount.fstype == "cgroup" and "memory" in mount.options and "memory" in own:
-            parent = _folder(mount, own["memory"])
-            if parent and os.path.exists(os.path.join(parent, "memory.limit_in_bytes")):
-                folder = _make_folder(parent, name, enable_memory=False)
-                if folder is not None:
-                    return MemoryCgroups(1, folder)
+            v1 = _folder(mount, own["memory"])
+            if v1 and os.path.exists(os.path.join(v1, "memory.limit_in_bytes")):
+                made = _make_folder(v1, name, enable_memory=False)
+                if made is not None:
+                    return MemoryCgroups(1, made)
     return None

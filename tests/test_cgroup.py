@@ -18,6 +18,7 @@ def _fake(monkeypatch, tmp_path, *, v2_memory: bool, v1: bool, cgroup="/work/job
     own_v2, own_v1 = unified / cgroup.lstrip("/"), memory / cgroup.lstrip("/")
     own_v2.mkdir(parents=True)
     (own_v2 / "cgroup.subtree_control").write_text("cpu memory\n" if v2_memory else "cpu\n")
+    (own_v2 / "cgroup.procs").write_text("")
     mounts = [_cgroup._Mount(str(unified), "/", "cgroup2", frozenset({"rw"}))]
     own = {"": cgroup}
     if v1:
@@ -41,6 +42,16 @@ def test_v2_when_the_own_cgroup_hands_memory_down(monkeypatch, tmp_path):
     with open(os.path.join(path, "memory.events"), "w") as fh:
         fh.write("low 0\nhigh 0\nmax 4\noom 1\noom_kill 1\n")
     assert groups.oom_killed(path)
+
+
+def test_v2_under_the_nearest_ancestor_that_hands_memory_down(monkeypatch, tmp_path):
+    """A service's own cgroup holds its processes, so it cannot enable controllers for children: the cgroups go
+    under the nearest ancestor that does (here the slice above it)."""
+    own, _ = _fake(monkeypatch, tmp_path, v2_memory=False, v1=True, cgroup="/system.slice/ci.service")
+    (own.parent / "cgroup.subtree_control").write_text("cpu memory pids\n")
+    (own.parent / "cgroup.procs").write_text("")
+    groups = _cgroup.find_memory_cgroups("grader-6")
+    assert groups is not None and groups.version == 2 and groups.folder == str(own.parent / "grader-6")
 
 
 def test_v1_when_v2_has_no_memory_controller(monkeypatch, tmp_path):
