@@ -44,7 +44,7 @@ def junit_xml(results: Iterable[SubmissionResult]) -> str:
             ET.SubElement(properties, "property", name=name, value=value)
         for check in result.checks:
             case = ET.SubElement(suite, "testcase", classname=f"{result.submission}.{check.function}",
-                                 name=check.id, time="0")
+                                 name=check.id, time=f"{check.duration_s:.3f}")
             if check.status != "passed":
                 tag = "failure" if check.status == "failed" else "error"
                 node = ET.SubElement(case, tag, message=check.message[:500], type=",".join(check.flags) or tag)

@@ -84,6 +84,7 @@ class CheckOutcome:
     got: str | None = None
     location: Location | None = None
     lesson: str | None = None
+    duration_s: float = 0.0  # how long the check ran, set up and torn down included
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -101,6 +102,7 @@ class CheckResult:
     got: str | None = None  # what the student's function produced
     location: Location | None = None  # where in the submission to look
     lesson: str | None = None  # key into the lessons table that explains the concept
+    duration_s: float = 0.0  # how long the check ran (JUnit's time), set up and torn down included
 
     @property
     def passed(self) -> bool:
@@ -119,6 +121,7 @@ class CheckResult:
             "got": self.got,
             "location": self.location.to_dict() if self.location else None,
             "lesson": self.lesson,
+            "duration_s": self.duration_s,
         }
 
     @classmethod
@@ -139,6 +142,7 @@ class CheckResult:
             got=data.get("got"),
             location=Location.from_dict(loc) if loc else None,
             lesson=data.get("lesson"),
+            duration_s=float(data.get("duration_s", 0.0)),
         )
 
 
@@ -290,5 +294,6 @@ class SubmissionResult:
         )
 
     def without_timings(self) -> SubmissionResult:
-        """The same result with the duration zeroed, for comparing two gradings of one submission."""
-        return dataclasses.replace(self, duration_s=0.0)
+        """The same result with the durations zeroed (its own and its checks'), for comparing two gradings."""
+        checks = tuple(dataclasses.replace(check, duration_s=0.0) for check in self.checks)
+        return dataclasses.replace(self, duration_s=0.0, checks=checks)

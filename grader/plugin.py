@@ -11,11 +11,13 @@ fixtures cost once per worker, not once per submission. Each check's exception b
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 import os
 import re
 import sys
+import time
 import traceback
 import types
 from collections.abc import Callable, Iterator
@@ -285,8 +287,11 @@ class GradingPlugin:
                 continue
             cid, function = check_id(item)
             job.session.context = cid
+            started = time.perf_counter()
             runtestprotocol(item, log=False, nextitem=nextitem)
-            outcome = _outcome(cid, function, self._exc.get(item.nodeid), job.loaded, self.assignment.functions)
+            outcome = dataclasses.replace(
+                _outcome(cid, function, self._exc.get(item.nodeid), job.loaded, self.assignment.functions),
+                duration_s=round(time.perf_counter() - started, 4))
             if outcome.status != "passed":
                 self._parts.failed.add(function)
             outcomes.append(outcome)

@@ -19,6 +19,7 @@ from click.testing import CliRunner
 from paths import EXAMPLES, ROOT
 
 from grader.cli import main
+from grader.models import SubmissionResult
 
 
 def make_batch(folder: Path, copies: int = 1) -> Path:
@@ -32,8 +33,7 @@ def make_batch(folder: Path, copies: int = 1) -> Path:
 def results(out: Path) -> dict[str, dict]:
     data = {}
     for path in out.glob("*/results.json"):
-        item = json.loads(path.read_text())
-        item.pop("duration_s")
+        item = SubmissionResult.from_dict(json.loads(path.read_text())).without_timings().to_dict()
         data[item["submission"]] = item
     return data
 

@@ -10,6 +10,7 @@ from click.testing import CliRunner
 from paths import EXAMPLES
 
 from grader.cli import main
+from grader.models import SubmissionResult
 
 distributed = pytest.importorskip("distributed")
 pytestmark = pytest.mark.slow  # a local cluster; --executor dask without --scheduler is also in test_cli.py
@@ -25,8 +26,7 @@ def cluster():
 def read(out):
     data = {}
     for path in out.glob("*/results.json"):
-        item = json.loads(path.read_text())
-        item.pop("duration_s")
+        item = SubmissionResult.from_dict(json.loads(path.read_text())).without_timings().to_dict()
         data[item["submission"]] = item
     return data
 

@@ -12,7 +12,7 @@ from grader.models import CheckResult, Location, Problem, SubmissionResult
 
 def sample() -> SubmissionResult:
     checks = (
-        CheckResult(id="f::a", function="f", score=1.0, max_score=1.0, status="passed"),
+        CheckResult(id="f::a", function="f", score=1.0, max_score=1.0, status="passed", duration_s=0.0125),
         CheckResult(id="f::b", function="f", score=0.0, max_score=0.5, status="failed", message="wrong",
                     flags=("zero-init",), expected="1", got="0", location=Location(cell=7, line=3, code="x = 0"),
                     lesson="zero-init"),
@@ -60,3 +60,13 @@ def test_the_documented_shape():
     for key in ("schema", "assignment", "submission", "score", "max_score", "duration_s", "seed", "flags", "checks"):
         assert key in data
     assert set(data["checks"][1]) >= {"id", "function", "score", "max_score", "status", "message", "flags"}
+
+
+def test_check_durations_round_trip_and_are_not_part_of_the_verdict():
+    data = sample().to_dict()
+    assert data["checks"][0]["duration_s"] == 0.0125
+    del data["checks"][1]["duration_s"]  # results.json written before checks were timed
+    assert SubmissionResult.from_dict(data).checks[1].duration_s == 0.0
+    untimed = sample().without_timings()
+    assert untimed.duration_s == 0.0 and {c.duration_s for c in untimed.checks} == {0.0}
+    assert untimed == dataclasses.replace(sample(), duration_s=0.0).without_timings()

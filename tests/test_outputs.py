@@ -51,6 +51,19 @@ def test_junit_has_one_testcase_per_check_with_messages(graded):
     assert suites["correct"].find(".//failure") is None
 
 
+def test_junit_records_each_checks_own_duration(graded):
+    for suite in ET.parse(graded / "junit.xml").getroot().iter("testsuite"):
+        times = {case.get("name"): float(case.get("time")) for case in suite.iter("testcase")}
+        assert all(t > 0 for t in times.values()), times
+        assert sum(times.values()) <= float(suite.get("time"))  # the checks run inside the submission's time
+        result = json.loads((graded / suite.get("name") / "results.json").read_text())
+        assert {c["id"]: round(c["duration_s"], 3) for c in result["checks"]} == times
+    # Training checks take longer than a shape check: the times are measured, not spread evenly.
+    correct = {case.get("name"): float(case.get("time")) for case in ET.parse(graded / "junit.xml").getroot()
+               .find("testsuite[@name='correct']").iter("testcase")}
+    assert correct["nn_model::trains"] > correct["layer_sizes::values"]
+
+
 def test_gradescope_results_follow_the_schema(graded):
     for sid, score in (("zero_init", 9.0), ("correct", 10.0)):
         data = json.loads((graded / sid / "gradescope.json").read_text())

@@ -535,7 +535,10 @@ CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\x9b]")  # C0 controls but \t and 
 
 
 def _strip(result: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in result.items() if k not in ("duration_s", "path")}
+    """A result without what differs between two gradings of the same file: timings and the path."""
+    stripped = {k: v for k, v in result.items() if k not in ("duration_s", "path")}
+    stripped["checks"] = [{k: v for k, v in c.items() if k != "duration_s"} for c in result.get("checks", ())]
+    return stripped
 
 
 @dataclass
@@ -643,7 +646,7 @@ class Run:
                 diffs = {k: (str(alone.get(k))[:200], str(results[honest].get(k))[:200]) for k in results[honest]
                          if k not in ("duration_s", "path", "checks") and results[honest].get(k) != alone.get(k)}
                 changed = [(c["id"], c["status"], c["message"][:150]) for c, b in
-                           zip(results[honest]["checks"], alone["checks"]) if c != b]
+                           zip(_strip(results[honest])["checks"], _strip(alone)["checks"]) if c != b]
                 problems.append(f"the honest submission's results differ from grading it alone: {diffs} {changed}")
         # the output folder: exactly the expected files, and a gradebook row per submission
         expected = {*layout.batch_files} | {f"{sid}/{name}" for sid in ids for name in layout.submission_files}
