@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import sys
+import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -20,7 +22,7 @@ from .errors import ExitCode, GraderError, UsageError
 from .executors import EXECUTORS
 from .formats import FORMATS
 from .gradebook import CSV_FORMATS
-from .models import GRADER_ERROR, WARNING, SubmissionResult
+from .models import GRADER_ERROR, SubmissionResult
 from .pipeline import Progress
 from .policy import iso, parse_time
 
@@ -37,21 +39,103 @@ __all__ = [
 ]
 
 
+_GROUP_FLAGS = ("--color", "--no-color")
+
+
 class _GradeGroup(click.Group):
-    """The ``grade`` group: a first argument that is not a subcommand goes to the default ``run`` command, and a
-    ``GraderError`` from any command is printed and becomes its exit code, here and nowhere else."""
+    """The ``grade`` group: a first argument that is not a subcommand goes to the default ``run`` command, whose
+    options the top-level help lists too. A ``GraderError`` from any command is printed and becomes its exit code,
+    here and nowhere else; so does Ctrl-C (130)."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        if not args or args[0] not in self.commands and args[0] not in ("--help", "-h", "--version"):
-            args = ["run", *args]
+        first = 0
+        while first < len(args) and args[first] in _GROUP_FLAGS:
+            first += 1
+        rest = args[first:]
+        if not rest or rest[0] not in self.commands and rest[0] not in ("--help", "-h", "--version"):
+            args = [*args[:first], "run", *rest]
         return super().parse_args(ctx, args)
 
     def invoke(self, ctx: click.Context) -> Any:
+        ctrl_c = _CtrlC.install()
         try:
             return super().invoke(ctx)
         except GraderError as exc:
-            click.echo(exc.show(), err=True)
-            ctx.exit(int(exc.exit_code))
+            click.secho(exc.show(), err=True, fg="yellow" if exc.exit_code == ExitCode.INTERRUPTED else "red")
+            _exit(ctx, exc.exit_code, ctrl_c)
+        except KeyboardInterrupt:
+            click.secho("stopped (Ctrl-C). What was saved stays saved: run the same command again to resume.",
+                        err=True, fg="yellow")
+            _exit(ctx, ExitCode.INTERRUPTED, ctrl_c)
+        finally:
+            if ctrl_c is not None:
+                ctrl_c.uninstall()
+
+    def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        formatter.write_usage(ctx.command_path, "[OPTIONS] [PATH]...")
+        formatter.write_usage(ctx.command_path, "COMMAND [ARGS]...", prefix="   or: ")
+
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The grading options of ``grade PATH...`` first, then the group's own, then the commands."""
+        grading = self.commands["run"]
+        records = [record for param in grading.get_params(ctx)
+                   if isinstance(param, click.Option) and not {"--help", "--color"} & set(param.opts)
+                   and (record := param.get_help_record(ctx)) is not None]
+        with formatter.section("Grading options (grade [OPTIONS] PATH...)"):
+            formatter.write_dl(records)
+        super().format_options(ctx, formatter)
+
+
+class _CtrlC:
+    """SIGINT while a command runs: the first raises KeyboardInterrupt (a batch then stops its workers and says
+    what it saved); any later one exits with 130 at once."""
+
+    def __init__(self, previous: Any) -> None:
+        self.previous = previous
+        self.pressed = False
+
+    @classmethod
+    def install(cls) -> _CtrlC | None:
+        if threading.current_thread() is not threading.main_thread():
+            return None
+        handler = cls(signal.getsignal(signal.SIGINT))
+        signal.signal(signal.SIGINT, handler)
+        return handler
+
+    def __call__(self, signum: int, frame: object) -> None:
+        if self.pressed:
+            os._exit(int(ExitCode.INTERRUPTED))
+        self.pressed = True
+        raise KeyboardInterrupt
+
+    def uninstall(self) -> None:
+        """Put the previous handler back, unless Ctrl-C was pressed: then the process is on its way out, and
+        another press must still end it at once."""
+        if not self.pressed:
+            signal.signal(signal.SIGINT, self.previous)
+
+
+def _exit(ctx: click.Context, code: ExitCode, ctrl_c: _CtrlC | None) -> NoReturn:
+    """Exit with ``code``. After Ctrl-C, at once: everything is saved and closed by now, and the interpreter's own
+    shutdown (a few tenths of a second) would meet a second Ctrl-C with the default handler put back."""
+    if ctrl_c is not None and ctrl_c.pressed:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(int(code))
+    ctx.exit(int(code))
+
+
+def _set_color(ctx: click.Context, param: click.Parameter, value: bool | None) -> None:
+    """--color/--no-color; without either, NO_COLOR (any non-empty value) turns colour off, else a terminal has it."""
+    if value is None and ctx.parent is None and os.environ.get("NO_COLOR"):
+        value = False
+    if value is not None:
+        ctx.color = value
+
+
+_color_option = click.option("--color/--no-color", default=None, expose_value=False, is_eager=True,
+                             callback=_set_color,
+                             help="Colour the output, or not (default: on a terminal, unless NO_COLOR is set).")
 
 
 def _pick_assignment(root: Path, name: str | None, paths: tuple[Path, ...]) -> str:
@@ -104,7 +188,7 @@ class ProgressDisplay:
         if self.quiet:
             return
         if progress.total <= self.LIST_UP_TO:
-            click.echo(_line(progress.result), file=self.stream)
+            click.echo(_line(progress.result, styled=True), file=self.stream)
         elif time.monotonic() - self.last_line >= 5 or progress.done == progress.total:
             self.last_line = time.monotonic()
             click.echo(f"graded {progress.done}/{progress.total} ({rate:.1f}/s, ETA {_duration(eta)})",
@@ -120,18 +204,26 @@ def _duration(seconds: float) -> str:
     return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
 
 
-def _line(result: SubmissionResult) -> str:
+def _line(result: SubmissionResult, *, styled: bool = False) -> str:
+    """``id: score/max  [flags]``; styled, the score is green when full, red when nothing, yellow between (click
+    drops the colour where there is none: not a terminal, NO_COLOR, --no-color)."""
     flags = f"  [{', '.join(result.flags)}]" if result.flags else ""
-    return f"{result.submission}: {result.score:g}/{result.max_score:g}{flags}"
+    score = f"{result.score:g}/{result.max_score:g}"
+    if styled:
+        colour = "green" if result.score >= result.max_score else "red" if result.score <= 0 else "yellow"
+        score = click.style(score, fg=colour, bold=True)
+    return f"{result.submission}: {score}{flags}"
 
 
 @click.group(cls=_GradeGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="grader")
+@_color_option
 def main() -> None:
     """Grade deep-learning assignments in a sandbox.
 
-    grade PATH... grades submissions (.py or .ipynb files, or folders of them). With no PATH, it grades the
-    bundled example submissions into reports/.
+    grade PATH... grades submissions (.py or .ipynb files, or folders of them); its options are below. With no
+    PATH, it grades the bundled example submissions into reports/. Exit codes: 0 graded (whatever the scores),
+    1 below --fail-under, 2 usage error, 3 grader failure, 4 no isolation, 130 stopped by Ctrl-C.
     """
     logging.basicConfig(format="grader: %(message)s", level=logging.WARNING)
 
@@ -164,37 +256,44 @@ def main() -> None:
 @click.option("--insecure", is_flag=True, default=False,
               help="Run even when no isolation protects the reference and results. Only for trusted code.")
 @click.option("--quiet", "-q", is_flag=True, default=False, help="Print only the summary line.")
+@_color_option
 def run(paths: tuple[Path, ...], assignment_name: str | None, out_dir: Path | None, jobs: int | None,
         regrade: bool, executor: str, scheduler: str | None, layout: str, formats: tuple[str, ...],
         fail_under: float | None, timestamps: Path | None, as_of: str | None, seed: int | None, insecure: bool,
         quiet: bool) -> None:
     """Grade PATH... (files or folders); with no PATH, the bundled examples."""
-    from .pipeline import BatchOptions, grade_paths
+    from .discovery import discover, no_submissions
+    from .pipeline import BatchOptions, grade_submissions
 
     options = BatchOptions(jobs=jobs or os.cpu_count() or 1, executor=executor, scheduler=scheduler, seed=seed,
                            insecure=insecure, regrade=regrade, gradebook_layout=layout,
                            formats=tuple(dict.fromkeys(formats)), as_of=_check_time(as_of, "--as-of"),
                            timestamps=_read_timestamps(timestamps) if timestamps else {})
-    for path in paths:
-        if not path.exists() and not path.is_symlink():
-            raise UsageError(f"{path}: no such file or folder")
     root = find_root()
-    if paths:
-        batches = [(load_assignment(root, _pick_assignment(root, assignment_name, paths)), list(paths),
-                    out_dir or root / "reports")]
+    batches = []
+    if paths:  # an assignment named, then what to grade, then the assignment the paths imply
+        named = load_assignment(root, assignment_name) if assignment_name else None
+        submissions = discover(paths)
+        if not submissions:
+            raise no_submissions(paths)
+        assignment = named or load_assignment(root, _pick_assignment(root, None, paths))
+        batches.append((assignment, submissions, out_dir or root / "reports"))
     else:  # the bundled examples of every assignment (or the one named), each into its own folder
         names = [assignment_name] if assignment_name else list(available(root))
-        batches = []
         for name in names:
             assignment = load_assignment(root, name)
+            examples = [assignment.public_dir / "examples"]
             target = out_dir or root / "reports"
-            batches.append((assignment, [assignment.public_dir / "examples"],
+            batches.append((assignment, discover(examples) or _raise(no_submissions(examples)),
                             target / name if len(names) > 1 else target))
     results: tuple[SubmissionResult, ...] = ()
-    for assignment, folders, out in batches:
+    for assignment, submissions, out in batches:
         display = ProgressDisplay(quiet=quiet)
-        graded = grade_paths(folders, assignment, out_dir=out, options=options, on_progress=display.update)
-        display.close()
+        try:
+            graded = grade_submissions(submissions, assignment, out_dir=out, options=options,
+                                       on_progress=display.update)
+        finally:
+            display.close()
         _summary(graded, out)
         _github_step_summary(graded, out)
         results += graded
@@ -208,6 +307,10 @@ def run(paths: tuple[Path, ...], assignment_name: str | None, out_dir: Path | No
                        err=True)
         if below:
             sys.exit(int(ExitCode.BELOW_THRESHOLD))
+
+
+def _raise(error: Exception) -> NoReturn:
+    raise error
 
 
 def _percent(result: SubmissionResult) -> float:
@@ -252,9 +355,6 @@ def _github_step_summary(results: tuple[SubmissionResult, ...], out: Path) -> No
                          f"{' '.join(result.flags)} |\n")
 
 def _summary(results: tuple[SubmissionResult, ...], out: Path) -> None:
-    if not results:
-        click.echo("no submissions found")
-        return
     mean = sum(r.score for r in results) / len(results)
     most = max(r.max_score for r in results)
     click.echo(f"{len(results)} submission(s), mean {mean:.2f}/{most:g}; results in {out}/<id>/, "
@@ -265,23 +365,21 @@ def _summary(results: tuple[SubmissionResult, ...], out: Path) -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--assignment", "-a", "assignment_name", type=str, default=None,
               help="Assignment name (default: inferred from the path, or the only one there is).")
+@_color_option
 def check_command(file: Path, assignment_name: str | None) -> None:
     """Run the public checks on FILE and print a short summary (for students, before submitting)."""
     from .student import check_file
 
     root = find_root()
     assignment = load_assignment(root, _pick_assignment(root, assignment_name, (file,)))
-    results, problems = check_file(str(file), assignment)
+    report = check_file(str(file), assignment)
     colours = {"passed": "green", "failed": "red", "error": "red", "missing": "yellow", "absent": None}
-    for problem in problems:
-        if problem.kind != WARNING:
-            click.secho(f"⚠ {problem.message}", fg="red")
-    for result in results:
+    for problem in report.problems:
+        click.secho(f"⚠ {problem}", fg="red")
+    for result in report.checks:
         click.secho(result.line(), fg=colours[result.status])
-    graded = [r for r in results if r.status != "absent"]
-    passed = sum(r.passed for r in graded)
-    click.echo(f"{passed} of {len(graded)} public checks passed. The grader runs more checks of its own.")
-    sys.exit(0 if passed == len(graded) and graded else int(ExitCode.BELOW_THRESHOLD))
+    click.secho(report.summary(), bold=not report.ok)
+    sys.exit(0 if report.ok else int(ExitCode.BELOW_THRESHOLD))
 
 
 @main.command("similarity")
@@ -342,6 +440,8 @@ def generate(name: str, check: bool) -> None:
         stale = stale_files(assignment)
         for path in stale:
             click.echo(f"{path} is out of date: run `grade generate {name}`", err=True)
+        if not stale:
+            click.echo(f"the student files of {name} are up to date")
         sys.exit(int(ExitCode.BELOW_THRESHOLD) if stale else 0)
     changed = write_generated(assignment)
     for path in changed:

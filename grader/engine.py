@@ -114,6 +114,7 @@ class Engine:
         self._thread: threading.Thread | None = None
         self._failure: BaseException | None = None
         self._lock = threading.Lock()
+        self._aborted = False
 
     # -- the pytest session, in its own thread ----------------------------------------------------------------------
 
@@ -186,9 +187,15 @@ class Engine:
                 result = apply_late(result, parse_time(task.submitted_at), self.assignment.late)
             return finish(result, self.assignment, formats=self.formats, now=self.as_of)
 
+    def abort(self) -> None:
+        """Stop now (Ctrl-C): kill the sandbox's processes; the submission being graded is abandoned, its remaining
+        calls fail at once, and ``close`` does not wait for it."""
+        self._aborted = True
+        self.sandbox.kill()
+
     def close(self) -> None:
         """Stop the pytest session and the sandbox."""
-        if self._thread is not None:
+        if self._thread is not None and not self._aborted:
             self._inbox.put(None)
             self._thread.join(timeout=30)
             self._thread = None

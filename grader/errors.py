@@ -14,6 +14,7 @@ Exception tree::
     │   ├── SandboxUnavailable           no layer protects the reference and results, or the
     │   │                                sandbox could not start                                    exit 4
     │   ├── InternalError                a bug in the grader itself                                 exit 3
+    │   ├── Interrupted                  Ctrl-C stopped a batch; says what was saved               exit 130
     │   └── WorkerFailed                 a grading worker process stopped on one of the above;
     │                                    carries that error's exit code and message
     ├── StudentError                     failures.py: a student function produced no value; ``flag`` names it
@@ -43,6 +44,7 @@ __all__ = [
     "ExitCode",
     "GraderError",
     "InternalError",
+    "Interrupted",
     "SandboxUnavailable",
     "UsageError",
     "WorkerFailed",
@@ -57,6 +59,7 @@ class ExitCode(IntEnum):
     USAGE = 2
     GRADER_FAILURE = 3
     NO_ISOLATION = 4
+    INTERRUPTED = 130  # 128 + SIGINT, as shells report a command stopped by Ctrl-C
 
 
 class GraderError(Exception):
@@ -95,6 +98,22 @@ class SandboxUnavailable(GraderError):
 
 class InternalError(GraderError):
     """A bug in the grader: a check or a stage failed in a way that is not the student's doing."""
+
+
+class Interrupted(GraderError):
+    """Ctrl-C (SIGINT) stopped a batch. What was saved stays saved; the same command grades the rest."""
+
+    exit_code = ExitCode.INTERRUPTED
+
+    def __init__(self, *, saved: int, earlier: int, left: int, out: str) -> None:
+        super().__init__(f"stopped: {saved} result(s) saved in {out}")
+        self.saved, self.earlier, self.left, self.out = saved, earlier, left, out
+
+    def show(self) -> str:
+        earlier = f" ({self.earlier} more from earlier runs)" if self.earlier else ""
+        left = f"{self.left} not graded yet. " if self.left else ""
+        return (f"stopped: {self.saved} result(s) saved in {self.out}{earlier}; {left}"
+                "Run the same command again to resume.")
 
 
 class WorkerFailed(GraderError):

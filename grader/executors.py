@@ -14,6 +14,8 @@ import multiprocessing
 import os
 import queue
 import signal
+import threading
+import time
 import traceback
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -42,7 +44,17 @@ EXECUTORS = ("local", "dask")
 
 
 class Executor(Protocol):
-    def run(self, tasks: Sequence[Task]) -> Iterator[Graded]: ...
+    def run(self, tasks: Sequence[Task]) -> Iterator[Graded]:
+        """Grade ``tasks``, yielding each result as it completes."""
+        ...
+
+    def stop(self) -> list[Graded]:
+        """After Ctrl-C, within about two seconds: end the workers; return results that completed meanwhile."""
+        ...
+
+    def close(self) -> None:
+        """Release the workers after a batch that ran to its end."""
+        ...
 
 
 def _to_wire(graded: Graded) -> dict[str, Any]:
@@ -91,6 +103,11 @@ class InlineExecutor:
         for task in tasks:
             yield self.engine.grade(task)
 
+    def stop(self) -> list[Graded]:
+        """After Ctrl-C: the submission being graded is abandoned; nothing else is in flight."""
+        self.engine.abort()
+        return []
+
     def close(self) -> None:
         self.engine.close()
 
@@ -98,16 +115,24 @@ class InlineExecutor:
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def _worker_main(root: str, name: str, slot: int, options: EngineOptions,
+def _worker_main(root: str, name: str, slot: int, options: EngineOptions, coordinator: int,
                  inbox: multiprocessing.Queue, outbox: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
     ctypes.CDLL(None).prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG: never outlive the coordinator
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the coordinator's to handle
+    if os.getppid() != coordinator:  # it died before the line above took effect
+        os._exit(0)
+    # A process group of its own: the terminal's Ctrl-C reaches only the coordinator, which decides what stops
+    # when; the worker's sandbox processes never see it, so no result is ever spoiled by an interrupt.
+    os.setpgid(0, 0)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     logging.basicConfig(format="grader: %(message)s", level=logging.WARNING)  # a spawned process starts bare
+    held: list[Engine] = []
+    signal.signal(signal.SIGTERM, lambda *_: _abort_worker(held))
     try:
         engine = options.engine(Path(root), name, slot=slot)
     except GraderError as exc:
         outbox.put(("fatal", slot, (int(exc.exit_code), exc.show())))
         return
+    held.append(engine)
     with engine:
         while (task := inbox.get()) is not None:
             try:
@@ -121,8 +146,46 @@ def _worker_main(root: str, name: str, slot: int, options: EngineOptions,
                 return
 
 
+def _abort_worker(held: list[Engine]) -> None:
+    """SIGTERM from the coordinator: kill this worker's sandbox (and so the submission in it) and exit now."""
+    logging.disable(logging.CRITICAL)  # the abandoned submission's checks are failing: nobody needs to hear it
+    for engine in held:
+        engine.abort()
+    os._exit(0)
+
+
+class _SigintLatch:
+    """While active (in the main thread), SIGINT only sets ``fired``: a result queue is never left half-read."""
+
+    def __init__(self) -> None:
+        self.fired = False
+        self._installed = False
+        self._previous: Any = None
+
+    def __enter__(self) -> _SigintLatch:
+        if threading.current_thread() is threading.main_thread():
+            self._previous = signal.signal(signal.SIGINT, self._latch)
+            self._installed = True
+        return self
+
+    def _latch(self, signum: int, frame: object) -> None:
+        self.fired = True
+
+    def __exit__(self, *exc: object) -> None:
+        if self._installed:  # None means a handler installed outside Python: SIG_DFL is the nearest
+            signal.signal(signal.SIGINT, signal.SIG_DFL if self._previous is None else self._previous)
+            self._installed = False
+
+
 class ProcessExecutor:
-    """``jobs`` worker processes, each with its own engine (sandbox, pytest session) kept warm for the batch."""
+    """``jobs`` worker processes, each with its own engine (sandbox, pytest session) kept warm for the batch.
+
+    Ctrl-C: the workers run in process groups of their own, so only the coordinator hears it. ``stop`` then lets
+    each worker finish its submission for up to ``STOP_GRACE`` seconds, and kills the ones that do not.
+    """
+
+    STOP_GRACE = 0.5  # seconds a worker may take to finish its submission after Ctrl-C
+    KILL_GRACE = 0.5  # seconds between SIGTERM (clean up the sandbox) and SIGKILL
 
     def __init__(self, root: Path, name: str, options: EngineOptions, *, jobs: int) -> None:
         self.root, self.name, self.options = root, name, options
@@ -130,6 +193,8 @@ class ProcessExecutor:
         self.outbox = self.context.Queue()
         self.workers: dict[int, tuple[Any, Any]] = {}  # slot -> (process, inbox)
         self.jobs = jobs
+        self.busy: dict[int, Task] = {}  # slot -> the task it is grading
+        self.received: list[tuple[str, int, Any]] = []  # read from the outbox, not yet handled
         for slot in range(jobs):
             self._start(slot)
 
@@ -137,39 +202,93 @@ class ProcessExecutor:
         inbox = self.context.Queue()
         process = self.context.Process(
             target=_worker_main, name=f"grader-worker-{slot}", daemon=True,
-            args=(str(self.root), self.name, slot, self.options, inbox, self.outbox))
+            args=(str(self.root), self.name, slot, self.options, os.getpid(), inbox, self.outbox))
         process.start()
         self.workers[slot] = (process, inbox)
 
+    def _get(self, timeout: float) -> tuple[str, int, Any] | None:
+        try:
+            return self.outbox.get(timeout=timeout)  # type: ignore[no-any-return]
+        except queue.Empty:
+            return None
+
+    def _receive(self, timeout: float) -> tuple[str, int, Any] | None:
+        """The next message, or None after ``timeout``; a Ctrl-C during the wait raises once the read is whole."""
+        if self.received:
+            return self.received.pop(0)
+        with _SigintLatch() as latch:
+            message = self._get(timeout)
+        if latch.fired:
+            if message is not None:
+                self.received.append(message)
+            raise KeyboardInterrupt
+        return message
+
     def run(self, tasks: Sequence[Task]) -> Iterator[Graded]:
         pending = list(reversed(tasks))
-        busy: dict[int, Task] = {}
         for slot in list(self.workers):
-            if pending:
-                busy[slot] = pending.pop()
-                self.workers[slot][1].put(busy[slot])
-        while busy:
-            try:
-                kind, slot, payload = self.outbox.get(timeout=1.0)
-            except queue.Empty:
-                for slot, task in list(busy.items()):
+            self._next(slot, pending)
+        while self.busy:
+            message = self._receive(0.1)  # short waits: a Ctrl-C is acted on within 0.1 s
+            if message is None:
+                for slot, task in list(self.busy.items()):
                     process = self.workers[slot][0]
                     if not process.is_alive():  # the worker died under this task
                         yield lost_worker(self.root, self.name, task,
                                           f"the grading worker died (exit code {process.exitcode})", self.options)
                         self._start(slot)
-                        self._next(slot, busy, pending)
+                        self._next(slot, pending)
                 continue
+            kind, slot, payload = message
             if kind == "fatal":
                 raise WorkerFailed(*payload)
             yield _from_wire(payload)
-            self._next(slot, busy, pending)
+            self._next(slot, pending)
 
-    def _next(self, slot: int, busy: dict[int, Task], pending: list[Task]) -> None:
-        busy.pop(slot, None)
+    def _next(self, slot: int, pending: list[Task]) -> None:
+        self.busy.pop(slot, None)
         if pending:
-            busy[slot] = pending.pop()
-            self.workers[slot][1].put(busy[slot])
+            self.busy[slot] = pending.pop()
+            self.workers[slot][1].put(self.busy[slot])
+
+    def stop(self) -> list[Graded]:
+        """After Ctrl-C: the results that complete within ``STOP_GRACE``; every worker is gone when this returns.
+
+        Another Ctrl-C meanwhile skips the wait (and raises nothing).
+        """
+        for process, inbox in self.workers.values():
+            if process.is_alive():
+                inbox.put(None)  # no new submission; finish the current one
+        done: list[Graded] = []
+        deadline = time.monotonic() + self.STOP_GRACE
+        with _SigintLatch() as latch:
+            try:
+                while self.busy and not latch.fired and (left := deadline - time.monotonic()) > 0:
+                    message = self.received.pop(0) if self.received else self._get(min(left, 0.1))
+                    if message is None:
+                        continue
+                    kind, slot, payload = message
+                    self.busy.pop(slot, None)
+                    if kind == "done":
+                        done.append(_from_wire(payload))
+            finally:
+                self._end_workers()
+        return done
+
+    def _end_workers(self) -> None:
+        """SIGTERM (each worker kills its sandbox and exits), then SIGKILL for what is still there."""
+        processes = [process for process, _ in self.workers.values()]
+        for process in processes:
+            if process.is_alive():
+                process.terminate()
+        deadline = time.monotonic() + self.KILL_GRACE
+        for process in processes:
+            process.join(timeout=max(deadline - time.monotonic(), 0))
+            if process.is_alive():
+                process.kill()
+                process.join()
+        self.workers.clear()
+        self.busy.clear()
 
     def close(self) -> None:
         for process, inbox in self.workers.values():
@@ -230,10 +349,12 @@ class DaskExecutor:
         except OSError as exc:
             raise UsageError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
         self.client.register_plugin(_dask_plugin(root, name, options), name=_DASK_PLUGIN)
+        self.futures: list[Any] = []
 
     def run(self, tasks: Sequence[Task]) -> Iterator[Graded]:
         distributed: Any = importlib.import_module("distributed")
         futures = {self.client.submit(_dask_grade, task, pure=False, retries=0): task for task in tasks}
+        self.futures = list(futures)
         for future in distributed.as_completed(futures):
             try:
                 yield _from_wire(future.result())
@@ -241,6 +362,11 @@ class DaskExecutor:
                 raise
             except Exception as exc:  # the worker died or the task failed: this submission only
                 yield lost_worker(self.root, self.name, futures[future], f"the Dask task failed ({exc})", self.options)
+
+    def stop(self) -> list[Graded]:
+        """After Ctrl-C: cancel what the cluster has not finished; its workers stay up for the next batch."""
+        self.client.cancel(self.futures)
+        return []
 
     def close(self) -> None:
         self.client.close()

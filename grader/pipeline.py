@@ -7,19 +7,21 @@ and never stops the batch; only a failure of the grader itself (broken assignmen
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
-import re
 import stat
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 from .assignment import Assignment
+from .discovery import RESERVED, SUFFIXES, Submission, discover, no_submissions
 from .engine import Graded, Task, finish
-from .errors import UsageError
-from .executors import EngineOptions, make_executor
+from .errors import Interrupted, UsageError
+from .executors import EngineOptions, Executor, make_executor
 from .formats import junit_xml
 from .gradebook import Gradebook, write_csv
 from .load import MAX_SUBMISSION_BYTES
@@ -29,25 +31,19 @@ from .summary import summarise, write_summary
 
 __all__ = [
     "BatchOptions",
+    "LOCK_NAME",
     "Progress",
     "RESERVED",
     "SUFFIXES",
     "Submission",
     "discover",
     "grade_paths",
+    "grade_submissions",
     "submitted_at",
     "write_result",
 ]
 
-SUFFIXES = (".py", ".ipynb")
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Submission:
-    """A file to grade and the id its results are filed under."""
-
-    id: str
-    path: Path
+LOCK_NAME = ".grade.lock"  # in the output folder: one batch at a time writes there
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -80,43 +76,6 @@ class Progress:
 class _Counter:
     done: int = 0
     results: dict[str, SubmissionResult] = field(default_factory=dict)  # as students may see them
-
-
-# Names the batch itself writes into the output folder; a submission's folder must never take one of them.
-RESERVED = frozenset({"gradebook.csv", "gradebook.sqlite", "gradebook.sqlite-wal", "gradebook.sqlite-shm",
-                      "gradebook.sqlite-journal", "summary.html", "summary.json", "junit.xml", "similarity.html",
-                      "similarity.json", "test-artifacts"})
-
-
-def _safe_id(stem: str) -> str:
-    cleaned = re.sub(r"[^\w.@+-]", "_", stem)[:120]
-    if not cleaned or cleaned.startswith(".") or cleaned.lower().removesuffix(".tmp") in RESERVED:
-        return "_" + cleaned
-    return cleaned
-
-
-def discover(paths: Sequence[Path]) -> tuple[Submission, ...]:
-    """The submissions named by ``paths``: files as given, and the .py/.ipynb files directly inside folders."""
-    files: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            files += sorted(p for p in path.iterdir()
-                            if p.suffix in SUFFIXES and not p.name.startswith(".") and not p.is_dir())
-        elif path.exists() or path.is_symlink():
-            files.append(path)
-        else:
-            raise UsageError(f"{path}: no such file or folder")
-    taken: set[str] = set()
-    out = []
-    for file in files:
-        base = _safe_id(file.stem)
-        sid = base if base not in taken else _safe_id(file.name)
-        n = 2
-        while sid in taken:
-            sid, n = f"{base}-{n}", n + 1
-        taken.add(sid)
-        out.append(Submission(id=sid, path=file))
-    return tuple(out)
 
 
 def submitted_at(submission: Submission, timestamps: Mapping[str, str]) -> str | None:
@@ -177,6 +136,32 @@ def write_result(graded: Graded, folder: Path) -> None:
         os.replace(tmp, folder / name)
 
 
+@contextmanager
+def _lock_output(out_dir: Path) -> Iterator[None]:
+    """Hold the output folder for this batch; another batch on it is refused, naming the process that holds it.
+
+    An advisory ``flock`` on ``OUT/.grade.lock``: the kernel releases it when the holder exits, even by SIGKILL.
+    """
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(out_dir / LOCK_NAME, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    except OSError as exc:
+        raise UsageError(f"{out_dir}: cannot write the results there ({exc.strerror})") from None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 64, 0).decode("ascii", "replace").strip()
+            who = f"process {holder}" if holder.isdigit() else "another process"
+            raise UsageError(f"{out_dir} is in use by another grading run ({who}): wait for it to finish, or "
+                             "grade into another folder with --out") from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        yield
+    finally:
+        os.close(fd)
+
+
 def grade_paths(
     paths: Sequence[Path],
     assignment: Assignment,
@@ -185,16 +170,46 @@ def grade_paths(
     options: BatchOptions = BatchOptions(),
     on_progress: Callable[[Progress], None] | None = None,
 ) -> tuple[SubmissionResult, ...]:
-    """Grade every submission under ``paths`` into ``out_dir``; returns the results sorted by id.
+    """Grade every submission under ``paths`` (see ``discovery.discover``) into ``out_dir``.
 
-    Results already in ``out_dir/gradebook.sqlite`` for the same content and assignment version are reused unless
-    ``options.regrade``; everything graded is committed there as it comes in.
+    Raises ``UsageError`` when ``paths`` hold no submission, saying where it looked and what it takes.
     """
     submissions = discover(paths)
+    if not submissions:
+        raise no_submissions(paths)
+    return grade_submissions(submissions, assignment, out_dir=out_dir, options=options, on_progress=on_progress)
+
+
+def grade_submissions(
+    submissions: Sequence[Submission],
+    assignment: Assignment,
+    *,
+    out_dir: Path,
+    options: BatchOptions = BatchOptions(),
+    on_progress: Callable[[Progress], None] | None = None,
+) -> tuple[SubmissionResult, ...]:
+    """Grade ``submissions`` into ``out_dir``; returns the results sorted by id.
+
+    Results already in ``out_dir/gradebook.sqlite`` for the same content and assignment version are reused unless
+    ``options.regrade``; everything graded is committed there as it comes in. Another batch writing into
+    ``out_dir`` at the same time is refused (``UsageError``). Ctrl-C stops the workers within about two seconds,
+    keeps every result saved so far, and raises ``Interrupted``: the same call then resumes.
+    """
+    with _lock_output(out_dir):
+        results = _grade_locked(submissions, assignment, out_dir=out_dir, options=options, on_progress=on_progress)
+        write_csv(results, assignment.functions, out_dir / "gradebook.csv", layout=options.gradebook_layout,
+                  title=assignment.title)
+        write_summary(summarise(results, functions=assignment.functions), out_dir, title=assignment.title)
+        if "junit" in options.formats:
+            (out_dir / "junit.xml").write_text(junit_xml(results), encoding="utf-8")
+    return results
+
+
+def _grade_locked(submissions: Sequence[Submission], assignment: Assignment, *, out_dir: Path,
+                  options: BatchOptions, on_progress: Callable[[Progress], None] | None
+                  ) -> tuple[SubmissionResult, ...]:
+    """Reuse what the gradebook holds, grade the rest, commit each result as it comes in."""
     version = f"{assignment.version}+{assignment.fingerprint}"
-    root = assignment.public_dir.parent.parent
-    engine_options = EngineOptions(insecure=options.insecure, seed=options.seed, formats=options.formats,
-                                   as_of=options.as_of)
     now = parse_time(options.as_of) if options.as_of else datetime.now(UTC)
     counter = _Counter()
     with Gradebook(out_dir / "gradebook.sqlite") as book:
@@ -217,24 +232,39 @@ def grade_paths(
         skipped = len(counter.results)
         if on_progress is not None:
             on_progress(Progress(done=0, total=len(tasks), skipped=skipped))
+
+        def save(graded: Graded) -> None:
+            write_result(graded, out_dir / graded.result.submission)
+            book.record(run_id, graded.result, hashes.get(graded.result.submission, ""), version)
+            counter.results[graded.result.submission] = graded.shown
+            counter.done += 1
+            if on_progress is not None:
+                on_progress(Progress(done=counter.done, total=len(tasks), skipped=skipped, result=graded.shown))
+
         if tasks:
-            executor = make_executor(root, assignment.name, engine_options, kind=options.executor,
-                                     jobs=min(options.jobs, len(tasks)), scheduler=options.scheduler)
-            try:
-                for graded in executor.run(tasks):
-                    write_result(graded, out_dir / graded.result.submission)
-                    book.record(run_id, graded.result, hashes.get(graded.result.submission, ""), version)
-                    counter.results[graded.result.submission] = graded.shown
-                    counter.done += 1
-                    if on_progress is not None:
-                        on_progress(Progress(done=counter.done, total=len(tasks), skipped=skipped,
-                                             result=graded.shown))
-            finally:
-                executor.close()
-    results = tuple(sorted(counter.results.values(), key=lambda r: r.submission))
-    write_csv(results, assignment.functions, out_dir / "gradebook.csv", layout=options.gradebook_layout,
-              title=assignment.title)
-    write_summary(summarise(results, functions=assignment.functions), out_dir, title=assignment.title)
-    if "junit" in options.formats:
-        (out_dir / "junit.xml").write_text(junit_xml(results), encoding="utf-8")
-    return results
+            _run_tasks(tasks, assignment, options, save, out_dir=out_dir, skipped=skipped, counter=counter)
+    return tuple(sorted(counter.results.values(), key=lambda r: r.submission))
+
+
+def _run_tasks(tasks: list[Task], assignment: Assignment, options: BatchOptions, save: Callable[[Graded], None],
+               *, out_dir: Path, skipped: int, counter: _Counter) -> None:
+    """Run ``tasks`` on the executor, saving each result; on Ctrl-C, save what completes and raise Interrupted."""
+    root = assignment.public_dir.parent.parent
+    engine_options = EngineOptions(insecure=options.insecure, seed=options.seed, formats=options.formats,
+                                   as_of=options.as_of)
+    executor: Executor | None = None
+    try:
+        executor = make_executor(root, assignment.name, engine_options, kind=options.executor,
+                                 jobs=min(options.jobs, len(tasks)), scheduler=options.scheduler)
+        for graded in executor.run(tasks):
+            save(graded)
+    except KeyboardInterrupt:
+        finished = executor.stop() if executor is not None else []
+        executor = None
+        for graded in finished:
+            save(graded)
+        raise Interrupted(saved=counter.done, earlier=skipped, left=len(tasks) - counter.done,
+                          out=str(out_dir)) from None
+    finally:
+        if executor is not None:
+            executor.close()

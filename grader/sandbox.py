@@ -147,6 +147,7 @@ class Zygote:
             [sys.executable, "-P", "-s", "-m", "grader._zygote", str(theirs.fileno()), str(scratch_base),
              str(scratch_bytes), *(["userns"] if userns else [])],
             pass_fds=[theirs.fileno()], env=_clean_env(), cwd="/", stdin=subprocess.DEVNULL,
+            process_group=0,  # the terminal's Ctrl-C is for the grader to handle, not for the sandbox
         )
         theirs.close()
         self.control = _Control(ours)

@@ -106,6 +106,7 @@ class Sandbox:
         self.scratch_base.chmod(0o711)
         self.scratch_bytes = scratch_bytes
         self._zygote: Zygote | None = None
+        self._closed = False
         self.uid: int | None = None  # the student processes' uid as the host sees it (for sweeps), if their own
         self._plan_uid: int | None = None  # and as they see it themselves
         self.layers: tuple[str, ...] = ()
@@ -122,8 +123,15 @@ class Sandbox:
                 "reach your files; or pass --insecure for trusted code only"
             )
 
+    @property
+    def closed(self) -> bool:
+        """After ``close``: no process starts any more."""
+        return self._closed
+
     def zygote(self) -> Zygote:
         """The running zygote, started (again) if need be; the layers follow what it could set up."""
+        if self._closed:  # stopped (Ctrl-C): the checks still running fail at once instead of starting it again
+            raise StudentCrash("grading was stopped")
         if self._zygote is None or self._zygote.process.poll() is not None:
             self._zygote = self._start()
             self.layers, self.uid, self._plan_uid = self._layers(self._zygote)
@@ -172,7 +180,17 @@ class Sandbox:
     def session(self, program: Program, limits: Limits, seed: int) -> StudentSession:
         return StudentSession(self, program, limits, seed)
 
+    def kill(self) -> None:
+        """Stop at once (Ctrl-C), from the thread that owns the sandbox while another may be using it: SIGKILL the
+        zygote (its children die with it: pdeathsig) and delete the scratch area. Nothing starts again."""
+        self._closed = True
+        if self._zygote is not None:
+            self._zygote.process.kill()
+            self._zygote.process.wait()
+        remove_scratch(self.scratch_base)
+
     def close(self) -> None:
+        self._closed = True
         if self._zygote is not None:
             self._zygote.close()
             self._zygote = None
@@ -216,7 +234,13 @@ class StudentSession:
         self._spawns += 1
         if self._scratch is None:
             self._scratch = make_scratch(self.sandbox.scratch_base)
-        process = StudentProcess(self.sandbox.zygote(), self.sandbox.plan(self.limits), self._scratch, self.output)
+        try:
+            process = StudentProcess(self.sandbox.zygote(), self.sandbox.plan(self.limits), self._scratch,
+                                     self.output)
+        except Exception:
+            if self.sandbox.closed:  # stopped (Ctrl-C) while forking: the zygote is gone, and nobody is at fault
+                raise StudentCrash("grading was stopped") from None
+            raise
         try:
             ready = process.request(self.program.load_message(), self.limits.load_seconds)
         except DeadlinePassed:
@@ -335,4 +359,9 @@ class StudentSession:
                            function=function, frames=frames)
         if kind == "recursion":
             raise StudentCrash(f"{function} recursed too deeply ({text})", function=function, frames=frames)
+        if error.get("type") == "NotImplementedError":  # the generated stub, or a part the student left undone
+            who = frames[-1][2] if frames and not frames[-1][2].startswith("<") else function
+            detail = str(error.get("message", ""))[:500]
+            raise StudentCrash(f"{who} is not implemented yet (the stub is still in place)"
+                               + (f": {detail}" if detail else ""), function=function, frames=frames)
         raise StudentCrash(text, function=function, frames=frames)

@@ -84,8 +84,32 @@ def test_usage_errors_exit_2(tmp_path):
 def test_help_lists_the_options():
     result = CliRunner().invoke(main, ["--help"])
     assert result.exit_code == 0 and "PATH" in result.output
+    # The top-level help shows the grading options themselves, not only a pointer to `grade run --help`.
+    grading = result.output.split("Grading options", 1)[1].split("\nOptions:", 1)[0]
+    for option in ("--assignment", "--out", "--jobs", "--fail-under", "--format", "--insecure", "--seed"):
+        assert option in grading, option
     run_help = CliRunner().invoke(main, ["run", "--help"])
     assert "--assignment" in run_help.output and "--out" in run_help.output and "--insecure" in run_help.output
+
+
+def test_group_flags_come_before_the_default_command(tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = CliRunner().invoke(main, ["--no-color", str(empty)])
+    assert result.exit_code == 2 and f"no submissions found in {empty}" in result.output
+
+
+def test_the_stub_says_it_is_not_implemented_yet(tmp_path, grade_cli):
+    stub = ROOT / "assignments" / "shallow-nn" / "shallow_nn.py"
+    code, _, results = grade_cli(stub, out=tmp_path)
+    assert code == 0
+    checks = {c["id"]: c for c in results["shallow_nn"]["checks"]}
+    assert checks["forward_propagation::output"]["message"] == \
+        "forward_propagation is not implemented yet (the stub is still in place)"
+    assert all("NotImplementedError" not in c["message"] for c in checks.values())
+    # A function whose stub raises inside another one names the one still to write.
+    assert checks["nn_model::trains"]["message"].startswith(
+        "layer_sizes is not implemented yet (the stub is still in place)")
 
 
 def test_similarity_command_finds_a_renamed_copy(tmp_path):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import subprocess
+import sys
 
 import nbformat
 import pytest
@@ -36,6 +38,57 @@ def test_grade_check_on_a_broken_file_says_why(tmp_path):
     assert result.exit_code == 1 and "bad.ipynb" in result.output and "Traceback" not in result.output
 
 
+def test_grade_check_says_the_stub_is_still_in_place():
+    result = CliRunner().invoke(main, ["check", str(PUBLIC / "shallow_nn.py")], catch_exceptions=False)
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    assert "⚠ backward_propagation: error: backward_propagation is not implemented yet (the stub is still in place)" \
+        in lines
+    # nn_model calls the stubs: the message names the first one it reached.
+    assert "⚠ nn_model: error: layer_sizes is not implemented yet (the stub is still in place)" in lines
+    assert "NotImplementedError" not in result.output
+
+
+def test_grade_check_says_which_syntax_error_removed_a_function(tmp_path):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("# Mine"),
+                nbformat.v4.new_code_cell("import numpy as np"),
+                nbformat.v4.new_code_cell("def layer_sizes(X, Y):\n    return (X.shape[0], 4, Y.shape[0]\n")]
+    path = tmp_path / "mine.ipynb"
+    nbformat.write(nb, path)
+    result = CliRunner().invoke(main, ["check", str(path), "-a", "shallow-nn"], catch_exceptions=False)
+    assert result.exit_code == 1
+    assert ("? layer_sizes: missing: removed by a syntax error (SyntaxError in cell 3, line 2: '(' was never "
+            "closed): fix it and the function comes back") in result.output.splitlines()
+    assert "? predict: missing: not defined yet" in result.output.splitlines()  # never written: no syntax error
+
+
+def test_grade_check_on_an_empty_file_says_it_defines_none_of_the_functions(tmp_path):
+    for name, text in (("empty.py", ""), ("notes.py", "# nothing here yet\nx = 1\n")):
+        path = tmp_path / name
+        path.write_text(text)
+        result = CliRunner().invoke(main, ["check", str(path), "-a", "shallow-nn"], catch_exceptions=False)
+        assert result.exit_code == 1
+        assert (f"{name} defines none of the assignment's functions (layer_sizes, initialize_parameters, "
+                "forward_propagation, compute_cost, backward_propagation, update_parameters, predict, nn_model), so "
+                "no public check ran. Is it the right file?") in result.output
+        assert "0 of 0" not in result.output
+
+
+def test_grade_check_names_the_import_that_failed(tmp_path):
+    path = tmp_path / "imports.py"
+    path.write_text("import numpy as np\nimport plotting_lib_not_installed as plt\n\n"
+                    "def layer_sizes(X, Y):\n    plt.figure()\n    return (X.shape[0], 4, Y.shape[0])\n")
+    result = CliRunner().invoke(main, ["check", str(path), "-a", "shallow-nn"], catch_exceptions=False)
+    assert ("⚠ layer_sizes: error: NameError: name 'plt' is not defined: the import `import "
+            "plotting_lib_not_installed as plt` on line 2 failed (ModuleNotFoundError: No module named "
+            "'plotting_lib_not_installed')") in result.output.splitlines()
+
+
+def _text(outputs, mime="text/plain"):
+    return "".join(o.get("text", "") or o.get("data", {}).get(mime, "") for o in outputs)
+
+
 def test_check_inside_a_real_jupyter_kernel(tmp_path):
     from nbclient import NotebookClient
 
@@ -44,17 +97,54 @@ def test_check_inside_a_real_jupyter_kernel(tmp_path):
     nb.cells = [
         nbformat.v4.new_code_cell(f"import sys\nsys.path.insert(0, {str(PUBLIC)!r})"),
         nbformat.v4.new_code_cell(solution),
-        nbformat.v4.new_code_cell("from grader import check\nresults = check('backward_propagation')"),
-        nbformat.v4.new_code_cell("def compute_cost(A2, Y):\n    return 0.0\nall_results = check()"),
+        nbformat.v4.new_code_cell("from grader import check\ncheck('backward_propagation')"),
+        nbformat.v4.new_code_cell("def compute_cost(A2, Y):\n    return 0.0\nall_results = check()\nall_results"),
         nbformat.v4.new_code_cell("print([r.status for r in all_results])"),
+        nbformat.v4.new_code_cell("check('backprop')"),
+        nbformat.v4.new_code_cell("import plotting_lib_not_installed as plt"),  # fails: the kernel says so
+        nbformat.v4.new_code_cell("def layer_sizes(X, Y):\n    plt.plot(X)\n    return (X.shape[0], 4, Y.shape[0])\n"
+                                  "check('layer_sizes')"),
     ]
-    NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
-    one = "".join(o.get("text", "") for o in nb.cells[2].outputs)
-    assert "✓ backward_propagation: passed" in one and "1 of 1 public checks passed" in one
-    every = "".join(o.get("text", "") for o in nb.cells[3].outputs)
+    NotebookClient(nb, timeout=120, kernel_name="python3", allow_errors=True,
+                   resources={"metadata": {"path": str(tmp_path)}}).execute()
+    # The cell shows the report once: no printed copy, no tuple of dataclasses.
+    one = nb.cells[2].outputs
+    assert [o["output_type"] for o in one] == ["execute_result"]
+    assert _text(one) == "✓ backward_propagation: passed: All tests passed.\n1 of 1 public checks passed. " \
+                         "The grader runs more checks of its own."
+    table = _text(one, "text/html")
+    assert "<table" in table and "✓ passed" in table and "<code>backward_propagation</code>" in table
+    every = _text(nb.cells[3].outputs)
     assert "✗ compute_cost: failed" in every and "7 of 8 public checks passed" in every
-    statuses = "".join(o.get("text", "") for o in nb.cells[4].outputs)
+    assert "PublicCheck(" not in every
+    assert "✗ failed" in _text(nb.cells[3].outputs, "text/html")  # in words and symbols, not only in colour
+    statuses = _text(nb.cells[4].outputs)
     assert statuses.count("'passed'") == 7 and "'failed'" in statuses
+    near = _text(nb.cells[5].outputs)
+    assert "- backprop: absent: no public check named 'backprop'; did you mean 'backward_propagation'?" in near
+    assert "The public checks are: layer_sizes, initialize_parameters" in near
+    failed_import = _text(nb.cells[7].outputs)
+    assert ("⚠ layer_sizes: error: NameError: name 'plt' is not defined: the import `import "
+            "plotting_lib_not_installed as plt` failed: there is no module named 'plotting_lib_not_installed' "
+            "here.") in failed_import
+
+
+def test_check_outside_jupyter_prints_and_returns_the_report(tmp_path):
+    script = tmp_path / "mine.py"
+    script.write_text(f"import sys\nsys.path.insert(0, {str(PUBLIC)!r})\n"
+                      "def layer_sizes(X, Y):\n    return (X.shape[0], 4, Y.shape[0])\n"
+                      "from grader import check\nreport = check('layer_sizes', 'nn_modle')\n"
+                      "print('ok' if report.passed == 1 and len(report) == 2 and report.ok else 'bad')\n")
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == [
+        "✓ layer_sizes: passed: All tests passed.",
+        "- nn_modle: absent: no public check named 'nn_modle'; did you mean 'nn_model'? The public checks are: "
+        "layer_sizes, initialize_parameters, forward_propagation, compute_cost, backward_propagation, "
+        "update_parameters, predict, nn_model.",
+        "1 of 1 public checks passed. The grader runs more checks of its own.",
+        "ok",
+    ]
 
 
 def _digests(folder):
