@@ -374,3 +374,9 @@ def test_export_onto_a_folder_is_refused_by_the_option(course, tmp_path):
 def test_export_of_an_unknown_assignment(course, tmp_path):
     assert_clean_error(invoke("export", "gradescope", "nope", "--out", tmp_path / "x.zip"), 2,
                        "no assignment named 'nope'", "(available: tiny)")
+
+
+def test_generate_check_prints_one_line_when_up_to_date():
+    result = CliRunner().invoke(main, ["generate", "shallow-nn", "--check"], catch_exceptions=False)
+    assert result.exit_code == 0
+    assert result.output == "the student files of shallow-nn are up to date\n"
