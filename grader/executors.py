@@ -159,6 +159,7 @@ class _SigintLatch:
 
     def __init__(self) -> None:
         self.fired = False
+        self.presses = 0
         self._installed = False
         self._previous: Any = None
 
@@ -170,6 +171,7 @@ class _SigintLatch:
 
     def _latch(self, signum: int, frame: object) -> None:
         self.fired = True
+        self.presses += 1
 
     def __exit__(self, *exc: object) -> None:
         if self._installed:  # None means a handler installed outside Python: SIG_DFL is the nearest
@@ -195,6 +197,7 @@ class ProcessExecutor:
         self.jobs = jobs
         self.busy: dict[int, Task] = {}  # slot -> the task it is grading
         self.received: list[tuple[str, int, Any]] = []  # read from the outbox, not yet handled
+        self.pressed_twice = False  # Ctrl-C came twice before ``stop``: no grace
         for slot in range(jobs):
             self._start(slot)
 
@@ -221,6 +224,7 @@ class ProcessExecutor:
         if latch.fired:
             if message is not None:
                 self.received.append(message)
+            self.pressed_twice = latch.presses > 1
             raise KeyboardInterrupt
         return message
 
@@ -263,7 +267,8 @@ class ProcessExecutor:
         deadline = time.monotonic() + self.STOP_GRACE
         with _SigintLatch() as latch:
             try:
-                while self.busy and not latch.fired and (left := deadline - time.monotonic()) > 0:
+                while (self.busy and not latch.fired and not self.pressed_twice
+                       and (left := deadline - time.monotonic()) > 0):
                     message = self.received.pop(0) if self.received else self._get(min(left, 0.1))
                     if message is None:
                         continue
