@@ -20,6 +20,7 @@ from click.testing import CliRunner
 from grader.cli import main
 from grader.engine import Task
 from grader.executors import EngineOptions, ProcessExecutor
+from grader.models import SubmissionResult
 
 CONFIG = 'name = "duo"\nversion = "1"\nfunctions = ["add", "mul"]\n\n[limits]\ncall_seconds = 60\n'
 CHECKS = '''
@@ -86,8 +87,7 @@ def grade(*args) -> str:
 def results(out: Path) -> dict[str, dict]:
     found = {}
     for path in sorted(out.glob("*/results.json")):
-        data = json.loads(path.read_text())
-        data.pop("duration_s")
+        data = SubmissionResult.from_dict(json.loads(path.read_text())).without_timings().to_dict()
         found[data["submission"]] = data
     return found
 
