@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import signal
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -83,13 +84,13 @@ def print_modules(after: dict[str, str], before: dict[str, str] | None, labels: 
     gone = set(renamed.values())
     names = sorted(set(after) | (set(before or {}) - gone), key=lambda n: (-line_count(after.get(n, "")), n))
     if before is None:
-        print(f"{'module':<18} {'lines':>6}")
+        print(f"{'module':<22} {'lines':>6}")
         for name in names:
             mark = "  > 400" if line_count(after[name]) > MODULE_LIMIT else ""
-            print(f"{name:<18} {line_count(after[name]):>6}{mark}")
-        print(f"{'total':<18} {sum(map(line_count, after.values())):>6}  ({len(after)} modules)")
+            print(f"{name:<22} {line_count(after[name]):>6}{mark}")
+        print(f"{'total':<22} {sum(map(line_count, after.values())):>6}  ({len(after)} modules)")
         return
-    print(f"{'module':<18} {labels[0]:>10} {labels[1]:>10} {'change':>7}")
+    print(f"{'module':<22} {labels[0]:>10} {labels[1]:>10} {'change':>7}")
     for name in names:
         was = renamed.get(name, name)
         old = line_count(before[was]) if was in before else None
@@ -97,10 +98,10 @@ def print_modules(after: dict[str, str], before: dict[str, str] | None, labels: 
         change = (new or 0) - (old or 0)
         mark = "  > 400" if (new or 0) > MODULE_LIMIT else ""
         note = f"  (was {was})" if was != name else ""
-        print(f"{name:<18} {'-' if old is None else old:>10} {'-' if new is None else new:>10} {change:>+7}{mark}"
+        print(f"{name:<22} {'-' if old is None else old:>10} {'-' if new is None else new:>10} {change:>+7}{mark}"
               f"{note}")
     old_total, new_total = sum(map(line_count, before.values())), sum(map(line_count, after.values()))
-    print(f"{'total':<18} {old_total:>10} {new_total:>10} {new_total - old_total:>+7}  "
+    print(f"{'total':<22} {old_total:>10} {new_total:>10} {new_total - old_total:>+7}  "
           f"({len(before)} → {len(after)} modules)")
 
 
@@ -129,4 +130,5 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `| head` ends the output quietly
     sys.exit(main())
