@@ -1,5 +1,6 @@
-"""The whole batch on a two-function assignment, in seconds: worker processes agree with one process, bad files
-become rows, a second run grades only what changed, a dead worker costs only its submission.
+"""The whole batch on a two-function assignment, in seconds: worker processes grade every kind of file, bad files
+become rows, a second run grades only what changed (and one process agrees with two), a dead worker costs only its
+submission, and `grade` alone grades every assignment's examples.
 
 These are the fast loop's stand-ins for the slow batch tests over shallow-nn's examples (test_batch.py,
 test_examples.py): the same machinery (real sandbox, real pytest session, real worker processes), less compute.
@@ -69,13 +70,13 @@ def make_course(base: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory) -> Iterator[tuple[Path, Path]]:
-    """(batch folder, output folder) after one run with one process; GRADER_ROOT points at the course."""
+    """(batch folder, output folder) after one run with two worker processes; GRADER_ROOT points at the course."""
     base = tmp_path_factory.mktemp("duo")
     batch = make_course(base)
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("GRADER_ROOT", str(base / "root"))
-        grade(batch, "--out", base / "one", "--jobs", "1")
-        yield batch, base / "one"
+        grade(batch, "--out", base / "two", "--jobs", "2")
+        yield batch, base / "two"
 
 
 def grade(*args) -> str:
@@ -92,37 +93,39 @@ def results(out: Path) -> dict[str, dict]:
     return found
 
 
-def test_workers_agree_with_one_process_and_bad_files_become_rows(graded, tmp_path):
-    batch, out = graded
-    grade(batch, "--out", tmp_path / "two", "--jobs", "2")
-    one, two = results(out), results(tmp_path / "two")
-    assert one == two and set(one) == set(EXPECTED)
+def test_worker_processes_grade_every_kind_of_file_and_bad_files_become_rows(graded):
+    _, out = graded
+    found = results(out)
+    assert set(found) == set(EXPECTED)
     for sid, (score, flags) in EXPECTED.items():
-        assert one[sid]["score"] == score and flags <= set(one[sid]["flags"]), one[sid]
-        assert one[sid]["max_score"] == 3.0
+        assert found[sid]["score"] == score and flags <= set(found[sid]["flags"]), found[sid]
+        assert found[sid]["max_score"] == 3.0
     for sid in ("empty", "binary", "corrupt"):
-        (problem,) = one[sid]["problems"]
+        (problem,) = found[sid]["problems"]
         assert problem["kind"] == "invalid-submission" and sid in problem["message"]
         assert "Traceback" not in problem["message"]
-    csv_one = (out / "gradebook.csv").read_text()
-    assert csv_one == (tmp_path / "two" / "gradebook.csv").read_text()
-    rows = {r["submission"]: r for r in csv.DictReader(csv_one.splitlines())}
+    rows = {r["submission"]: r for r in csv.DictReader((out / "gradebook.csv").open())}
     assert {sid: float(r["total"]) for sid, r in rows.items()} == {sid: s for sid, (s, _) in EXPECTED.items()}
     assert json.loads((out / "summary.json").read_text())["submissions"] == 6
 
 
-def test_a_second_run_grades_only_what_changed(graded, tmp_path):
+def test_a_second_run_grades_only_what_changed_and_one_process_agrees_with_two(graded, tmp_path):
     batch, out = tmp_path / "batch", tmp_path / "out"  # copies: the gradebook knows files by id and content
     shutil.copytree(graded[0], batch)
     shutil.copytree(graded[1], out)
     again = grade(batch, "--out", out, "-j", "1")
     assert "6 submission(s) already graded; grading 0" in again
+    shutil.copy(batch / "good.py", batch / "copy.py")  # new id, same content (so the same seed): graded inline
+    copied = grade(batch, "--out", out, "-j", "1")
+    assert "6 submission(s) already graded; grading 1" in copied
+    by_workers, inline = results(graded[1])["good"], results(out)["copy"]
+    assert {**inline, "submission": "", "path": ""} == {**by_workers, "submission": "", "path": ""}
     (batch / "half.py").write_text(RIGHT)
     fixed = grade(batch, "--out", out, "-j", "1")
-    assert "5 submission(s) already graded; grading 1" in fixed
+    assert "6 submission(s) already graded; grading 1" in fixed
     assert results(out)["half"]["score"] == 3.0
     rows = list(csv.DictReader((out / "gradebook.csv").open()))
-    assert len(rows) == 6 and {r["submission"]: r["total"] for r in rows}["half"] == "3"
+    assert len(rows) == 7 and {r["submission"]: r["total"] for r in rows}["half"] == "3"
 
 
 def test_a_dead_worker_costs_only_its_submission(tmp_path):
