@@ -72,7 +72,7 @@ class FakeGitHub:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        threading.Thread(target=self.server.serve_forever, args=(0.02,), daemon=True).start()  # quick shutdown
 
     def answer(self, method: str, raw: str, accept: str, body: Any, headers: Any) -> tuple[int, bytes]:
         self.requests.append({"method": method, "path": raw, "auth": headers.get("Authorization"), "body": body,
