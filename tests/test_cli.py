@@ -334,6 +334,7 @@ def test_a_sandbox_that_cannot_start_leaves_no_scratch_folder(tmp_path, monkeypa
     assert list(scratch.iterdir()) == []
 
 
+@pytest.mark.slow  # the in-process cases above are the fast ones
 def test_a_zygote_that_cannot_start_leaves_the_real_command_cleanly(course, tmp_path):
     script = "import sys; sys.executable = '/bin/false'; from grader.cli import main; main()"
     done = subprocess.run([sys.executable, "-c", script, "run", str(course / "student.py"), "-a", "tiny", "-j", "1",

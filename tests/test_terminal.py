@@ -227,8 +227,8 @@ def test_top_level_help_shows_the_grading_options():
 
 @pytest.mark.parametrize(("env", "flags", "coloured"), [
     ({}, [], True),
-    ({"NO_COLOR": "1"}, [], False),
-    ({"NO_COLOR": "1"}, ["--color"], True),
+    pytest.param({"NO_COLOR": "1"}, [], False, marks=pytest.mark.slow),  # each case runs grade twice
+    pytest.param({"NO_COLOR": "1"}, ["--color"], True, marks=pytest.mark.slow),
     ({}, ["--no-color"], False),
 ])
 def test_colour_follows_no_color_and_the_flags(tmp_path, env, flags, coloured):
