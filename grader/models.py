@@ -19,6 +19,7 @@ __all__ = [
     "Figure",
     "GRADER_ERROR",
     "INVALID_SUBMISSION",
+    "Identity",
     "LATE",
     "LOAD_ERROR",
     "Late",
@@ -205,16 +206,40 @@ class Late:
     days_late: int
     penalty: float  # the fraction of the earned score taken away, 0..1
     raw_score: float  # the score before the penalty
+    extension: bool = False  # ``deadline`` is this student's extended deadline, not the assignment's
 
     def to_dict(self) -> dict[str, Any]:
         return {"submitted_at": self.submitted_at, "deadline": self.deadline, "days_late": self.days_late,
-                "penalty": self.penalty, "raw_score": self.raw_score}
+                "penalty": self.penalty, "raw_score": self.raw_score, "extension": self.extension}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Late:
         return cls(submitted_at=str(data["submitted_at"]), deadline=str(data["deadline"]),
                    days_late=int(data["days_late"]), penalty=float(data["penalty"]),
-                   raw_score=float(data["raw_score"]))
+                   raw_score=float(data["raw_score"]), extension=bool(data.get("extension", False)))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Identity:
+    """Who handed a submission in, as the learning platform's download names it (see docs/lms.md)."""
+
+    platform: str  # "canvas" or "moodle"
+    user_id: str  # Canvas: the user id (or anon_<id> under anonymous grading); Moodle: the participant id
+    name: str = ""  # the student's name as the file name spells it
+    late: bool = False  # the platform's own late marker (Canvas's LATE_); Moodle's download has none
+    prefix: str = ""  # the platform's name for the student's files, reused to name the feedback file
+    attachment: str = ""  # Canvas: the attachment id of the graded file (feedback files must name it)
+    file: str = ""  # the file's name inside the archive
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"platform": self.platform, "user_id": self.user_id, "name": self.name, "late": self.late,
+                "prefix": self.prefix, "attachment": self.attachment, "file": self.file}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Identity:
+        return cls(platform=str(data["platform"]), user_id=str(data["user_id"]), name=str(data.get("name", "")),
+                   late=bool(data.get("late", False)), prefix=str(data.get("prefix", "")),
+                   attachment=str(data.get("attachment", "")), file=str(data.get("file", "")))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -237,6 +262,7 @@ class SubmissionResult:
     figures: tuple[Figure, ...] = ()  # pictures for the report, computed in the trusted process
     late: Late | None = None  # set when a late penalty applies (then ``score`` is after the penalty)
     hidden_until: str | None = None  # set when the checks' details are withheld until this time
+    identity: Identity | None = None  # who handed it in, when it came from a learning platform's download
     schema: int = SCHEMA_VERSION
 
     def function_scores(self) -> dict[str, tuple[float, float]]:
@@ -266,6 +292,7 @@ class SubmissionResult:
             "figures": [f.to_dict() for f in self.figures],
             "late": self.late.to_dict() if self.late else None,
             "hidden_until": self.hidden_until,
+            "identity": self.identity.to_dict() if self.identity else None,
         }
 
     @classmethod
@@ -291,6 +318,7 @@ class SubmissionResult:
             figures=tuple(Figure.from_dict(f) for f in data.get("figures", ())),
             late=Late.from_dict(data["late"]) if data.get("late") else None,
             hidden_until=data.get("hidden_until"),
+            identity=Identity.from_dict(data["identity"]) if data.get("identity") else None,
         )
 
     def without_timings(self) -> SubmissionResult:
