@@ -22,6 +22,7 @@ from .errors import ExitCode, GraderError, UsageError
 from .executors import EXECUTORS
 from .formats import FORMATS
 from .gradebook import CSV_FORMATS
+from .lms import PLATFORMS
 from .models import GRADER_ERROR, SubmissionResult
 from .pipeline import Progress
 from .policy import iso, parse_time
@@ -29,6 +30,7 @@ from .policy import iso, parse_time
 __all__ = [
     "ProgressDisplay",
     "check_command",
+    "diff",
     "export",
     "export_gradescope",
     "generate",
@@ -241,8 +243,18 @@ def main() -> None:
 @click.option("--executor", type=click.Choice(EXECUTORS), default="local", show_default=True,
               help="Where workers run: local processes, or a Dask distributed cluster.")
 @click.option("--scheduler", type=str, default=None, help="Dask scheduler address, with --executor dask.")
-@click.option("--gradebook-format", "layout", type=click.Choice(CSV_FORMATS), default="plain", show_default=True,
-              help="Layout of gradebook.csv: one column per function, or Canvas's import layout.")
+@click.option("--gradebook-format", "layout", type=click.Choice(CSV_FORMATS), default=None,
+              help="Layout of gradebook.csv: plain (one column per function), canvas (Canvas's gradebook import) "
+                   "or moodle (Moodle's grading worksheet). Default: the platform the archive comes from, else plain.")
+@click.option("--platform", type=click.Choice(PLATFORMS), default="auto", show_default=True,
+              help="How an archive's file names name students (auto: Canvas's or Moodle's download, else plain).")
+@click.option("--roster", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="The platform's own export: Canvas's gradebook CSV, or Moodle's grading worksheet. Fills ids, "
+                   "the assignment's column and points, and lists students with no submission.")
+@click.option("--feedback-zip", is_flag=True, default=False,
+              help="Write OUT/feedback.zip: each student's report named for the platform's bulk feedback upload.")
+@click.option("--extensions", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="CSV of student,deadline (ISO 8601): per-student deadlines for the late policy.")
 @click.option("--format", "formats", type=click.Choice(FORMATS), multiple=True,
               help="Extra output: junit (OUT/junit.xml) or gradescope (OUT/<id>/gradescope.json). Repeatable.")
 @click.option("--fail-under", type=click.FloatRange(0, 100), default=None,
@@ -258,23 +270,32 @@ def main() -> None:
 @click.option("--quiet", "-q", is_flag=True, default=False, help="Print only the summary line.")
 @_color_option
 def run(paths: tuple[Path, ...], assignment_name: str | None, out_dir: Path | None, jobs: int | None,
-        regrade: bool, executor: str, scheduler: str | None, layout: str, formats: tuple[str, ...],
-        fail_under: float | None, timestamps: Path | None, as_of: str | None, seed: int | None, insecure: bool,
-        quiet: bool) -> None:
-    """Grade PATH... (files or folders); with no PATH, the bundled examples."""
-    from .discovery import discover, no_submissions
-    from .pipeline import BatchOptions, grade_submissions
+        regrade: bool, executor: str, scheduler: str | None, layout: str | None, platform: str, roster: Path | None,
+        feedback_zip: bool, extensions: Path | None, formats: tuple[str, ...], fail_under: float | None,
+        timestamps: Path | None, as_of: str | None, seed: int | None, insecure: bool, quiet: bool) -> None:
+    """Grade PATH... (files, folders, or a learning platform's zip); with no PATH, the bundled examples."""
+    from .discovery import Submission, discover, no_submissions
+    from .pipeline import BatchOptions, grade_paths, grade_submissions
+    from .sources import has_archive
 
+    archives = has_archive(paths)
+    if layout is None:
+        layout = platform if platform in ("canvas", "moodle") else "plain"
     options = BatchOptions(jobs=jobs or os.cpu_count() or 1, executor=executor, scheduler=scheduler, seed=seed,
                            insecure=insecure, regrade=regrade, gradebook_layout=layout,
                            formats=tuple(dict.fromkeys(formats)), as_of=_check_time(as_of, "--as-of"),
-                           timestamps=_read_timestamps(timestamps) if timestamps else {})
+                           timestamps=_read_timestamps(timestamps) if timestamps else {},
+                           extensions=_read_extensions(extensions) if extensions else {}, platform=platform,
+                           roster=roster, feedback_zip=feedback_zip)
+    if (roster or feedback_zip) and layout == "plain" and not archives:
+        raise UsageError("--roster and --feedback-zip need a platform: grade its zip, or say --gradebook-format "
+                         "canvas or moodle")
     root = find_root()
-    batches = []
+    batches: list[tuple[Any, tuple[Submission, ...] | None, Path]] = []
     if paths:  # an assignment named, then what to grade, then the assignment the paths imply
         named = load_assignment(root, assignment_name) if assignment_name else None
-        submissions = discover(paths)
-        if not submissions:
+        submissions = None if archives else discover(paths)
+        if submissions is not None and not submissions:
             raise no_submissions(paths)
         assignment = named or load_assignment(root, _pick_assignment(root, None, paths))
         batches.append((assignment, submissions, out_dir or root / "reports"))
@@ -290,8 +311,11 @@ def run(paths: tuple[Path, ...], assignment_name: str | None, out_dir: Path | No
     for assignment, submissions, out in batches:
         display = ProgressDisplay(quiet=quiet)
         try:
-            graded = grade_submissions(submissions, assignment, out_dir=out, options=options,
-                                       on_progress=display.update)
+            if submissions is None:  # archives: read into a private folder for the batch's duration
+                graded = grade_paths(paths, assignment, out_dir=out, options=options, on_progress=display.update)
+            else:
+                graded = grade_submissions(submissions, assignment, out_dir=out, options=options,
+                                           on_progress=display.update)
         finally:
             display.close()
         _summary(graded, out)
@@ -324,6 +348,15 @@ def _check_time(text: str | None, option: str) -> str | None:
         return iso(parse_time(text))
     except ValueError:
         raise UsageError(f"{option}: {text!r} is not an ISO 8601 time such as 2026-12-01T23:59:00+00:00") from None
+
+
+def _read_extensions(path: Path) -> dict[str, str]:
+    from .policy import read_extensions
+
+    try:
+        return read_extensions(path)
+    except (ValueError, UnicodeDecodeError, OSError) as exc:
+        raise UsageError(f"--extensions: {exc}") from None
 
 
 def _read_timestamps(path: Path) -> dict[str, str]:
@@ -380,6 +413,32 @@ def check_command(file: Path, assignment_name: str | None) -> None:
         click.secho(result.line(), fg=colours[result.status])
     click.secho(report.summary(), bold=not report.ok)
     sys.exit(0 if report.ok else int(ExitCode.BELOW_THRESHOLD))
+
+
+@main.command("diff")
+@click.option("--out", "-o", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="The output folder graded into (default: reports/ at the project root).")
+def diff(out_dir: Path | None) -> None:
+    """Whose score changed since the previous grading (after `grade --regrade`), by how much, and through which
+    checks: read before uploading the grades again. Exits 1 when any score changed."""
+    from .gradebook import Gradebook
+
+    out = out_dir or find_root() / "reports"
+    book = out / "gradebook.sqlite"
+    if not book.is_file():
+        raise UsageError(f"{out}: no gradebook.sqlite there; grade into it first")
+    with Gradebook(book) as gradebook:
+        changes = gradebook.score_changes()
+    for change in changes:
+        sign = "+" if change.delta > 0 else ""
+        click.echo(f"{change.submission}: {change.before:g}/{change.max_before:g} -> {change.after:g}/"
+                   f"{change.max_after:g} ({sign}{change.delta:g})")
+        for check in change.checks:
+            click.echo(f"    {check.id}: {check.before or 'new'} -> {check.after or 'removed'}")
+    scores = sum(1 for c in changes if c.delta)
+    click.echo(f"{len(changes)} submission(s) changed since their previous grading ({scores} in score)"
+               if changes else "no score or check changed since the previous grading")
+    sys.exit(int(ExitCode.BELOW_THRESHOLD) if scores else 0)
 
 
 @main.command("similarity")

@@ -16,23 +16,28 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import UsageError
+from .models import Identity
 
-__all__ = ["RESERVED", "SUFFIXES", "Submission", "discover", "no_submissions", "safe_id"]
+__all__ = ["FEEDBACK_ZIP", "RESERVED", "SUFFIXES", "Submission", "discover", "no_submissions", "safe_id"]
 
 SUFFIXES = (".py", ".ipynb")
 
 # Names the batch itself writes into the output folder; a submission's folder must never take one of them.
 RESERVED = frozenset({"gradebook.csv", "gradebook.sqlite", "gradebook.sqlite-wal", "gradebook.sqlite-shm",
                       "gradebook.sqlite-journal", "summary.html", "summary.json", "junit.xml", "similarity.html",
-                      "similarity.json", "test-artifacts"})
+                      "similarity.json", "test-artifacts", "feedback.zip", "grades.csv"})
+FEEDBACK_ZIP = "feedback.zip"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Submission:
-    """A file to grade and the id its results are filed under."""
+    """A file to grade and the id its results are filed under; from a learning platform's download, also whose it
+    is and what to call it (``archive.zip: member``)."""
 
     id: str
     path: Path
+    identity: Identity | None = None
+    label: str = ""
 
 
 def safe_id(text: str) -> str:

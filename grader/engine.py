@@ -32,6 +32,7 @@ from .models import (
     WARNING,
     CheckOutcome,
     Figure,
+    Identity,
     Location,
     Problem,
     SubmissionResult,
@@ -54,6 +55,8 @@ class Task:
     path: str
     data: bytes | None = None
     submitted_at: str | None = None  # ISO 8601; needed only when the assignment has a late policy
+    deadline: str | None = None  # ISO 8601: this student's extended deadline, when they were given one
+    identity: Identity | None = None  # who handed it in, from a learning platform's download
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -183,8 +186,13 @@ class Engine:
             result = make_result(self.assignment, outcomes, submission=task.id, path=task.path, seed=seed,
                                  duration_s=round(time.monotonic() - started, 3), problems=problems,
                                  sandbox=self.sandbox.layers, output=output, figures=figures)
+            if task.identity is not None:
+                result = dataclasses.replace(result, identity=task.identity)
             if self.assignment.late is not None and task.submitted_at:
-                result = apply_late(result, parse_time(task.submitted_at), self.assignment.late)
+                policy = self.assignment.late
+                if task.deadline:
+                    policy = dataclasses.replace(policy, deadline=parse_time(task.deadline))
+                result = apply_late(result, parse_time(task.submitted_at), policy, extension=bool(task.deadline))
             return finish(result, self.assignment, formats=self.formats, now=self.as_of)
 
     def abort(self) -> None:

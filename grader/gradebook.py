@@ -15,9 +15,10 @@ import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from .models import SubmissionResult
+from .batch_notes import CheckChange, ScoreChange
+from .models import CheckResult, SubmissionResult
 
-__all__ = ["CSV_FORMATS", "Gradebook", "SCHEMA", "gradebook_rows", "write_csv"]
+__all__ = ["CSV_FORMATS", "Gradebook", "SCHEMA", "compare", "gradebook_rows", "write_csv"]
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -41,9 +42,22 @@ CREATE TABLE IF NOT EXISTS grades (
     PRIMARY KEY (run_id, submission)
 );
 CREATE INDEX IF NOT EXISTS grades_key ON grades (submission, content_hash, assignment, version, graded_at);
+CREATE TABLE IF NOT EXISTS superseded (
+    run_id INTEGER NOT NULL REFERENCES runs(id),
+    submission TEXT NOT NULL,
+    file TEXT NOT NULL,
+    graded_file TEXT NOT NULL,
+    PRIMARY KEY (run_id, file)
+);
 """
+# Columns added after the first release: who handed a submission in (see models.Identity). Added in place to an
+# older database when it is opened.
+_IDENTITY_COLUMNS = (("platform", "TEXT NOT NULL DEFAULT ''"), ("user_id", "TEXT NOT NULL DEFAULT ''"),
+                     ("student", "TEXT NOT NULL DEFAULT ''"))
+_GRADE_COLUMNS = ("run_id", "submission", "content_hash", "assignment", "version", "score", "max_score", "flags",
+                  "duration_s", "graded_at", "result", "platform", "user_id", "student")
 
-CSV_FORMATS = ("plain", "canvas")
+CSV_FORMATS = ("plain", "canvas", "moodle")
 
 
 class Gradebook:
@@ -56,6 +70,10 @@ class Gradebook:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=FULL")
         self.db.executescript(SCHEMA)
+        have = {row[1] for row in self.db.execute("PRAGMA table_info(grades)")}
+        for name, kind in _IDENTITY_COLUMNS:
+            if name not in have:
+                self.db.execute(f"ALTER TABLE grades ADD COLUMN {name} {kind}")
 
     def start_run(self, assignment: str, version: str) -> int:
         """Record the start of a grading run; returns its id."""
@@ -74,15 +92,51 @@ class Gradebook:
         return SubmissionResult.from_dict(json.loads(row[0])) if row else None
 
     def record(self, run_id: int, result: SubmissionResult, content_hash: str, version: str) -> None:
-        """Commit one result."""
+        """Commit one result. Earlier results of the submission stay: a regrade adds a row, never replaces one."""
+        who = result.identity
         with self.db:
             self.db.execute("BEGIN IMMEDIATE")
             self.db.execute(
-                "INSERT OR REPLACE INTO grades VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                f"INSERT OR REPLACE INTO grades ({', '.join(_GRADE_COLUMNS)}) "
+                f"VALUES ({', '.join('?' * len(_GRADE_COLUMNS))})",
                 (run_id, result.submission, content_hash, result.assignment, version, result.score,
                  result.max_score, " ".join(result.flags), result.duration_s, time.time(),
-                 json.dumps(result.to_dict(), allow_nan=False)),
+                 json.dumps(result.to_dict(), allow_nan=False), who.platform if who else "",
+                 who.user_id if who else "", who.name if who else ""),
             )
+
+    def record_superseded(self, run_id: int, items: Iterable[tuple[str, str, str]]) -> None:
+        """Record files a later one replaced: (submission id, superseded file, the file graded instead)."""
+        with self.db:
+            self.db.execute("BEGIN IMMEDIATE")
+            self.db.executemany("INSERT OR REPLACE INTO superseded VALUES (?, ?, ?, ?)",
+                                [(run_id, *item) for item in items])
+
+    def history(self, submission: str) -> list[SubmissionResult]:
+        """Every result recorded for ``submission``, oldest first."""
+        rows = self.db.execute("SELECT result FROM grades WHERE submission=? ORDER BY graded_at, run_id",
+                               (submission,))
+        return [SubmissionResult.from_dict(json.loads(row[0])) for row in rows]
+
+    def score_changes(self) -> tuple[ScoreChange, ...]:
+        """Each submission whose latest result differs from the one before it (score or any check's outcome or
+        points), with the checks that changed. Reads two results per submission at a time."""
+        rows = self.db.execute("SELECT submission, result FROM grades ORDER BY submission, graded_at DESC, "
+                               "run_id DESC")
+        changes = []
+        current, kept = None, 0
+        latest: str = ""
+        for submission, text in rows:
+            if submission != current:
+                current, kept, latest = submission, 1, text
+                continue
+            kept += 1
+            if kept == 2 and text != latest:
+                change = compare(SubmissionResult.from_dict(json.loads(text)),
+                                 SubmissionResult.from_dict(json.loads(latest)))
+                if change is not None:
+                    changes.append(change)
+        return tuple(changes)
 
     def count(self) -> int:
         return int(self.db.execute("SELECT COUNT(*) FROM grades").fetchone()[0])
@@ -95,6 +149,24 @@ class Gradebook:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _outcome(check: CheckResult | None) -> str:
+    return "" if check is None else f"{check.status} {check.score:g}/{check.max_score:g}"
+
+
+def compare(before: SubmissionResult, after: SubmissionResult) -> ScoreChange | None:
+    """How ``after`` differs from ``before`` (two gradings of one submission), or None when no score or check
+    outcome changed."""
+    old = {c.id: c for c in before.checks}
+    new = {c.id: c for c in after.checks}
+    checks = tuple(CheckChange(id=cid, before=_outcome(old.get(cid)), after=_outcome(new.get(cid)))
+                   for cid in [*new, *(c for c in old if c not in new)]
+                   if _outcome(old.get(cid)) != _outcome(new.get(cid)))
+    if not checks and before.score == after.score and before.max_score == after.max_score:
+        return None
+    return ScoreChange(submission=after.submission, before=before.score, after=after.score,
+                       max_before=before.max_score, max_after=after.max_score, checks=checks)
 
 
 def _cell(text: str) -> str:

@@ -12,13 +12,13 @@ nothing here reads them (late policies need ``--timestamps`` for archive submiss
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from .archive import Archive, Limits, extract, read_archive
+from .discovery import safe_id
 from .lms import PLATFORMS, Named, detect, name_file, student_id
 from .models import Identity
 
@@ -73,17 +73,6 @@ class Ingested:
     others: tuple[Other, ...] = ()
 
 
-_RESERVED = frozenset({"gradebook.csv", "gradebook.sqlite", "summary.html", "summary.json", "junit.xml",
-                       "similarity.html", "similarity.json", "test-artifacts", "feedback.zip"})
-
-
-def _safe_id(text: str) -> str:
-    cleaned = re.sub(r"[^\w.@+-]", "_", text)[:120]
-    if not cleaned or cleaned.startswith(".") or cleaned.lower() in _RESERVED or cleaned.startswith("gradebook."):
-        return "_" + cleaned
-    return cleaned
-
-
 @dataclass(slots=True)
 class _Plan:
     """The ingest being worked out: member name -> (id, identity) to grade, and everything else."""
@@ -95,7 +84,7 @@ class _Plan:
     taken: set[str]
 
     def new_id(self, wanted: str) -> str:
-        base = _safe_id(wanted)
+        base = safe_id(wanted)
         sid, n = base, 2
         while sid in self.taken:
             sid, n = f"{base}-{n}", n + 1

@@ -24,7 +24,7 @@ from pathlib import PurePosixPath
 
 from .models import Identity
 
-__all__ = ["CANVAS", "MOODLE", "PLATFORMS", "Named", "canvas_feedback_name", "detect", "moodle_feedback_name",
+__all__ = ["CANVAS", "MOODLE", "Named", "PLATFORMS", "canvas_feedback_name", "detect", "moodle_feedback_name",
            "name_file", "student_id"]
 
 CANVAS = "canvas"

@@ -7,10 +7,12 @@ and never stops the batch; only a failure of the grader itself (broken assignmen
 
 from __future__ import annotations
 
+import dataclasses
 import fcntl
 import hashlib
 import os
 import stat
+import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -18,15 +20,20 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from .assignment import Assignment
-from .discovery import RESERVED, SUFFIXES, Submission, discover, no_submissions
+from .discovery import FEEDBACK_ZIP, RESERVED, SUFFIXES, Submission, discover, no_submissions
 from .engine import Graded, Task, finish
 from .errors import Interrupted, UsageError
 from .executors import EngineOptions, Executor, make_executor
 from .formats import junit_xml
 from .gradebook import Gradebook, write_csv
+from .ingest import Rejected
+from .lms import CANVAS, MOODLE
+from .lms_export import batch_notes, read_roster, write_feedback_zip, write_platform_csv
 from .load import MAX_SUBMISSION_BYTES
-from .models import SubmissionResult
-from .policy import iso, parse_time
+from .models import INVALID_SUBMISSION, Problem, SubmissionResult
+from .policy import extension_for, iso, parse_time
+from .score import make_result, not_graded
+from .sources import Collected, collect, has_archive
 from .summary import summarise, write_summary
 
 __all__ = [
@@ -60,6 +67,10 @@ class BatchOptions:
     formats: tuple[str, ...] = ()  # extra outputs: "junit" (OUT/junit.xml), "gradescope" (OUT/<id>/gradescope.json)
     as_of: str | None = None  # "now" for visibility (ISO 8601); default: the real time
     timestamps: Mapping[str, str] = field(default_factory=dict)  # submission id -> submitted at (ISO 8601)
+    extensions: Mapping[str, str] = field(default_factory=dict)  # student (casefolded) -> deadline (ISO 8601)
+    platform: str = "auto"  # how archives name students: auto, canvas, moodle or plain
+    roster: Path | None = None  # Canvas's gradebook export or Moodle's grading worksheet
+    feedback_zip: bool = False  # write OUT/feedback.zip for the platform's bulk feedback upload
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -79,22 +90,28 @@ class _Counter:
 
 
 def submitted_at(submission: Submission, timestamps: Mapping[str, str]) -> str | None:
-    """When a submission came in: from the timestamps table, else the file's modification time."""
+    """When a submission came in: from the timestamps table, else the file's modification time (never for a file
+    from an archive: platforms stamp their downloads' entries with the time of the download)."""
     if submission.id in timestamps:
         return iso(parse_time(timestamps[submission.id]))
+    if submission.label:
+        return None
     try:
         return iso(datetime.fromtimestamp(submission.path.stat().st_mtime, UTC))
     except OSError:
         return None
 
 
-def _reusable(previous: SubmissionResult | None, when: str | None, assignment: Assignment) -> bool:
-    """A stored result still holds when the late policy would judge the same submission time."""
+def _reusable(previous: SubmissionResult | None, when: str | None, deadline: str | None,
+              assignment: Assignment) -> bool:
+    """A stored result still holds when the late policy would judge the same submission time by the same
+    deadline (an extension granted since means grading again)."""
     if previous is None:
         return False
-    if assignment.late is None:
-        return True
-    return previous.late is not None and previous.late.submitted_at == when
+    if assignment.late is None or when is None:
+        return assignment.late is None or previous.late is None
+    wanted = deadline or iso(assignment.late.deadline)
+    return previous.late is not None and previous.late.submitted_at == when and previous.late.deadline == wanted
 
 
 def _read_for_task(path: Path) -> tuple[bytes | None, str]:
@@ -174,10 +191,17 @@ def grade_paths(
 
     Raises ``UsageError`` when ``paths`` hold no submission, saying where it looked and what it takes.
     """
-    submissions = discover(paths)
-    if not submissions:
-        raise no_submissions(paths)
-    return grade_submissions(submissions, assignment, out_dir=out_dir, options=options, on_progress=on_progress)
+    if not has_archive(paths):
+        submissions = discover(paths)
+        if not submissions:
+            raise no_submissions(paths)
+        return grade_submissions(submissions, assignment, out_dir=out_dir, options=options, on_progress=on_progress)
+    with tempfile.TemporaryDirectory(prefix="grader-archive-") as private:  # mode 0700, removed afterwards
+        collected = collect(paths, Path(private), platform=options.platform)
+        if not collected.submissions and not collected.rejected:
+            raise no_submissions(paths)
+        return grade_submissions(collected.submissions, assignment, out_dir=out_dir, options=options,
+                                 on_progress=on_progress, collected=collected)
 
 
 def grade_submissions(
@@ -187,27 +211,50 @@ def grade_submissions(
     out_dir: Path,
     options: BatchOptions = BatchOptions(),
     on_progress: Callable[[Progress], None] | None = None,
+    collected: Collected | None = None,
 ) -> tuple[SubmissionResult, ...]:
-    """Grade ``submissions`` into ``out_dir``; returns the results sorted by id.
+    """Grade ``submissions`` into ``out_dir``; returns the results sorted by id. ``collected`` is what the batch's
+    archives held besides (rejected members become result rows; the rest goes to the summary).
 
     Results already in ``out_dir/gradebook.sqlite`` for the same content and assignment version are reused unless
     ``options.regrade``; everything graded is committed there as it comes in. Another batch writing into
     ``out_dir`` at the same time is refused (``UsageError``). Ctrl-C stops the workers within about two seconds,
     keeps every result saved so far, and raises ``Interrupted``: the same call then resumes.
     """
+    collected = collected or Collected(submissions=tuple(submissions))
     with _lock_output(out_dir):
-        results = _grade_locked(submissions, assignment, out_dir=out_dir, options=options, on_progress=on_progress)
-        write_csv(results, assignment.functions, out_dir / "gradebook.csv", layout=options.gradebook_layout,
-                  title=assignment.title)
-        write_summary(summarise(results, functions=assignment.functions), out_dir, title=assignment.title)
+        results = _grade_locked(submissions, assignment, out_dir=out_dir, options=options, on_progress=on_progress,
+                                collected=collected)
+        roster = read_roster(options.roster, options.gradebook_layout) if options.roster else None
+        if options.gradebook_layout in (CANVAS, MOODLE):
+            missing = write_platform_csv(results, assignment, out_dir / "gradebook.csv",
+                                         layout=options.gradebook_layout, roster=roster)
+        else:
+            write_csv(results, assignment.functions, out_dir / "gradebook.csv", layout=options.gradebook_layout,
+                      title=assignment.title)
+            missing = ()
+        if options.feedback_zip:
+            write_feedback_zip(results, out_dir, out_dir / FEEDBACK_ZIP)
+        notes = batch_notes(collected, missing=missing, book=out_dir / "gradebook.sqlite")
+        write_summary(summarise(results, functions=assignment.functions), out_dir, title=assignment.title,
+                      notes=notes)
         if "junit" in options.formats:
             (out_dir / "junit.xml").write_text(junit_xml(results), encoding="utf-8")
     return results
 
 
+def _rejected_row(rejected: Rejected, assignment: Assignment, options: BatchOptions, now: datetime) -> Graded:
+    """The result row of a member an archive held but the grader refused to read."""
+    message = f"{rejected.label}: {rejected.reason}"
+    result = make_result(assignment, not_graded(assignment, INVALID_SUBMISSION, message), submission=rejected.id,
+                         path=rejected.label, seed=0, problems=(Problem(kind=INVALID_SUBMISSION, message=message),))
+    result = dataclasses.replace(result, identity=rejected.identity)
+    return finish(result, assignment, formats=options.formats, now=now)
+
+
 def _grade_locked(submissions: Sequence[Submission], assignment: Assignment, *, out_dir: Path,
-                  options: BatchOptions, on_progress: Callable[[Progress], None] | None
-                  ) -> tuple[SubmissionResult, ...]:
+                  options: BatchOptions, on_progress: Callable[[Progress], None] | None,
+                  collected: Collected) -> tuple[SubmissionResult, ...]:
     """Reuse what the gradebook holds, grade the rest, commit each result as it comes in."""
     version = f"{assignment.version}+{assignment.fingerprint}"
     now = parse_time(options.as_of) if options.as_of else datetime.now(UTC)
@@ -216,19 +263,30 @@ def _grade_locked(submissions: Sequence[Submission], assignment: Assignment, *, 
         run_id = book.start_run(assignment.name, version)
         tasks: list[Task] = []
         hashes: dict[str, str] = {}
+        book.record_superseded(run_id, ((s.id, s.label, s.by) for s in collected.superseded))
+        for refused in collected.rejected:
+            graded = _rejected_row(refused, assignment, options, now)
+            write_result(graded, out_dir / refused.id)
+            book.record(run_id, graded.result, "", version)
+            counter.results[refused.id] = graded.shown
         for submission in submissions:
             data, digest = _read_for_task(submission.path)
             hashes[submission.id] = digest
             when = submitted_at(submission, options.timestamps) if assignment.late is not None else None
+            deadline = extension_for(options.extensions, submission.id, submission.identity)
             previous = None if options.regrade else book.find(submission.id, digest, assignment.name, version)
-            if _reusable(previous, when, assignment):
+            if _reusable(previous, when, deadline, assignment):
                 assert previous is not None
+                if previous.identity != submission.identity:
+                    previous = dataclasses.replace(previous, identity=submission.identity)
                 graded = finish(previous, assignment, formats=options.formats, now=now)
                 counter.results[submission.id] = graded.shown
                 if _stale(out_dir / submission.id, graded):
                     write_result(graded, out_dir / submission.id)
                 continue
-            tasks.append(Task(id=submission.id, path=str(submission.path), data=data, submitted_at=when))
+            label = submission.label if data is not None else ""  # without bytes the worker reads the file
+            tasks.append(Task(id=submission.id, path=label or str(submission.path), data=data,
+                              submitted_at=when, deadline=deadline, identity=submission.identity))
         skipped = len(counter.results)
         if on_progress is not None:
             on_progress(Progress(done=0, total=len(tasks), skipped=skipped))

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from .models import (
@@ -21,11 +23,13 @@ from .models import (
     LATE,
     SYNTAX_ERROR,
     CheckResult,
+    Identity,
     Late,
     SubmissionResult,
 )
 
-__all__ = ["LatePolicy", "OPEN_FLAGS", "WITHHELD", "apply_late", "iso", "parse_time", "withhold"]
+__all__ = ["LatePolicy", "OPEN_FLAGS", "WITHHELD", "apply_late", "extension_for", "iso", "parse_time",
+           "read_extensions", "withhold"]
 
 WITHHELD = "Details of this check are withheld until {when}."
 # Whole-submission flags that say nothing about the hidden checks, so they stay visible.
@@ -72,12 +76,14 @@ class LatePolicy:
         return min(1.0, round(days * self.penalty_per_day, 6))
 
 
-def apply_late(result: SubmissionResult, submitted_at: datetime, policy: LatePolicy) -> SubmissionResult:
-    """The result with the late penalty for ``submitted_at`` applied (recorded even when it is zero)."""
+def apply_late(result: SubmissionResult, submitted_at: datetime, policy: LatePolicy, *,
+               extension: bool = False) -> SubmissionResult:
+    """The result with the late penalty for ``submitted_at`` applied (recorded even when it is zero).
+    ``extension`` says that ``policy.deadline`` is this student's extended deadline."""
     days = policy.days_late(submitted_at)
     penalty = policy.penalty(days)
     late = Late(submitted_at=iso(submitted_at), deadline=iso(policy.deadline), days_late=days, penalty=penalty,
-                raw_score=result.score)
+                raw_score=result.score, extension=extension)
     flags = result.flags + ((LATE,) if days > 0 and LATE not in result.flags else ())
     return dataclasses.replace(result, score=round(result.score * (1 - penalty), 6), late=late, flags=flags)
 
@@ -99,3 +105,37 @@ def withhold(result: SubmissionResult, hidden_until: datetime | None, now: datet
         figures=(),
         hidden_until=when,
     )
+
+
+def read_extensions(path: Path) -> dict[str, str]:
+    """A CSV of per-student deadlines: columns ``student`` and ``deadline`` (ISO 8601). ``student`` is a submission
+    id, a platform user id (Canvas user id, Moodle participant id) or the name a platform's file names give.
+    Raises ValueError naming the row that is wrong."""
+    import csv
+
+    out: dict[str, str] = {}
+    with path.open(newline="", encoding="utf-8-sig") as fh:
+        reader = csv.DictReader(fh)
+        if not reader.fieldnames or not {"student", "deadline"} <= {f.strip() for f in reader.fieldnames}:
+            raise ValueError(f"{path}: needs the columns student,deadline")
+        for line, row in enumerate(reader, start=2):
+            row = {k.strip(): (v or "").strip() for k, v in row.items() if k}
+            if not row["student"]:
+                continue
+            try:
+                out[row["student"].casefold()] = iso(parse_time(row["deadline"]))
+            except ValueError:
+                raise ValueError(f"{path}, line {line}: {row['deadline']!r} is not an ISO 8601 time such as "
+                                 "2026-12-03T23:59:00+00:00") from None
+    return out
+
+
+def extension_for(extensions: Mapping[str, str], submission: str, identity: Identity | None) -> str | None:
+    """The extended deadline of this submission's student, matched by submission id, user id or name."""
+    keys = [submission]
+    if identity is not None:
+        keys += [identity.user_id, identity.name, identity.name.replace("_", " ")]
+    for key in keys:
+        if key and key.casefold() in extensions:
+            return extensions[key.casefold()]
+    return None

@@ -184,8 +184,19 @@ def _printable(value: Any) -> Any:
 
 def _late_text(result: SubmissionResult) -> str:
     late = result.late
+    marked = result.identity is not None and result.identity.late
     if late is None:
+        if marked:
+            assert result.identity is not None
+            return (f"{result.identity.platform.capitalize()} marked this submission late; no submission time was "
+                    "given to the grader, so no late penalty was applied here.")
         return ""
+    if late.extension:
+        extended = f"Your deadline was extended to {late.deadline}. "
+        if late.days_late == 0:
+            return f"{extended}On time (submitted {late.submitted_at})."
+        return (f"{extended}Submitted {late.submitted_at}, {late.days_late} day(s) after it: "
+                f"{late.penalty:.0%} of your {number(late.raw_score)} points were taken away.")
     if late.days_late == 0:
         return f"On time (submitted {late.submitted_at}, deadline {late.deadline})."
     return (f"Submitted {late.submitted_at}, {late.days_late} day(s) after the deadline ({late.deadline}): "

@@ -26,6 +26,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from .batch_notes import BatchNotes
 from .figures import count_histogram
 from .models import INVALID_SUBMISSION, SYNTAX_ERROR, WARNING, CheckResult, SubmissionResult
 from .templating import number, percent, render
@@ -392,17 +393,21 @@ def summary_context(summary: ClassSummary, *, title: str) -> dict[str, Any]:
     }
 
 
-def render_summary_html(summary: ClassSummary, *, title: str) -> str:
+def render_summary_html(summary: ClassSummary, *, title: str, notes: BatchNotes | None = None) -> str:
     """The class summary as one self-contained HTML page (inline CSS and SVG; no scripts or external resources)."""
-    return render("summary.html.j2", summary_context(summary, title=title))
+    context = summary_context(summary, title=title)
+    context["notes"] = (notes or BatchNotes()).to_dict()
+    return render("summary.html.j2", context)
 
 
-def write_summary(summary: ClassSummary, out_dir: Path, *, title: str) -> Path:
-    """Write ``summary.html`` and ``summary.json`` (``summary.to_dict()``) into ``out_dir``; return the HTML path."""
+def write_summary(summary: ClassSummary, out_dir: Path, *, title: str, notes: BatchNotes | None = None) -> Path:
+    """Write ``summary.html`` and ``summary.json`` (``summary.to_dict()``, with the batch's ``notes`` under
+    "notes" when there are any) into ``out_dir``; return the HTML path."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    data = json.dumps(summary.to_dict(), indent=2, allow_nan=False)
+    record = {**summary.to_dict(), "notes": notes.to_dict()} if notes else summary.to_dict()
+    data = json.dumps(record, indent=2, allow_nan=False)
     (out_dir / "summary.json").write_text(data + "\n", encoding="utf-8")
     html_path = out_dir / "summary.html"
-    html_path.write_text(render_summary_html(summary, title=title), encoding="utf-8")
+    html_path.write_text(render_summary_html(summary, title=title, notes=notes), encoding="utf-8")
     return html_path

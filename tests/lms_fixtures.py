@@ -28,7 +28,8 @@ class Student:
 
 def canvas_prefix(student: Student) -> str:
     name = re.sub(r"_(\d+)_", r"\1", student.name).lower()
-    joined = "_".join(part for part in (name, "LATE" if student.late else None, str(student.user_id)) if part is not None)
+    parts = (name, "LATE" if student.late else None, str(student.user_id))
+    joined = "_".join(part for part in parts if part is not None)
     return re.sub(r"[^\w]", "", joined)
 
 

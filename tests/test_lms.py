@@ -6,6 +6,7 @@ from __future__ import annotations
 import zipfile
 
 import pytest
+from lms_fixtures import Student, canvas_matches, canvas_prefix, canvas_zip, moodle_matches, moodle_zip
 
 from grader.ingest import ingest_archive
 from grader.lms import (
@@ -18,7 +19,6 @@ from grader.lms import (
     student_id,
 )
 from grader.models import Identity
-from lms_fixtures import Student, canvas_matches, canvas_prefix, canvas_zip, moodle_matches, moodle_zip
 
 SUFFIXES = (".py", ".ipynb")
 
