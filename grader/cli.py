@@ -280,7 +280,7 @@ def run(paths: tuple[Path, ...], assignment_name: str | None, out_dir: Path | No
 
     archives = has_archive(paths)
     if layout is None:
-        layout = platform if platform in ("canvas", "moodle") else "plain"
+        layout = platform if platform in ("canvas", "moodle") else "auto" if archives else "plain"
     options = BatchOptions(jobs=jobs or os.cpu_count() or 1, executor=executor, scheduler=scheduler, seed=seed,
                            insecure=insecure, regrade=regrade, gradebook_layout=layout,
                            formats=tuple(dict.fromkeys(formats)), as_of=_check_time(as_of, "--as-of"),

@@ -63,7 +63,7 @@ class BatchOptions:
     seed: int | None = None
     insecure: bool = False
     regrade: bool = False
-    gradebook_layout: str = "plain"
+    gradebook_layout: str = "plain"  # plain, canvas, moodle, or auto (the platform of the batch's archives)
     formats: tuple[str, ...] = ()  # extra outputs: "junit" (OUT/junit.xml), "gradescope" (OUT/<id>/gradescope.json)
     as_of: str | None = None  # "now" for visibility (ISO 8601); default: the real time
     timestamps: Mapping[str, str] = field(default_factory=dict)  # submission id -> submitted at (ISO 8601)
@@ -225,12 +225,15 @@ def grade_submissions(
     with _lock_output(out_dir):
         results = _grade_locked(submissions, assignment, out_dir=out_dir, options=options, on_progress=on_progress,
                                 collected=collected)
-        roster = read_roster(options.roster, options.gradebook_layout) if options.roster else None
-        if options.gradebook_layout in (CANVAS, MOODLE):
-            missing = write_platform_csv(results, assignment, out_dir / "gradebook.csv",
-                                         layout=options.gradebook_layout, roster=roster)
+        layout = options.gradebook_layout
+        if layout == "auto":  # the platform the batch's archives come from
+            layout = collected.platform if collected.platform in (CANVAS, MOODLE) else "plain"
+        roster = read_roster(options.roster, layout) if options.roster and layout in (CANVAS, MOODLE) else None
+        if layout in (CANVAS, MOODLE):
+            missing = write_platform_csv(results, assignment, out_dir / "gradebook.csv", layout=layout,
+                                         roster=roster)
         else:
-            write_csv(results, assignment.functions, out_dir / "gradebook.csv", layout=options.gradebook_layout,
+            write_csv(results, assignment.functions, out_dir / "gradebook.csv", layout=layout,
                       title=assignment.title)
             missing = ()
         if options.feedback_zip:
