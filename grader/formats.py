@@ -6,6 +6,7 @@ Both take the result as students may see it (``policy.withhold`` already applied
 from __future__ import annotations
 
 import json
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 
@@ -30,28 +31,38 @@ def _check_text(check: CheckResult) -> str:
     return "\n\n".join(p for p in parts if p)
 
 
+# What XML 1.0 cannot hold, even escaped: C0 controls but tab, newline and return; surrogates; U+FFFE and U+FFFF.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _xml(text: str) -> str:
+    """Student text as XML may hold it: each character XML 1.0 forbids becomes a visible escape such as \\x1b."""
+    return _NOT_XML.sub(lambda m: ascii(m.group())[1:-1], text)
+
+
 def junit_xml(results: Iterable[SubmissionResult]) -> str:
     """One <testsuite> per submission, one <testcase> per check; failures and errors carry the messages."""
     suites = ET.Element("testsuites", name="grader")
     for result in results:
         failures = sum(c.status == "failed" for c in result.checks)
         errors = sum(c.status == "error" for c in result.checks)
-        suite = ET.SubElement(suites, "testsuite", name=result.submission, tests=str(len(result.checks)),
+        suite = ET.SubElement(suites, "testsuite", name=_xml(result.submission), tests=str(len(result.checks)),
                               failures=str(failures), errors=str(errors), time=f"{result.duration_s:.3f}")
         properties = ET.SubElement(suite, "properties")
         for name, value in (("score", f"{result.score:g}"), ("max_score", f"{result.max_score:g}"),
                             ("assignment", result.assignment), ("seed", str(result.seed))):
-            ET.SubElement(properties, "property", name=name, value=value)
+            ET.SubElement(properties, "property", name=name, value=_xml(value))
         for check in result.checks:
-            case = ET.SubElement(suite, "testcase", classname=f"{result.submission}.{check.function}",
-                                 name=check.id, time=f"{check.duration_s:.3f}")
+            case = ET.SubElement(suite, "testcase", classname=_xml(f"{result.submission}.{check.function}"),
+                                 name=_xml(check.id), time=f"{check.duration_s:.3f}")
             if check.status != "passed":
                 tag = "failure" if check.status == "failed" else "error"
-                node = ET.SubElement(case, tag, message=check.message[:500], type=",".join(check.flags) or tag)
-                node.text = _check_text(check)
+                node = ET.SubElement(case, tag, message=_xml(check.message[:500]),
+                                     type=_xml(",".join(check.flags) or tag))
+                node.text = _xml(_check_text(check))
         for problem in result.problems:
             if problem.kind in (INVALID_SUBMISSION, SYNTAX_ERROR):
-                ET.SubElement(suite, "system-err").text = problem.message
+                ET.SubElement(suite, "system-err").text = _xml(problem.message)
     ET.indent(suites)
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
 

@@ -120,14 +120,14 @@ def test_junit_of_no_results_is_an_empty_document():
     assert root.tag == "testsuites" and list(root) == []
 
 
-@pytest.mark.xfail(strict=True, reason="formats.junit_xml writes control characters from student text as they are, "
-                                       "which XML 1.0 forbids: one hostile message makes junit.xml unreadable")
 def test_junit_stays_well_formed_with_control_characters_in_student_text():
     # A student's exception message, or the repr its object returns, reaches the check's message and "got".
     check = CheckResult(id="f::x", function="f", score=0, max_score=1, status="error",
-                        message="ValueError: \x1b[31mred\x1b[0m \x00", got="<Foo object: \x07\x08>")
+                        message="ValueError: \x1b[31mred\x1b[0m \x00", got="<Foo object: \x07\x08 \ud800>")
     suite = parse(junit_xml([result(checks=(check,))])).find("testsuite")
-    assert "red" in suite.find("testcase/error").get("message")
+    error = suite.find("testcase/error")
+    assert error.get("message") == "ValueError: \\x1b[31mred\\x1b[0m \\x00"  # shown, not dropped
+    assert "<Foo object: \\x07\\x08 \\ud800>" in error.text
 
 
 # -- Gradescope ----------------------------------------------------------------------------------------------------
