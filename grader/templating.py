@@ -75,6 +75,18 @@ def _rich_html(text: str) -> Markup:
     return Markup("\n".join(paragraphs))
 
 
+_BREAK_AFTER = re.compile(r"(::|[-_./:])")
+
+
+def _breakable(text: Any) -> Markup:
+    """An identifier (check id, function name, flag, submission id), escaped, that a narrow column may wrap only
+    after ``::``, ``:``, ``-``, ``_``, ``.`` or ``/``: ``initialize_<wbr>parameters::<wbr>not_<wbr>zero``, never in
+    mid-word."""
+    parts = [part for part in _BREAK_AFTER.split(str(text)) if part]
+    return Markup("".join(str(escape(part)) + ("<wbr>" if i < len(parts) - 1 and _BREAK_AFTER.fullmatch(part) else "")
+                          for i, part in enumerate(parts)))
+
+
 def _md_escape(text: str) -> str:
     return _MD_SPECIAL.sub(lambda m: "\\" + m.group(0), text)
 
@@ -142,6 +154,7 @@ def environment() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters.update(
+        breakable=_breakable,
         rich_html=_rich_html,
         md_text=_md_text,
         md_rich=_md_rich,

@@ -224,7 +224,7 @@ def test_top_flags_count_submissions(cohort):
     ]
     assert summary.flag_kinds == 6
     page = render_summary_html(summary, title=TITLE)
-    assert re.search(r"<code>zero-init</code></th><td class=\"num\">3</td><td class=\"num\">27.3%</td>", page)
+    assert re.search(r"<code>zero-<wbr>init</code></th><td class=\"num\">3</td><td class=\"num\">27.3%</td>", page)
 
 
 def test_mistake_key_strips_numbers_and_keeps_the_first_sentence():
@@ -253,8 +253,15 @@ def test_mistakes_group_by_check_and_message_and_rank_by_count(cohort):
     assert not [m for m in summary.mistakes if m.message.startswith("Not graded")]
     assert summary.mistake_groups == 5
     page = render_summary_html(summary, title=TITLE)
-    assert '<code>ada</code>: <span class="msg">dW1 has wrong values: 7 of 11 entries' in page
-    assert "<code>dana</code></td>" in page  # nothing to add when the example reads like the group
+    # The page quotes each group's example as it was written (numbers and formulas intact), and names the example
+    # submission the same way on every row.
+    mistakes = page.split('id="mistakes-table"', 1)[1].split("</table>", 1)[0]
+    assert ('<span class="prose">dW1 has wrong values: 7 of 11 entries differ at index (0, 7) (largest difference '
+            '0.727)</span><br><span class="example">Example: <code>ada</code></span>') in mistakes
+    assert '<span class="prose">W1 and W2 are all zeros</span><br><span class="example">Example: <code>dana</code>' \
+        in mistakes
+    assert not re.search(r"(?<!&)#", mistakes)  # no number replaced by "#" (entities such as &#39; aside)
+    assert mistakes.count('<span class="example">Example: <code>') == len(summary.mistakes)
 
 
 def test_only_the_top_mistakes_are_kept():
