@@ -329,6 +329,26 @@ def test_summary_fits_a_phone_and_passes_axe(browser, reports, axe):
     browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
 
 
+def test_summary_with_batch_notes_passes_axe(browser, reports, axe, tmp_path):
+    """The summary's lists for archives and regrades: changed scores, missing students, superseded files."""
+    from grader.batch_notes import BatchNotes, CheckChange, ScoreChange
+    from grader.summary import ClassSummary, render_summary_html
+
+    summary = ClassSummary.from_dict(json.loads((reports / "summary.json").read_text()))
+    notes = BatchNotes(
+        platform="canvas", missing=("Ada Lovelace", "Alan Turing"),
+        superseded=(("wrong_backprop", "lovelaceada_1234_5678_shallow_nn-1.ipynb",
+                     "lovelaceada_1234_5679_shallow_nn.ipynb"),),
+        others=(("notes.txt", "not a .py or .ipynb file"),),
+        changes=(ScoreChange(submission="zero_init", before=7.5, after=9.0, max_before=10.0, max_after=10.0,
+                             checks=(CheckChange(id="initialize_parameters::small_scale", before="failed 0/0.5",
+                                                 after="passed 0.5/0.5"),)),))
+    page = tmp_path / "summary-notes.html"
+    page.write_text(render_summary_html(summary, title="Planar data classification", notes=notes))
+    tables = _check_page(browser, axe, page, "summary-notes")
+    assert not [t["caption"] for t in tables["phone"] if t["wider"]], "a summary table scrolls sideways on a phone"
+
+
 def test_similarity_page_wraps_and_highlights_matching_lines(browser, reports, axe):
     _check_page(browser, axe, reports / "similarity.html", "similarity")
     for width, size, mobile in (("phone", PHONE, True), ("desktop", DESKTOP, False)):
