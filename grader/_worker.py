@@ -6,7 +6,7 @@ here may import the reference, the checks or anything secret; the zygote never h
 
 Protocol on the socket (frames of ``grader.wire``), grader first:
 
-    grader → worker   {"op": "load", "units": [...], "helpers": {...}, "stubs": [...], "main": name}
+    grader → worker   {"op": "load", "units": [...], "helpers": {...}, "stubs": [...], "main": name, "seed": int}
     worker → grader   {"op": "ready", "errors": [...], "defined": [...]}
     grader → worker   {"op": "call", "fn": name, "args": [...], "kwargs": {...}, "seed": int}
     worker → grader   {"op": "reply", "ok": True, "value": ...} or {"op": "reply", "ok": False, "error": {...}}
@@ -146,8 +146,14 @@ def _deterministic_default_rng() -> None:
     np.random.default_rng = default_rng
 
 
+def _seed(seed: int) -> None:
+    np.random.seed(seed % 2**32)
+    random.seed(seed)
+
+
 def _load(request: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     _deterministic_default_rng()
+    _seed(int(request["seed"]))  # before the definitions: a module-level default_rng() draws its seed now
     sys.meta_path.insert(0, _Provider(dict(request["helpers"]), list(request["stubs"])))
     namespace: dict[str, Any] = {"__name__": request["main"], "__builtins__": __builtins__}
     errors = []
@@ -180,9 +186,7 @@ def _call(namespace: dict[str, Any], request: dict[str, Any]) -> dict[str, Any]:
     if not callable(fn):
         return {"op": "reply", "ok": False, "error": {"kind": "not-callable", "type": type(fn).__name__[:100],
                                                       "message": f"{name} is not a function", "frames": []}}
-    seed = int(request["seed"])
-    np.random.seed(seed % 2**32)
-    random.seed(seed)
+    _seed(int(request["seed"]))
     try:
         value = fn(*request["args"], **request["kwargs"])
     except BaseException as exc:  # SystemExit and KeyboardInterrupt included: they are the student's doing

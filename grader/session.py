@@ -77,9 +77,11 @@ class Program:
             main="__main__" if loaded.kind == "ipynb" else "submission",
         )
 
-    def load_message(self) -> dict[str, Any]:
+    def load_message(self, seed: int) -> dict[str, Any]:
+        """The load request; ``seed`` seeds numpy's and random's global generators before the definitions run."""
         return {
             "op": "load",
+            "seed": seed,
             "units": [{"filename": f, "source": s, "keep": list(k)} for f, s, k in self.units],
             "helpers": dict(self.helpers),
             "stubs": list(self.stubs),
@@ -242,7 +244,7 @@ class StudentSession:
                 raise StudentCrash("grading was stopped") from None
             raise
         try:
-            ready = process.request(self.program.load_message(), self.limits.load_seconds)
+            ready = process.request(self.program.load_message(call_seed(self.seed, "load")), self.limits.load_seconds)
         except DeadlinePassed:
             process.kill()
             self._broken = StudentTimeout(

@@ -102,6 +102,15 @@ def test_a_scratch_cell_that_raises_costs_nothing(graded):
     assert data["score"] == 10.0
 
 
+def test_a_module_level_generator_is_seeded_before_the_definitions_load(graded, tmp_path):
+    # correct_notebook.ipynb creates `rng = np.random.default_rng()` at module level, before any call: the
+    # sandbox seeds numpy's generators before loading, so two runs with the same seed give the same report.
+    first = grade(EXAMPLES / "correct_notebook.ipynb", out=tmp_path / "a", seed=5)["correct_notebook"]
+    second = grade(EXAMPLES / "correct_notebook.ipynb", out=tmp_path / "b", seed=5)["correct_notebook"]
+    first.pop("duration_s"), second.pop("duration_s")
+    assert first == second
+
+
 def test_the_reference_solution_gets_full_marks(tmp_path):
     folder = tmp_path / "in"
     folder.mkdir()
