@@ -130,6 +130,15 @@ ALTERNATIVES = {
     "initialize_parameters": [
         '''
 def initialize_parameters(n_x, n_h, n_y):
+    np.random.seed(2)  # the course's own seeding
+    W1 = np.random.randn(n_h, n_x) * 0.01
+    b1 = np.zeros(shape=(n_h, 1))
+    W2 = np.random.randn(n_y, n_h) * 0.01
+    b2 = np.zeros(shape=(n_y, 1))
+    return {"W1": W1, "b1": b1, "W2": W2, "b2": b2}
+''',
+        '''
+def initialize_parameters(n_x, n_h, n_y):
     rng = np.random.default_rng()
     return {"W1": rng.standard_normal((n_h, n_x)) * 0.01, "b1": np.zeros((n_h, 1)),
             "W2": rng.standard_normal((n_y, n_h)) * 0.01, "b2": np.zeros((n_y, 1))}
@@ -148,7 +157,43 @@ def initialize_parameters(n_x, n_h, n_y):
     return {"W1": W1, "b1": np.zeros(shape=(n_h, 1)), "W2": W2, "b2": np.zeros(shape=(n_y, 1))}
 ''',
     ],
+    "nn_model": [
+        '''
+def nn_model(X, Y, n_h, num_iterations=10000, print_cost=False):
+    np.random.seed(3)  # the course's own seeding
+    n_x = layer_sizes(X, Y)[0]
+    n_y = layer_sizes(X, Y)[2]
+    parameters = initialize_parameters(n_x, n_h, n_y)
+    W1, b1, W2, b2 = parameters["W1"], parameters["b1"], parameters["W2"], parameters["b2"]
+    for i in range(0, num_iterations):
+        A2, cache = forward_propagation(X, parameters)
+        cost = compute_cost(A2, Y)
+        grads = backward_propagation(parameters, cache, X, Y)
+        parameters = update_parameters(parameters, grads, learning_rate=1.2)
+        if print_cost and i % 1000 == 0:
+            print("Cost after iteration %i: %f" % (i, cost))
+    return parameters
+''',
+        '''
+def nn_model(X, Y, n_h, num_iterations=10000, print_cost=False):
+    params = initialize_parameters(X.shape[0], n_h, Y.shape[0])
+    for _ in range(num_iterations):
+        _, cache = forward_propagation(X, params)
+        params = update_parameters(params, backward_propagation(params, cache, X, Y))
+    return params
+''',
+    ],
     "forward_propagation": [
+        '''
+def forward_propagation(X, parameters):
+    # kept in float32 throughout: compared at float32 precision
+    W1, b1, W2, b2 = (parameters[k].astype(np.float32) for k in ("W1", "b1", "W2", "b2"))
+    Z1 = W1 @ X.astype(np.float32) + b1
+    A1 = np.tanh(Z1)
+    Z2 = W2 @ A1 + b2
+    A2 = (1 / (1 + np.exp(-Z2))).astype(np.float32)
+    return A2, {"Z1": Z1, "A1": A1, "Z2": Z2, "A2": A2}
+''',
         '''
 def forward_propagation(X, parameters):
     Z1 = parameters["W1"] @ X + parameters["b1"]
@@ -229,11 +274,24 @@ def update_parameters(parameters, grads, learning_rate=1.2):
     return parameters
 ''',
     ],
+    "layer_sizes": [
+        '''
+def layer_sizes(X, Y):
+    return np.shape(X)[0], 4, np.shape(Y)[0]
+''',
+    ],
     "predict": [
         '''
 def predict(parameters, X):
     A2, _ = forward_propagation(X, parameters)
     return np.round(A2)
+''',
+        '''
+def predict(parameters, X):
+    # its own forward pass, written out
+    A1 = np.tanh(parameters["W1"] @ X + parameters["b1"])
+    A2 = 1 / (1 + np.exp(-(parameters["W2"] @ A1 + parameters["b2"])))
+    return np.where(A2 >= 0.5, 1, 0)
 ''',
         '''
 def predict(parameters, X):
@@ -278,6 +336,8 @@ WRONG = (
     _w("init_constant_full", "init-constant", "initialize_parameters", (_W1_INIT, "np.full((n_h, n_x), 0.5)")),
     _w("init_uniform_positive", "init-uniform-positive", "initialize_parameters",
        (_W1_INIT, "np.random.rand(n_h, n_x)"), (_W2_INIT, "np.random.rand(n_y, n_h)")),
+    _w("init_uniform_positive_scaled", "init-uniform-positive", "initialize_parameters",
+       (_W1_INIT, "np.random.rand(n_h, n_x) * 0.01"), (_W2_INIT, "np.random.rand(n_y, n_h) * 0.01")),
     _w("init_oversized_unscaled", "init-oversized", "initialize_parameters",
        (_W1_INIT, "np.random.randn(n_h, n_x)"), (_W2_INIT, "np.random.randn(n_y, n_h)")),
     _w("init_oversized_times_10", "init-oversized", "initialize_parameters",

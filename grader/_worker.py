@@ -8,8 +8,15 @@ Protocol on the socket (frames of ``grader.wire``), grader first:
 
     grader → worker   {"op": "load", "units": [...], "helpers": {...}, "stubs": [...], "main": name, "seed": int}
     worker → grader   {"op": "ready", "errors": [...], "defined": [...]}
-    grader → worker   {"op": "call", "fn": name, "args": [...], "kwargs": {...}, "seed": int}
+    grader → worker   {"op": "call", "fn": name, "args": [...], "kwargs": {...}, "seed": int, "parts": [...]}
+    worker → grader   {"op": "ask", "fn": part, "args": [...], "kwargs": {...}}      (zero or more, see below)
+    grader → worker   {"op": "answer", "ok": True, "value": ...} or {"op": "answer", "ok": False, "error": {...}}
     worker → grader   {"op": "reply", "ok": True, "value": ...} or {"op": "reply", "ok": False, "error": {...}}
+
+While a call runs, each name in its ``parts`` (the functions a composite may call, declared by the assignment) is
+a proxy in the submission's namespace: calling it asks the grader, which answers with the reference's function
+in its own process (``grader.parts``). The student's own version of the part never runs during that call, and the
+names are put back afterwards.
 """
 
 from __future__ import annotations
@@ -22,7 +29,9 @@ import os
 import random
 import socket
 import sys
+import threading
 import types
+from collections.abc import Callable
 from typing import Any, NoReturn
 
 import numpy as np
@@ -177,7 +186,64 @@ def _load(request: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]
     return namespace, errors
 
 
-def _call(namespace: dict[str, Any], request: dict[str, Any]) -> dict[str, Any]:
+class _Channel:
+    """The socket to the grader, shared by the serve loop and the proxies; a lock keeps each exchange whole."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self.read = _read_exact(sock)
+        self.lock = threading.Lock()
+
+    def receive(self) -> Any:
+        return wire.read_frame(self.read)
+
+    def send(self, message: dict[str, Any]) -> None:
+        try:
+            frame = wire.encode(message)
+        except BaseException as exc:  # e.g. nesting too deep: tell the grader what could not be sent
+            frame = wire.encode({"op": "reply", "ok": False, "error": {
+                "kind": "unencodable", **{k: v for k, v in describe_exception(exc).items() if k != "kind"}}})
+        _flush()
+        self.sock.sendall(frame)
+
+    def ask(self, part: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        """Have the grader answer ``part(*args, **kwargs)``; raises what the grader's answer raised."""
+        try:
+            frame = wire.encode({"op": "ask", "fn": part, "args": list(args), "kwargs": dict(kwargs)})
+        except BaseException as exc:
+            raise TypeError(f"the arguments of {part} cannot be sent to the grader: {exc}") from None
+        with self.lock:
+            _flush()
+            self.sock.sendall(frame)
+            answer = self.receive()
+        if type(answer) is not dict or answer.get("op") != "answer":
+            raise RuntimeError(f"the grader did not answer {part}")
+        if answer.get("ok") is True:
+            return answer.get("value")
+        error = answer.get("error")
+        if not isinstance(error, dict):
+            error = {}
+        kind = _ERRORS.get(str(error.get("type")), RuntimeError)
+        raise kind(str(error.get("message", f"{part} failed")))
+
+
+def _proxy(part: str, channel: _Channel) -> Callable[..., Any]:
+    def proxy(*args: Any, **kwargs: Any) -> Any:
+        return channel.ask(part, args, kwargs)
+
+    proxy.__name__ = proxy.__qualname__ = part
+    proxy.__doc__ = f"{part}, answered by the grader (the reference's version) while a function that calls it runs."
+    return proxy
+
+
+_ABSENT = object()
+# What a part's answer may raise in the student's process, by name (the grader sends other errors as RuntimeError).
+_ERRORS: dict[str, type[Exception]] = {kind.__name__: kind for kind in (
+    ArithmeticError, AttributeError, FloatingPointError, IndexError, KeyError, LookupError, OverflowError,
+    RuntimeError, TypeError, ValueError, ZeroDivisionError)}
+
+
+def _call(namespace: dict[str, Any], request: dict[str, Any], channel: _Channel) -> dict[str, Any]:
     name = request["fn"]
     fn = namespace.get(name)
     if fn is None:
@@ -186,22 +252,21 @@ def _call(namespace: dict[str, Any], request: dict[str, Any]) -> dict[str, Any]:
     if not callable(fn):
         return {"op": "reply", "ok": False, "error": {"kind": "not-callable", "type": type(fn).__name__[:100],
                                                       "message": f"{name} is not a function", "frames": []}}
+    parts = [str(p) for p in request.get("parts", ())]
+    saved = {part: namespace.get(part, _ABSENT) for part in parts}
+    namespace.update({part: _proxy(part, channel) for part in parts})
     _seed(int(request["seed"]))
     try:
         value = fn(*request["args"], **request["kwargs"])
     except BaseException as exc:  # SystemExit and KeyboardInterrupt included: they are the student's doing
         return {"op": "reply", "ok": False, "error": describe_exception(exc)}
+    finally:
+        for part, original in saved.items():
+            if original is _ABSENT:
+                namespace.pop(part, None)
+            else:
+                namespace[part] = original
     return {"op": "reply", "ok": True, "value": value}
-
-
-def _send(sock: socket.socket, message: dict[str, Any]) -> None:
-    try:
-        frame = wire.encode(message)
-    except BaseException as exc:  # e.g. nesting too deep: tell the grader what could not be sent
-        frame = wire.encode({"op": "reply", "ok": False, "error": {
-            "kind": "unencodable", **{k: v for k, v in describe_exception(exc).items() if k != "kind"}}})
-    _flush()
-    sock.sendall(frame)
 
 
 def _flush() -> None:
@@ -227,15 +292,15 @@ def _read_exact(sock: socket.socket) -> Any:
 
 def serve(sock: socket.socket) -> NoReturn:
     """Load the submission sent on ``sock``, then answer calls until the grader hangs up."""
-    read = _read_exact(sock)
+    channel = _Channel(sock)
     try:
-        request = wire.read_frame(read)
+        request = channel.receive()
         namespace, errors = _load(request)
         defined = sorted(k for k, v in namespace.items() if callable(v) and not k.startswith("__"))
-        _send(sock, {"op": "ready", "errors": errors, "defined": defined})
+        channel.send({"op": "ready", "errors": errors, "defined": defined})
         while True:
-            request = wire.read_frame(read)
-            _send(sock, _call(namespace, request))
+            request = channel.receive()
+            channel.send(_call(namespace, request, channel))
     except EOFError:
         pass
     finally:

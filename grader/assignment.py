@@ -2,7 +2,7 @@
 
 Public folder ``assignments/<name>/``::
 
-    assignment.toml      name, version, graded functions, limits, helper modules, modules to stub
+    assignment.toml      name, version, graded functions, composites, limits, helper modules, modules to stub
     lessons.toml         the concept behind each assignment-specific flag, for feedback
     <helpers>.py         modules a student's code may import (data helper, public checks)
     examples/            example submissions with known outcomes
@@ -22,7 +22,7 @@ import hashlib
 import os
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from types import MappingProxyType
@@ -59,6 +59,8 @@ class Limits:
     file_bytes: int = 16 * 1024 * 1024  # largest file the student's code may write in its scratch folder
     scratch_bytes: int = 256 * 1024 * 1024  # all the files of one submission's scratch folder together
     open_files: int = 64
+    asks_per_call: int = 20_000  # parts a composite function may have answered in one call (grader.parts)
+    ask_max_dim: int = 1024  # largest array dimension and integer in the arguments of an answered part
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any], *, path: Path) -> Limits:
@@ -98,6 +100,8 @@ class Assignment:
     tolerances: Mapping[str, float]
     lessons: Mapping[str, Mapping[str, str]]
     fingerprint: str  # changes whenever config, reference, checks or helpers change
+    # [composites]: function -> the parts it calls, which the reference answers while it runs (grader.parts)
+    composites: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
     late: LatePolicy | None = None  # [late]: deadline and penalty
     hidden_until: datetime | None = None  # [visibility]: the checks' details are withheld until then
 
@@ -225,6 +229,21 @@ def _read_policies(config: Mapping[str, Any], config_path: Path) -> tuple[LatePo
     return late, hidden_until
 
 
+def _composites(table: Any, functions: tuple[str, ...], path: Path) -> Mapping[str, tuple[str, ...]]:
+    """``[composites]``: each graded function that calls others, with the names of the parts it may call."""
+    if not isinstance(table, dict):
+        raise ConfigError("[composites] must be a table of function = [parts]", path=str(path))
+    out = {}
+    for function, parts in table.items():
+        if function not in functions:
+            raise ConfigError(f"[composites] names {function!r}, which is not a graded function", path=str(path))
+        if (not isinstance(parts, list) or not all(isinstance(p, str) and p.isidentifier() for p in parts)
+                or function in parts):
+            raise ConfigError(f"[composites] {function} must list the names of other functions", path=str(path))
+        out[function] = tuple(parts)
+    return MappingProxyType(out)
+
+
 def load_assignment(root: Path, name: str) -> Assignment:
     """Read and validate the assignment ``name`` under ``root``."""
     public = root / "assignments" / name
@@ -248,6 +267,7 @@ def load_assignment(root: Path, name: str) -> Assignment:
     hidden = _read_reference(root / "reference" / name, config["functions"], lessons_path)
     late, hidden_until = _read_policies(config, config_path)
     fingerprint_files = [config_path, *(public / f for f in config.get("helpers", [])), *hidden.files]
+    composites = _composites(config.get("composites", {}), tuple(config["functions"]), config_path)
 
     return Assignment(
         name=name,
@@ -264,6 +284,7 @@ def load_assignment(root: Path, name: str) -> Assignment:
         tolerances=MappingProxyType(hidden.tolerances),
         lessons=MappingProxyType({str(k): MappingProxyType(dict(v)) for k, v in lessons.items()}),
         fingerprint=_fingerprint(fingerprint_files),
+        composites=composites,
         late=late,
         hidden_until=hidden_until,
     )

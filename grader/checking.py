@@ -49,6 +49,7 @@ __all__ = [
     "expect_close",
     "expect_keys",
     "expect_type",
+    "precision",
     "same_output",
     "type_name",
 ]
@@ -149,9 +150,26 @@ def expect_array(value: Any, what: str, *, shape: tuple[int, ...] | None = None,
     return array
 
 
+def precision(got: Any, expected: Any, rtol: float, atol: float) -> tuple[float, float, str]:
+    """The tolerances ``got`` is compared at: ``rtol``/``atol`` (meant for float64), widened to the precision of a
+    lower-precision float the student returned, with a note that says so ("" when unchanged)."""
+    dtype = np.asarray(got).dtype
+    if dtype.kind not in "fc" or np.finfo(dtype).eps <= np.finfo(np.float64).eps:
+        return rtol, atol, ""
+    eps = float(np.finfo(dtype).eps)
+    with np.errstate(all="ignore"):
+        size = np.abs(np.asarray(expected, dtype=np.float64))
+        scale = max(1.0, float(np.max(size[np.isfinite(size)], initial=0.0)))
+    wide_rtol, wide_atol = max(rtol, 256 * eps), max(atol, 256 * eps * scale)
+    return wide_rtol, wide_atol, f"compared at {dtype} precision, because that is the dtype you returned"
+
+
 def expect_close(got: np.ndarray, expected: np.ndarray, what: str, *, rtol: float, atol: float,
                  context: str = "", flags: Iterable[str] = (), lesson: str | None = None) -> None:
-    """Fail unless ``got`` equals ``expected`` within ``rtol``/``atol`` (numpy.isclose semantics, NaN never equal)."""
+    """Fail unless ``got`` equals ``expected`` within ``rtol``/``atol`` (numpy.isclose semantics, NaN never equal).
+
+    The tolerances are for float64; a float32 (or float16) ``got`` is compared at its own precision."""
+    rtol, atol, note = precision(got, expected, rtol, atol)
     got_f = np.asarray(got, dtype=np.float64)
     exp_f = np.asarray(expected, dtype=np.float64)
     close = np.isclose(got_f, exp_f, rtol=rtol, atol=atol) & np.isfinite(got_f)
@@ -162,7 +180,8 @@ def expect_close(got: np.ndarray, expected: np.ndarray, what: str, *, rtol: floa
     worst = float(np.nanmax(np.abs(got_f - exp_f))) if np.isfinite(got_f).any() else float("nan")
     where = f" at index {first}" if first else ""
     message = (f"{what} has wrong values: {len(bad)} of {max(got_f.size, 1)} entries differ{where} "
-               f"(largest difference {worst:.3g}; tolerance rtol={rtol:g}, atol={atol:g})")
+               f"(largest difference {worst:.3g}; tolerance rtol={rtol:g}, atol={atol:g}"
+               f"{'; ' + note if note else ''})")
     if context:
         message += f". {context}"
     raise CheckFailure(message, expected=describe(expected), got=describe(got),

@@ -2,26 +2,21 @@
 
 pytest collects the checks once; then our ``pytest_runtestloop`` runs every check item against each submission
 in turn (``runtestprotocol`` supports re-running an item), so collection, assertion rewriting and session
-fixtures cost once per worker, not once per submission. Each check's exception becomes a ``CheckOutcome``:
-
-    CheckFailure / AssertionError   → failed   (the answer is wrong)
-    StudentError                    → error    (the student's code crashed, hung, is missing, ...)
-    anything else                   → error    flagged ``grader-error``: a bug in the check, not the student's
+fixtures cost once per worker, not once per submission. Each check's exception becomes a ``CheckOutcome``
+(``grader.outcomes``). Composite functions run with the reference answering their parts (``grader.parts``); a check
+marked ``gated_by`` is judged only once the checks it names passed.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import functools
 import logging
 import os
-import re
 import sys
 import time
-import traceback
 import types
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -34,35 +29,28 @@ from _pytest.runner import (
 from .assignment import Assignment
 from .checking import Catalogue, CheckFailure
 from .errors import ConfigError, InternalError
-from .failures import MissingFunction, StudentError
+from .failures import StudentError
 from .load import LoadedSubmission
-from .models import GRADER_ERROR, SYNTAX_ERROR, CheckOutcome, Figure, Location
+from .models import CheckOutcome, Figure
+from .outcomes import judge, not_judged
+from .parts import ReferenceAnswers
 from .session import StudentSession, call_seed
 
-__all__ = ["Figures", "GradingPlugin", "Job", "Parts", "StudentProxy", "check_id", "pytest_args", "run_checks"]
+__all__ = ["Figures", "GradingPlugin", "Job", "StudentProxy", "check_id", "gates", "pytest_args", "run_checks"]
 
 logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Job:
-    """One submission to check: its id, loaded source, sandbox session and seed."""
+    """One submission to check: its id, loaded source, sandbox session and seed. ``functions``, when given, limits
+    the checks to those functions' (a benchmark's shortcut; grading always runs them all)."""
 
     id: str
     loaded: LoadedSubmission
     session: StudentSession
     seed: int
-
-
-@dataclass
-class Parts:
-    """How the submission's functions fared in the checks run so far, for blame messages in composite checks."""
-
-    failed: set[str] = field(default_factory=set)
-
-    def ok(self, function: str) -> bool:
-        """True unless an earlier check of ``function`` failed or errored."""
-        return function not in self.failed
+    functions: frozenset[str] | None = None
 
 
 class Figures:
@@ -78,21 +66,61 @@ class Figures:
 class StudentProxy:
     """``student.forward_propagation(X, params)`` calls into the sandbox.
 
-    ``student.with_seed(7).nn_model(...)`` seeds numpy's global generator with 7 for that call, so that two calls
-    can be made to draw the same random numbers.
+    - ``student.with_seed(7).nn_model(...)`` seeds numpy's global generator with 7 for that call, so that two calls
+      can be made to draw the same random numbers.
+    - A composite function (assignment.toml ``[composites]``) runs with the reference answering the parts it calls
+      (``grader.parts``): it is judged on its own code. ``student.recorded.nn_model(...)`` returns a ``Called``:
+      the value and every part it asked for, with the answers, in order. ``student.own_parts.nn_model(...)`` runs
+      it with the student's own parts instead (for report figures; it must not earn points).
+      ``student.with_parts(backward_propagation=wrong).gradient_check(...)`` answers a part with ``wrong`` (in the
+      grader's process) for that call: a check can feed a composite a wrong part on purpose.
     """
 
-    def __init__(self, session: StudentSession, seed: int | None = None) -> None:
+    def __init__(self, session: StudentSession, seed: int | None = None, *, own_parts: bool = False,
+                 record: bool = False, answers: Mapping[str, Callable[..., Any]] | None = None) -> None:
         self._session = session
         self._seed = seed
+        self._own_parts = own_parts
+        self._record = record
+        self._answers = dict(answers or {})
+
+    def _with(self, *, seed: int | None = None, own_parts: bool | None = None, record: bool | None = None,
+              answers: Mapping[str, Callable[..., Any]] | None = None) -> StudentProxy:
+        return StudentProxy(self._session, self._seed if seed is None else seed,
+                            own_parts=self._own_parts if own_parts is None else own_parts,
+                            record=self._record if record is None else record,
+                            answers={**self._answers, **(answers or {})})
 
     def with_seed(self, seed: int) -> StudentProxy:
-        return StudentProxy(self._session, seed)
+        return self._with(seed=seed)
+
+    @property
+    def recorded(self) -> StudentProxy:
+        return self._with(record=True)
+
+    @property
+    def own_parts(self) -> StudentProxy:
+        return self._with(own_parts=True)
+
+    def with_parts(self, **answers: Callable[..., Any]) -> StudentProxy:
+        """Composites called through this proxy get these functions' answers for the parts named (run in the
+        grader's process) instead of the reference's."""
+        return self._with(answers=answers)
 
     def __getattr__(self, name: str) -> Callable[..., Any]:
         if name.startswith("_"):
             raise AttributeError(name)
-        return functools.partial(self._session.call_seeded, self._seed, name)
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            called = self._session.invoke(name, args, kwargs, seed=self._seed, own_parts=self._own_parts,
+                                          record=self._record, answers=self._answers)
+            return called if self._record else called.value
+
+        return call
+
+
+class _NotJudged(Exception):
+    """Raised in place of a gated check whose gates did not pass."""
 
 
 def check_id(item: pytest.Item) -> tuple[str, str]:
@@ -103,6 +131,16 @@ def check_id(item: pytest.Item) -> tuple[str, str]:
     function = str(marker.args[0])
     name = item.name.removeprefix("test_")
     return f"{function}::{name}", function
+
+
+def gates(item: pytest.Item) -> tuple[str, ...]:
+    """The ids of the checks that must pass before this one is judged (``@pytest.mark.gated_by("value")``).
+
+    A gated check whose gate did not pass fails without running: a float, a shape or a small difference is worth
+    points only from a function whose values are right.
+    """
+    cid, function = check_id(item)
+    return tuple(f"{function}::{name}" for marker in item.iter_markers("gated_by") for name in marker.args)
 
 
 def _exec_module(name: str, source: str, filename: str) -> types.ModuleType:
@@ -116,22 +154,27 @@ class GradingPlugin:
     """A pytest plugin that runs the collected checks once per job and hands back the outcomes."""
 
     def __init__(self, assignment: Assignment, jobs: Iterator[Job],
-                 on_done: Callable[[Job, tuple[CheckOutcome, ...], tuple[Figure, ...]], None]) -> None:
+                 on_done: Callable[[Job, tuple[CheckOutcome, ...], tuple[Figure, ...]], None], *,
+                 figures: bool = True) -> None:
         self.assignment = assignment
         self.jobs = jobs
         self.on_done = on_done
+        self.with_figures = figures
+        self._reference: types.ModuleType | None = None
         self.error: BaseException | None = None
         self.collect_errors: list[str] = []
         self._job: Job | None = None
-        self._parts = Parts()
         self._figures = Figures()
         self._exc: dict[str, BaseException] = {}
+        self._closed: list[str] = []  # the gates of the check being run that did not pass
 
     # -- pytest hooks -------------------------------------------------------------------------------------------------
 
     def pytest_configure(self, config: pytest.Config) -> None:
         config.addinivalue_line("markers", "grades(function): the student function that a check grades")
         config.addinivalue_line("markers", "report_only: computes figures for the report; graded by nothing")
+        config.addinivalue_line("markers", "gated_by(*checks): judged only when these checks of the same function "
+                                           "passed")
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:
@@ -143,7 +186,7 @@ class GradingPlugin:
                 raise ConfigError("the checks could not be collected:\n" + "\n".join(self.collect_errors),
                                   path=str(self.assignment.checks_dir))
             order = {name: i for i, name in enumerate(self.assignment.functions)}
-            pictures = [item for item in items if item.get_closest_marker("report_only")]
+            pictures = [item for item in items if item.get_closest_marker("report_only")] if self.with_figures else []
             items[:] = [item for item in items if not item.get_closest_marker("report_only")]
             ids = [check_id(item) for item in items]
             for cid, function in ids:
@@ -160,7 +203,14 @@ class GradingPlugin:
                     f"without a check: {sorted(configured - collected)}",
                     path=str(self.assignment.checks_dir))
             keyed = sorted(zip(ids, items), key=lambda pair: order[pair[0][1]])
-            items[:] = [item for _, item in keyed] + pictures  # pictures last: they may ask how the parts fared
+            items[:] = [item for _, item in keyed] + pictures  # pictures last: they may use what the checks left
+            seen: set[str] = set()
+            for (cid, _), item in keyed:
+                for gate in gates(item):
+                    if gate not in seen:
+                        raise ConfigError(f"check {cid} is gated by {gate!r}, which is not a check of the same "
+                                          "function run before it", path=str(self.assignment.checks_dir))
+                seen.add(cid)
         except ConfigError as exc:
             self.error = exc
             items[:] = []
@@ -181,6 +231,13 @@ class GradingPlugin:
             self.error = exc
         return True
 
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        """A gated check whose gates did not pass, or a check the job leaves out, stops here, before its fixtures
+        run (as pytest's skip does)."""
+        if self._closed:
+            raise _NotJudged
+
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
         report = yield
@@ -197,11 +254,6 @@ class GradingPlugin:
         return StudentProxy(self._job.session)
 
     @pytest.fixture
-    def parts(self) -> Parts:
-        """Which of the submission's functions have failed a check so far."""
-        return self._parts
-
-    @pytest.fixture
     def seed(self, request: pytest.FixtureRequest) -> int:
         """The seed of this check for this submission."""
         assert self._job is not None
@@ -215,9 +267,14 @@ class GradingPlugin:
     @pytest.fixture(scope="session")
     def reference(self) -> types.ModuleType:
         """The reference solution, imported in the trusted process."""
-        path = self.assignment.solution_path
-        return _exec_module(f"grader_reference_{self.assignment.stem}",
-                            path.read_text(encoding="utf-8"), str(path))
+        return self._solution()
+
+    def _solution(self) -> types.ModuleType:
+        if self._reference is None:
+            path = self.assignment.solution_path
+            self._reference = _exec_module(f"grader_reference_{self.assignment.stem}",
+                                           path.read_text(encoding="utf-8"), str(path))
+        return self._reference
 
     @pytest.fixture(scope="session")
     def helpers(self) -> types.SimpleNamespace:
@@ -276,80 +333,39 @@ class GradingPlugin:
     # -- running one submission -------------------------------------------------------------------------------------
 
     def _run_job(self, items: list[pytest.Item], job: Job) -> tuple[CheckOutcome, ...]:
-        self._job, self._parts, self._figures, self._exc = job, Parts(), Figures(), {}
-        outcomes = []
+        self._job, self._figures, self._exc = job, Figures(), {}
+        if self.assignment.composites:
+            job.session.answerer = ReferenceAnswers(self._solution())
+        outcomes: list[CheckOutcome] = []
+        passed: set[str] = set()
+        judged: dict[str, CheckOutcome] = {}
         for index, item in enumerate(items):
             nextitem = items[index + 1] if index + 1 < len(items) else items[0]
             if item.get_closest_marker("report_only"):
+                self._closed = []
                 job.session.context = item.nodeid
                 runtestprotocol(item, log=False, nextitem=nextitem)
                 self._report_only_failure(item, self._exc.get(item.nodeid))
                 continue
             cid, function = check_id(item)
+            left_out = job.functions is not None and function not in job.functions
+            self._closed = ["(left out)"] if left_out else [gate for gate in gates(item) if gate not in passed]
             job.session.context = cid
             started = time.perf_counter()
-            runtestprotocol(item, log=False, nextitem=nextitem)
-            outcome = dataclasses.replace(
-                _outcome(cid, function, self._exc.get(item.nodeid), job.loaded, self.assignment.functions),
-                duration_s=round(time.perf_counter() - started, 4))
-            if outcome.status != "passed":
-                self._parts.failed.add(function)
+            runtestprotocol(item, log=False, nextitem=nextitem)  # even when closed: pytest's setup state moves on
+            if left_out:
+                continue
+            if self._closed:
+                outcome = not_judged(cid, function, [judged[gate] for gate in self._closed], job.loaded)
+            else:
+                outcome = judge(cid, function, self._exc.get(item.nodeid), job.loaded, self.assignment.functions)
+            outcome = dataclasses.replace(outcome, duration_s=round(time.perf_counter() - started, 4))
+            if outcome.status == "passed":
+                passed.add(cid)
+            judged[cid] = outcome
             outcomes.append(outcome)
-        self._job = None
+        self._job, self._closed = None, []
         return tuple(outcomes)
-
-
-def _blame(exc: StudentError, function: str, graded: tuple[str, ...], loaded: LoadedSubmission
-           ) -> tuple[str, tuple[str, ...], Location | None]:
-    """Say so when ``function`` failed inside, or for want of, another graded function it calls."""
-    missing = re.match(r"NameError: name '(\w+)' is not defined", exc.message)
-    if missing and missing.group(1) in graded and missing.group(1) != function:
-        other = missing.group(1)
-        lost = loaded.lost_to_syntax_error(other)
-        if lost is not None:
-            return (f" {function} calls {other}, which is missing because of a syntax error: {lost.message}",
-                    (SYNTAX_ERROR,), lost.location)
-        return f" {function} calls {other}, which is not defined.", (), None
-    inner = exc.frames[-1][2] if exc.frames else function
-    if inner != function and inner in graded:
-        return f" The error happened inside {inner}, which {function} calls: fix {inner} first.", (), None
-    return "", (), None
-
-
-def _outcome(cid: str, function: str, exc: BaseException | None, loaded: LoadedSubmission,
-             graded: tuple[str, ...]) -> CheckOutcome:
-    """Turn what a check raised into its outcome."""
-    where = loaded.definition(function)
-    if exc is None:
-        return CheckOutcome(id=cid, function=function, status="passed", location=where)
-    if isinstance(exc, CheckFailure):
-        return CheckOutcome(id=cid, function=function, status="failed", message=exc.message, flags=exc.flags,
-                            expected=exc.expected, got=exc.got, location=where, lesson=exc.lesson)
-    if isinstance(exc, StudentError):
-        flags = [exc.flag]
-        message = exc.message
-        if exc.frames:
-            where = loaded.locate(exc.frames[-1][0], exc.frames[-1][1]) or where
-        if isinstance(exc, MissingFunction):
-            lost = loaded.lost_to_syntax_error(exc.function or function)
-            if lost is not None:
-                flags.append(SYNTAX_ERROR)
-                message = f"{message}, because of a syntax error: {lost.message}"
-                where = lost.location
-        else:
-            extra, more_flags, elsewhere = _blame(exc, function, graded, loaded)
-            message += extra
-            flags += more_flags
-            where = elsewhere or where
-        return CheckOutcome(id=cid, function=function, status="error", message=message, flags=tuple(flags),
-                            location=where)
-    if isinstance(exc, AssertionError):
-        return CheckOutcome(id=cid, function=function, status="failed", message=str(exc).split("\n")[0][:500],
-                            location=where)
-    detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-    logger.error("check %s failed inside the grader", cid, exc_info=exc)
-    return CheckOutcome(id=cid, function=function, status="error", flags=(GRADER_ERROR,),
-                        message=f"The check itself failed, which is not your fault; tell your instructor. ({detail})")
 
 
 def _forget_modules(folder: Path) -> None:
@@ -369,11 +385,14 @@ def pytest_args(assignment: Assignment) -> list[str]:
 
 
 def run_checks(assignment: Assignment, jobs: Iterator[Job],
-               on_done: Callable[[Job, tuple[CheckOutcome, ...], tuple[Figure, ...]], None]) -> None:
-    """Run the hidden checks against every job; ``on_done`` receives each job's outcomes as they come."""
+               on_done: Callable[[Job, tuple[CheckOutcome, ...], tuple[Figure, ...]], None], *,
+               figures: bool = True) -> None:
+    """Run the hidden checks against every job; ``on_done`` receives each job's outcomes as they come.
+
+    ``figures=False`` leaves out the report-only items (for benchmarks of the verdicts alone)."""
     if not assignment.checks_dir.is_dir():
         raise ConfigError("the checks folder is missing", path=str(assignment.checks_dir))
-    plugin = GradingPlugin(assignment, jobs, on_done)
+    plugin = GradingPlugin(assignment, jobs, on_done, figures=figures)
     # pytest's importlib mode names the check modules after their files (test_figures, conftest, ...) and reuses a
     # module of that name already in sys.modules: set any such module of the caller's aside for the session.
     stems = {path.stem for path in assignment.checks_dir.glob("*.py")}

@@ -237,6 +237,7 @@ class StudentProcess:
     def __init__(self, zygote: Zygote, plan: isolation.Plan, scratch: Path, output: OutputHead) -> None:
         self.zygote = zygote
         self.pid, self.sock, self.out_fd, self.pidfd = zygote.spawn(plan, scratch)
+        self.sock.setblocking(False)  # reads wait in select, sends in _send: both bounded by a deadline
         self.output = output
         self.buffer = bytearray()
         self.alive = True
@@ -274,16 +275,39 @@ class StudentProcess:
             os.close(self.out_fd)
             self.out_fd = -1
 
-    def request(self, message: dict[str, Any], timeout: float) -> dict[str, Any]:
-        """Send one request and wait for its reply. Raises DeadlinePassed, EOFError or wire.WireError."""
-        try:
-            self.sock.sendall(wire.encode(message))
-        except (BrokenPipeError, ConnectionResetError):
-            raise EOFError from None
-        reply = wire.read_frame(self._read_exact(time.monotonic() + timeout), max_bytes=REPLY_MAX_BYTES)
-        if type(reply) is not dict or "op" not in reply:
-            raise wire.WireError("the reply is not a message")
-        return reply
+    def request(self, message: dict[str, Any], timeout: float,
+                on_ask: Callable[[dict[str, Any], float], bytes] | None = None) -> dict[str, Any]:
+        """Send one request and wait for its reply. Raises DeadlinePassed, EOFError or wire.WireError.
+
+        While the reply is pending, each ``{"op": "ask"}`` message is answered with the frame ``on_ask(message,
+        deadline)`` returns, within the same deadline (see ``grader.parts``); without ``on_ask`` an ask is returned
+        as the reply, which the caller treats as out of turn.
+        """
+        deadline = time.monotonic() + timeout
+        self._send(wire.encode(message), deadline)
+        while True:
+            reply = wire.read_frame(self._read_exact(deadline), max_bytes=REPLY_MAX_BYTES)
+            if type(reply) is not dict or "op" not in reply:
+                raise wire.WireError("the reply is not a message")
+            if reply["op"] != "ask" or on_ask is None:
+                return reply
+            self._send(on_ask(reply, deadline), deadline)
+
+    def _send(self, frame: bytes, deadline: float) -> None:
+        """Send a frame within the deadline: a process that stops reading must not hold the grader."""
+        view = memoryview(frame)
+        while view:
+            try:
+                view = view[self.sock.send(view):]
+            except BlockingIOError:
+                pass
+            except (BrokenPipeError, ConnectionResetError):
+                raise EOFError from None
+            if view:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise DeadlinePassed
+                select.select([], [self.sock], [], remaining)
 
     def kill(self) -> Ending | None:
         """Kill the process and its process group, wait until the zygote has reaped it, and close every

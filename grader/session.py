@@ -11,6 +11,7 @@ import hashlib
 import os
 import tempfile
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,6 +27,7 @@ from .failures import (
     StudentError,
     StudentTimeout,
 )
+from .parts import Answerer, Called, Exchange
 from .sandbox import (
     DeadlinePassed,
     Ending,
@@ -67,6 +69,7 @@ class Program:
     helpers: tuple[tuple[str, str], ...]  # (module name, source)
     stubs: tuple[str, ...]
     main: str  # the module's __name__
+    composites: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (function, the parts the reference answers for it)
 
     @classmethod
     def build(cls, loaded: LoadedSubmission, assignment: Assignment) -> Program:
@@ -75,7 +78,12 @@ class Program:
             helpers=tuple((h.module, h.source) for h in assignment.helpers),
             stubs=assignment.stub_modules,
             main="__main__" if loaded.kind == "ipynb" else "submission",
+            composites=tuple((name, tuple(parts)) for name, parts in assignment.composites.items()),
         )
+
+    def parts_of(self, function: str) -> tuple[str, ...]:
+        """The functions the reference answers while ``function`` runs (none unless it is a composite)."""
+        return next((parts for name, parts in self.composites if name == function), ())
 
     def load_message(self, seed: int) -> dict[str, Any]:
         """The load request; ``seed`` seeds numpy's and random's global generators before the definitions run."""
@@ -87,6 +95,10 @@ class Program:
             "stubs": list(self.stubs),
             "main": self.main,
         }
+
+
+def _refuse(function: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    raise RuntimeError(f"nothing answers {function} in this session")
 
 
 def call_seed(seed: int, *parts: object) -> int:
@@ -223,6 +235,8 @@ class StudentSession:
         self._broken: StudentError | None = None  # loading failed: every call fails the same way
         self._timed_out: set[str] = set()
         self._deadline = time.monotonic() + limits.submission_seconds
+        # Who answers the parts a composite function calls (grader.parts): set by the holder of the reference.
+        self.answerer: Answerer | None = None
 
     # -- lifecycle ------------------------------------------------------------------------------------------------
 
@@ -294,10 +308,23 @@ class StudentSession:
 
     def call(self, function: str, *args: Any, **kwargs: Any) -> Any:
         """Call the student's ``function`` with plain-data arguments and return its plain-data result."""
-        return self.call_seeded(None, function, *args, **kwargs)
+        return self.invoke(function, args, kwargs).value
 
     def call_seeded(self, seed: int | None, function: str, *args: Any, **kwargs: Any) -> Any:
         """``call``, with numpy's and random's global generators seeded with ``seed`` (None: a derived seed)."""
+        return self.invoke(function, args, kwargs, seed=seed).value
+
+    def invoke(self, function: str, args: tuple[Any, ...], kwargs: dict[str, Any], *, seed: int | None = None,
+               own_parts: bool = False, record: bool = False,
+               answers: Mapping[str, Callable[..., Any]] | None = None) -> Called:
+        """The one way into student code: every call goes through here, and every ask it makes through
+        ``_exchange``.
+
+        ``seed`` seeds numpy's and random's global generators for the call (None: derived from the run's seed, the
+        check and the call's number). A composite function (``Program.composites``) runs with the reference
+        answering its parts when ``answerer`` is set, unless ``own_parts``; ``answers`` replaces the answer of some
+        parts for this call (a check feeding a wrong derivative on purpose); ``record`` keeps what it asked.
+        """
         if function in self._timed_out:
             raise StudentTimeout(f"{function} already ran past its time limit in an earlier check", function=function)
         remaining = self._deadline - time.monotonic()
@@ -312,10 +339,12 @@ class StudentSession:
             raise
         self._calls += 1
         limit = min(self.limits.call_seconds, remaining)
-        message = {"op": "call", "fn": function, "args": list(args), "kwargs": kwargs,
+        parts = () if own_parts or self.answerer is None else self.program.parts_of(function)
+        exchange = self._exchange(function, parts, record, answers or {})
+        message = {"op": "call", "fn": function, "args": list(args), "kwargs": kwargs, "parts": list(parts),
                    "seed": call_seed(self.seed, self.context, self._calls) if seed is None else seed}
         try:
-            reply = process.request(message, limit)
+            reply = process.request(message, limit, exchange)
         except DeadlinePassed:
             self._discard()
             self._timed_out.add(function)
@@ -326,10 +355,24 @@ class StudentSession:
         except wire.WireError as exc:
             self._discard()
             raise BadReply(f"{function} sent back data the grader cannot accept: {exc}", function=function) from None
-        except BaseException:  # never leave a process whose channel is out of step
+        except BaseException:  # never leave a process whose channel is out of step (the exchange's refusals too)
             self._discard()
             raise
-        return self._unpack(function, reply)
+        finally:
+            exchange.close()
+        return Called(self._unpack(function, reply), tuple(exchange.asks))
+
+    def _exchange(self, function: str, parts: tuple[str, ...], record: bool,
+                  answers: Mapping[str, Callable[..., Any]]) -> Exchange:
+        """Where the asks of one call are answered: by ``answerer`` (or ``answers``), for ``parts`` only, within the
+        limits."""
+        base = self.answerer or _refuse
+
+        def answerer(name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+            return answers[name](*args, **kwargs) if name in answers else base(name, args, kwargs)
+
+        return Exchange(function, parts, answerer, limit=self.limits.asks_per_call, max_dim=self.limits.ask_max_dim,
+                        seed=call_seed(self.seed, self.context, self._calls, "answers"), record=record)
 
     def _unpack(self, function: str, reply: dict[str, Any]) -> Any:
         if reply.get("op") != "reply" or type(reply.get("ok")) is not bool:

@@ -290,7 +290,7 @@ def test_cost_as_array_sign(catalogue):
 def test_init_signs(catalogue):
     expected = {"zeros": {"init-zeros"}, "ones": {"init-constant"}, "rand": {"init-uniform-positive"},
                 "randn-unscaled": {"init-oversized"}, "randn-10": {"init-oversized"},
-                # np.random.rand * 0.01 passes every check, so no check ever asks; the sign still sees it
+                # np.random.rand * 0.01 fails initialize_parameters::centred, which names it by this sign
                 "rand-scaled": {"init-uniform-positive"}}
     for seed in SEEDS:
         for kind, wanted in expected.items():

@@ -88,41 +88,50 @@ class Tools:
     def cost(self, X, Y, theta) -> float:
         return self.net.forward_propagation_n(X, Y, self.net.vector_to_dictionary(theta))[0]
 
+    def costs(self, X, Y, thetas) -> np.ndarray:
+        """The network's cost for each row of ``thetas`` (shape (K, n)), all at once: forward_propagation_n's
+        arithmetic, batched (equal to it up to rounding in the last bits)."""
+        thetas = np.asarray(thetas, dtype=np.float64)
+        K, start, p = thetas.shape[0], 0, {}
+        for name, shape in zip(self.net.PARAMETER_NAMES, self.net.PARAMETER_SHAPES):
+            size = shape[0] * shape[1]
+            p[name] = thetas[:, start:start + size].reshape(K, *shape)
+            start += size
+        with np.errstate(all="ignore"):
+            A1 = np.maximum(0, p["W1"] @ X + p["b1"])
+            A2 = np.maximum(0, p["W2"] @ A1 + p["b2"])
+            A3 = 1.0 / (1.0 + np.exp(-(p["W3"] @ A2 + p["b3"])))
+            return -np.sum(Y * np.log(A3) + (1 - Y) * np.log(1 - A3), axis=(1, 2)) / X.shape[1]
+
     def gradapprox(self, parameters, X, Y, epsilon: float, kind: str = "two-sided") -> np.ndarray:
-        """gradapprox as the textbook computes it ("two-sided") or as a mistake does."""
-        theta, _ = self.net.dictionary_to_vector(parameters)
-        approx = np.zeros_like(theta)
-        for i in range(theta.shape[0]):
-            if kind == "two-sided":
-                plus, minus = np.copy(theta), np.copy(theta)
-                plus[i, 0] += epsilon
-                minus[i, 0] -= epsilon
-                approx[i, 0] = (self.cost(X, Y, plus) - self.cost(X, Y, minus)) / (2 * epsilon)
-            elif kind == "one-sided":
-                plus = np.copy(theta)
-                plus[i, 0] += epsilon
-                approx[i, 0] = (self.cost(X, Y, plus) - self.cost(X, Y, theta)) / epsilon
-            elif kind == "one-sided-back":
-                minus = np.copy(theta)
-                minus[i, 0] -= epsilon
-                approx[i, 0] = (self.cost(X, Y, theta) - self.cost(X, Y, minus)) / epsilon
-            elif kind == "alias-both":  # theta_plus = theta; theta_minus = theta: theta_minus undoes theta_plus
-                plus = theta
-                plus[i, 0] += epsilon
-                j_plus = self.cost(X, Y, plus)
-                minus = theta
-                minus[i, 0] -= epsilon
-                approx[i, 0] = (j_plus - self.cost(X, Y, minus)) / (2 * epsilon)
-            elif kind == "alias-plus":  # theta_plus = theta; theta_minus copied afterwards: the +eps stays
-                plus = theta
-                plus[i, 0] += epsilon
-                j_plus = self.cost(X, Y, plus)
-                minus = np.copy(theta)
-                minus[i, 0] -= epsilon
-                approx[i, 0] = (j_plus - self.cost(X, Y, minus)) / (2 * epsilon)
-            else:
-                raise ValueError(kind)
-        return approx
+        """gradapprox as the textbook computes it ("two-sided") or as a mistake does, for every entry at once.
+
+        Row i of each matrix below is the parameter vector the loop's iteration i evaluates J at; the aliasing
+        mistakes (``theta_plus = theta`` without a copy) carry the rounding of earlier iterations along, exactly
+        as the loop does: t + epsilon - epsilon is not always t.
+        """
+        theta = self.net.dictionary_to_vector(parameters)[0].ravel()
+        n = theta.size
+        up, drift = theta + epsilon, (theta + epsilon) - epsilon
+        before = np.tri(n, k=-1, dtype=bool)  # before[i, j]: j < i
+        at = np.eye(n, dtype=bool)
+        base = np.broadcast_to(theta, (n, n))
+        plus, minus = np.where(at, up, base), np.where(at, theta - epsilon, base)
+        if kind == "two-sided":
+            J_plus, J_minus, step = self.costs(X, Y, plus), self.costs(X, Y, minus), 2 * epsilon
+        elif kind == "one-sided":
+            J_plus, J_minus, step = self.costs(X, Y, plus), self.costs(X, Y, theta[None]), epsilon
+        elif kind == "one-sided-back":
+            J_plus, J_minus, step = self.costs(X, Y, theta[None]), self.costs(X, Y, minus), epsilon
+        elif kind == "alias-both":  # theta_plus = theta; theta_minus = theta: theta_minus undoes theta_plus
+            J_plus = self.costs(X, Y, np.where(before, drift, plus))
+            J_minus, step = self.costs(X, Y, np.where(before | at, drift, base)), 2 * epsilon
+        elif kind == "alias-plus":  # theta_plus = theta; theta_minus copied afterwards: the +eps stays
+            J_plus = self.costs(X, Y, np.where(before, up, plus))
+            J_minus, step = self.costs(X, Y, np.where(before, up, np.where(at, drift, base))), 2 * epsilon
+        else:
+            raise ValueError(kind)
+        return ((J_plus - J_minus) / step).reshape(-1, 1)
 
     def difference(self, parameters, gradients, X, Y, epsilon: float, kind: str = "two-sided") -> float:
         grad = self.net.gradients_to_vector(gradients)

@@ -1,5 +1,9 @@
 """gradient_check on the one-parameter model J(theta) = theta * x.
 
+gradient_check is a composite (assignment.toml): the grader answers its forward_propagation and backward_propagation
+with the reference's, so it is judged on its own code, and a check may answer backward_propagation with a wrong
+derivative on purpose: a gradient check that does not notice that checks nothing.
+
 For a linear J the two-sided difference is exact in exact arithmetic, so a correct check returns rounding error
 only, and so would one that compared gradapprox with itself. The two part ways when rounding is visible: with
 |theta| between 1e3 and 1e5, theta + epsilon is rounded to the nearest double, gradapprox is off by a relative 1e-5
@@ -38,12 +42,24 @@ def _rounding_visible(rng, reference, gc):
 
 
 def test_small_for_correct(student, rng, gc, tolerance):
+    """Small for the right derivative, and (the same check's other half) large for a wrong one."""
     limit = tolerance["correct_max"]
     for _ in range(3):
         x, theta = _moderate(rng)
         got = gc.as_number(student.gradient_check(x, theta), f"gradient_check({x:.4g}, {theta:.4g})")
-        if 0.0 <= got < limit:
+        misled = student.with_parts(backward_propagation=lambda x, theta: 1.5 * x)
+        wrong = gc.as_number(misled.gradient_check(x, theta), f"gradient_check({x:.4g}, {theta:.4g})")
+        if 0.0 <= got < limit and wrong > tolerance["buggy_min"]:
             continue
+        if 0.0 <= got < limit:
+            raise CheckFailure(
+                f"With backward_propagation answering 1.5 * x, a wrong derivative, gradient_check({x:.4g}, "
+                f"{theta:.4g}) returned {wrong:.3g}: a gradient check must report a large difference (above "
+                f"{tolerance['buggy_min']:g}; the right one is 0.2) when backward_propagation is wrong. Compute grad "
+                "with backward_propagation(x, theta) and compare it with gradapprox, not with itself.",
+                expected=f"a difference above {tolerance['buggy_min']:g}", got=f"{wrong:.6g}",
+                flags=("wrong-values", *(("self-comparison",) if wrong == 0.0 else ())),
+                lesson="self-comparison" if wrong == 0.0 else "function:gradient_check")
         hint = ""
         if gc.same(got, x, 1e-3) or gc.same(got, abs(x), 1e-3):
             hint = (f" Your result is about x = {x:.4g}, the gradient itself: return the relative difference "
@@ -81,14 +97,21 @@ def test_values(student, reference, rng, gc, tolerance):
 
 
 def test_epsilon(student, reference, rng, gc):
-    """Only an epsilon that is ignored is judged: the result at epsilon = 1e-9 must not be the very same number as
-    at the default, when the reference's two results differ more than tenfold."""
+    """The epsilon passed in is used: the results at epsilon = 1e-9 and at the default differ, as the reference's
+    two results do (more than tenfold). Whether they are right is for the other checks."""
     x, theta = _rounding_visible(rng, reference, gc)
     at_default = gc.as_number(student.gradient_check(x, theta), "The difference")
     at_small = gc.as_number(student.gradient_check(x, theta, 1e-9), "The difference")
-    if at_default == 0.0 or not gc.same(at_small, at_default, 1e-12):
+    if not gc.same(at_small, at_default, 1e-12):
         return
     ref_default, ref_small = reference.gradient_check(x, theta, 1e-7), reference.gradient_check(x, theta, 1e-9)
+    if at_default == 0.0:
+        raise CheckFailure(
+            f"gradient_check({x:.6g}, {theta:.9g}) returned exactly 0 both with the default epsilon and with "
+            f"epsilon=1e-9, where the reference returns {ref_default:.3g} and {ref_small:.3g}. A difference of "
+            "exactly 0 whatever the inputs means gradapprox is compared with itself.",
+            expected=f"{ref_default:.6g} and {ref_small:.6g}", got="0 and 0",
+            flags=("wrong-values", "self-comparison"), lesson="self-comparison")
     raise CheckFailure(
         f"gradient_check({x:.6g}, {theta:.9g}) returned {at_default:.6g} both with the default epsilon and with "
         f"epsilon=1e-9: your function does not use the epsilon it is given. The reference returns "

@@ -10,6 +10,10 @@ chosen so that a mistake judged by another check cannot change this check's outc
     values              wrong gradients, epsilon = 1e-7: the same difference as the reference (copies, the formula)
     two_sided           correct gradients, epsilon = 1e-2: the two-sided difference, not a one-sided one
     epsilon             the epsilon passed in is used
+
+Points only for behaviour: each check earns only from a function whose result responds to what the check varies
+(the gradients, or epsilon). A function that returns the same number whatever the gradients (a constant, or a
+comparison of gradapprox with itself) earns nothing, not even for calling correct gradients correct.
 """
 
 import pytest
@@ -34,17 +38,44 @@ def _missing_copy(gc, parameters, gradients, X, Y, epsilon):
             for kind in ("alias-both", "alias-plus")}
 
 
-def test_correct_gradients(student, gc, network_case, tolerance):
+def _buggy(net, X, Y, parameters):
+    return net.backward_propagation_n_buggy(X, Y, net.forward_propagation_n(X, Y, parameters)[1])
+
+
+def _unresponsive(student, gc, net, parameters, gradients, X, Y, got, what):
+    """A CheckFailure when the function gives ``got`` for the correct gradients and the very same number for the
+    buggy ones on the same problem: its result does not depend on the gradients it is given."""
+    other = _call(student, gc, parameters, _buggy(net, X, Y, parameters), X, Y)
+    if not gc.same(other, got, 1e-12):
+        return None
+    self_compare = got == 0.0
+    return CheckFailure(
+        f"gradient_check_n returned {got:.6g} for the correct gradients and the very same number for the wrong "
+        f"gradients of backward_propagation_n_buggy: its result does not depend on the gradients it is given, so "
+        f"it checks nothing, and {what} does not count."
+        + (" A difference of exactly 0 means gradapprox is compared with itself: compare it with the gradients "
+           "passed in (grad = gradients_to_vector(gradients))." if self_compare else ""),
+        expected="different results for right and wrong gradients", got=f"{got:.6g} for both",
+        flags=("wrong-values", *(("self-comparison",) if self_compare else ())),
+        lesson="self-comparison" if self_compare else "function:gradient_check_n")
+
+
+def test_correct_gradients(student, gc, net, network_case, tolerance):
     limit = tolerance["correct_max"]
 
     def accept(X, Y, parameters, gradients):
         # A one-sided difference is judged by two_sided alone: keep it clearly below the limit here.
-        return gc.difference(parameters, gradients, X, Y, 1e-7, "one-sided") < limit / 5
+        return (gc.difference(parameters, gradients, X, Y, 1e-7, "one-sided") < limit / 5
+                and gc.difference(parameters, _buggy(net, X, Y, parameters), X, Y, 1e-7) > 10 * tolerance["buggy_min"])
 
     for _ in range(2):
         X, Y, parameters, gradients = network_case(accept)
         got = _call(student, gc, parameters, gradients, X, Y)
         if 0.0 <= got < limit:
+            failure = _unresponsive(student, gc, net, parameters, gradients, X, Y, got,
+                                    "a small difference for the correct gradients")
+            if failure is not None:
+                raise failure
             continue
         expected = gc.difference(parameters, gradients, X, Y, 1e-7)
         sentence, flags, lesson = gc.explain(got, expected, _missing_copy(gc, parameters, gradients, X, Y, 1e-7))
@@ -59,17 +90,22 @@ def test_correct_gradients(student, gc, network_case, tolerance):
 def test_buggy_gradients(student, gc, net, network_case, tolerance):
     limit = tolerance["buggy_min"]
 
-    def buggy(X, Y, parameters):
-        return net.backward_propagation_n_buggy(X, Y, net.forward_propagation_n(X, Y, parameters)[1])
-
     def accept(X, Y, parameters, gradients):
-        return gc.difference(parameters, buggy(X, Y, parameters), X, Y, 1e-7) > 10 * limit
+        return gc.difference(parameters, _buggy(net, X, Y, parameters), X, Y, 1e-7) > 10 * limit
 
-    X, Y, parameters, _ = network_case(accept)
-    gradients = buggy(X, Y, parameters)
+    X, Y, parameters, correct = network_case(accept)
+    gradients = _buggy(net, X, Y, parameters)
     got = _call(student, gc, parameters, gradients, X, Y, 1e-7)
     if got > limit:
-        return
+        right = _call(student, gc, parameters, correct, X, Y, 1e-7)
+        if not gc.same(right, got, 1e-12):
+            return
+        raise CheckFailure(
+            f"gradient_check_n returned {got:.6g} for the wrong gradients of backward_propagation_n_buggy and the "
+            "very same number for the correct gradients: its result does not depend on the gradients it is given, "
+            "so it checks nothing, and a large difference for wrong gradients does not count.",
+            expected="different results for right and wrong gradients", got=f"{got:.6g} for both",
+            flags=("wrong-values",), lesson="function:gradient_check_n")
     expected = gc.difference(parameters, gradients, X, Y, 1e-7)
     sentence, flags, lesson = gc.explain(got, expected, {})
     raise CheckFailure(
@@ -129,7 +165,7 @@ def test_values(student, reference, rng, gc, network_case, tolerance):
             lesson=lesson or "function:gradient_check_n")
 
 
-def test_two_sided(student, reference, gc, network_case, tolerance):
+def test_two_sided(student, reference, gc, net, network_case, tolerance):
     rtol = tolerance["values_rtol"]
 
     def accept(X, Y, parameters, gradients):
@@ -152,13 +188,15 @@ def test_two_sided(student, reference, gc, network_case, tolerance):
                 "error is plain to see; with epsilon=1e-7 it hides at the edge of the threshold.",
                 expected=f"{expected:.6g}", got=f"{got:.6g}", flags=("one-sided-difference",),
                 lesson="one-sided-difference")
-    # Mistakes that other checks judge: a self-comparison (0), an ignored epsilon, anything already wrong at
-    # the default epsilon (a missing copy, a wrong formula).
-    if got == 0.0:
-        return
+    # Mistakes that other checks judge: an ignored epsilon, anything already wrong at the default epsilon (a
+    # missing copy, a wrong formula), but only from a function whose result responds to the gradients.
     at_default = _call(student, gc, parameters, gradients, X, Y)
     if gc.same(got, at_default, 1e-12) or not at_default < tolerance["correct_max"]:
-        return
+        failure = _unresponsive(student, gc, net, parameters, gradients, X, Y, at_default,
+                                "the two-sided difference at a larger epsilon")
+        if failure is None:
+            return
+        raise failure
     raise CheckFailure(
         f"With epsilon={LARGE_EPSILON:g} and the correct gradients, gradient_check_n returned {got:.6g}, but the "
         f"two-sided difference gives {expected:.6g} (tolerance rtol={rtol:g}). With a larger step the estimate "
@@ -168,8 +206,8 @@ def test_two_sided(student, reference, gc, network_case, tolerance):
 
 
 def test_epsilon(student, gc, network_case):
-    """Only an epsilon that is ignored is judged: the result at epsilon = 1e-2 must not be the very same number as
-    at the default, when the reference's two results differ more than tenfold."""
+    """The epsilon passed in is used: the results at epsilon = 1e-2 and at the default differ, as the reference's
+    two results do (more than tenfold). Whether they are right is for the other checks."""
 
     def accept(X, Y, parameters, gradients):
         return (gc.difference(parameters, gradients, X, Y, LARGE_EPSILON)
@@ -178,8 +216,14 @@ def test_epsilon(student, gc, network_case):
     X, Y, parameters, gradients = network_case(accept)
     at_default = _call(student, gc, parameters, gradients, X, Y)
     at_large = _call(student, gc, parameters, gradients, X, Y, LARGE_EPSILON)
-    if at_default == 0.0 or not gc.same(at_large, at_default, 1e-12):
+    if not gc.same(at_large, at_default, 1e-12):
         return
+    if at_default == 0.0:
+        raise CheckFailure(
+            f"gradient_check_n returned exactly 0 both with the default epsilon and with epsilon={LARGE_EPSILON:g}. "
+            "A difference of exactly 0 whatever the inputs means gradapprox is compared with itself.",
+            expected="two different, non-zero differences", got="0 and 0", flags=("wrong-values", "self-comparison"),
+            lesson="self-comparison")
     ref_default = gc.difference(parameters, gradients, X, Y, 1e-7)
     ref_large = gc.difference(parameters, gradients, X, Y, LARGE_EPSILON)
     raise CheckFailure(

@@ -42,9 +42,10 @@ def initialized(student) -> Callable[..., dict[str, np.ndarray]]:
     """``initialized(function, layers_dims, shapes=False)``: call the student's function and return its parameters
     as float arrays.
 
-    Always checked: a dict holding every key W1, b1, ..., WL, bL, each a numeric array of finite numbers. With
-    ``shapes=True`` also the shape of every array and the absence of other keys; the other checks leave shapes to
-    the shape check, so that one mistake costs its own points only.
+    Always checked: a dict holding every key W1, b1, ..., WL, bL, each a numeric array of finite numbers with the
+    number of entries of its layer. With ``shapes=True`` also the shape of every array and the absence of other
+    keys; the other checks read each array in whatever layout it comes (a transposed or flat array is turned back),
+    leaving shapes to the shape check, so that one mistake costs its own points only.
     """
 
     def call(function: str, layers_dims: list[int], *, shapes: bool = False) -> dict[str, np.ndarray]:
@@ -66,10 +67,16 @@ def initialized(student) -> Callable[..., dict[str, np.ndarray]]:
             wanted = {f"W{l}": (layers_dims[l], layers_dims[l - 1]), f"b{l}": (layers_dims[l], 1)}
             for key, shape in wanted.items():
                 value = expect_array(params[key], f"{key} of {label}", shape=shape if shapes else None)
+                if value.size != shape[0] * shape[1]:
+                    raise CheckFailure(
+                        f"{key} of {label} has shape {value.shape}, so it does not hold the {shape[0] * shape[1]} "
+                        f"numbers of a {shape} array, and its values cannot be judged.", expected=f"shape {shape}",
+                        got=f"shape {value.shape}", flags=("wrong-shape",), lesson="function:" + function)
                 if not np.all(np.isfinite(value)):
                     raise CheckFailure(f"{key} of {label} holds NaN or infinite values.", expected="finite numbers",
                                        got=describe(value), flags=("wrong-values",))
-                result[key] = np.asarray(value, dtype=np.float64)
+                value = np.asarray(value, dtype=np.float64)
+                result[key] = value.T if value.shape == shape[::-1] != shape else value.reshape(shape)
         return result
 
     return call

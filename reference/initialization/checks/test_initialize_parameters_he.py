@@ -47,8 +47,8 @@ MISTAKES = (
 )
 
 
-def test_shapes(initialized, shape_cases, big_dims):
-    for layers_dims in (*shape_cases, big_dims):
+def test_shapes(initialized, shape_cases):
+    for layers_dims in shape_cases:
         initialized(FUNCTION, layers_dims, shapes=True)
 
 

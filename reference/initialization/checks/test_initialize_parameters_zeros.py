@@ -11,8 +11,8 @@ pytestmark = pytest.mark.grades("initialize_parameters_zeros")
 FUNCTION = "initialize_parameters_zeros"
 
 
-def test_shapes(initialized, shape_cases, big_dims):
-    for layers_dims in (*shape_cases, big_dims):
+def test_shapes(initialized, shape_cases):
+    for layers_dims in shape_cases:
         initialized(FUNCTION, layers_dims, shapes=True)
 
 

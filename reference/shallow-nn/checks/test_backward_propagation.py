@@ -1,6 +1,6 @@
 """Backprop is checked against parts known to be right: the cache comes from the reference's forward pass, and the
 numerical gradient from the reference's cost. A wrong forward_propagation or compute_cost of the student's cannot
-cost backward_propagation its points."""
+cost backward_propagation its points. Float32 gradients are compared at float32 precision (``expect_close``)."""
 
 import numpy as np
 import pytest
@@ -45,9 +45,15 @@ def _grads(student, reference, mistakes, tolerance, params, cache, X, Y):
 
 def test_values(student, reference, rng, random_parameters, random_labels, tolerance, mistakes):
     # n_x = 3, n_h = 5, m = 11: no two sizes equal, so a transposed or broadcast product shows in the shapes.
-    X, Y = rng.standard_normal((3, 11)), random_labels(11)
-    params = random_parameters(3, 5, 1)
-    _, cache = reference.forward_propagation(X, params)
+    # Moderate weights, where every mistake shows, then large ones, where tanh saturates (slopes near 0).
+    for scale in (1.0, 3.0):
+        X, Y = rng.standard_normal((3, 11)), random_labels(11)
+        params = random_parameters(3, 5, 1, scale=scale)
+        _, cache = reference.forward_propagation(X, params)
+        _judge(student, reference, mistakes, tolerance, params, cache, X, Y)
+
+
+def _judge(student, reference, mistakes, tolerance, params, cache, X, Y):
     grads, expected = _grads(student, reference, mistakes, tolerance, params, cache, X, Y)
     hints = {
         "dW2": "dZ2 = A2 - Y and dW2 = (1/m) * dZ2 @ A1.T.",

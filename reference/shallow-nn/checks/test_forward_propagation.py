@@ -1,15 +1,21 @@
-import numpy as np
+"""forward_propagation is compared with the reference on random inputs at several scales of the parameters: tiny
+(tanh and sigmoid almost linear), moderate, and large (both saturate), on random data and on the flower."""
+
 import pytest
 
 from grader.checking import CheckFailure, expect_array, expect_close, expect_keys, expect_type
 
 pytestmark = pytest.mark.grades("forward_propagation")
 
+CACHE = ("Z1", "A1", "Z2", "A2")
+
 
 def _cases(rng, random_parameters, flower):
     X_flower, _ = flower
     yield rng.standard_normal((3, 7)), random_parameters(3, 5, 1)
     yield X_flower, random_parameters(2, 4, 1, scale=0.5)
+    yield rng.standard_normal((4, 9)) * 2, random_parameters(4, 6, 1, scale=4.0)  # saturating
+    yield rng.standard_normal((2, 5)), random_parameters(2, 3, 1, scale=0.01)  # nearly linear
 
 
 def _run(student, X, params):
@@ -25,7 +31,7 @@ def _explained(failure, mistakes, out, X, params):
     """``failure``, naming the catalogued mistake whose (A2, cache) equals the student's."""
     A2, cache = out
     if isinstance(cache, dict):
-        cache = {name: cache[name] for name in ("Z1", "A1", "Z2", "A2") if name in cache}
+        cache = {name: cache[name] for name in CACHE if name in cache}
     return mistakes.explain(failure, "forward_propagation", (A2, cache), X, params)
 
 
@@ -43,24 +49,20 @@ def test_output(student, reference, rng, random_parameters, flower, tolerance, m
 
 
 def test_cache(student, reference, rng, random_parameters, flower, tolerance, mistakes):
+    hints = {
+        "Z1": "Z1 = W1 @ X + b1.",
+        "A1": "The hidden layer uses tanh: A1 = np.tanh(Z1) (not sigmoid).",
+        "Z2": "Z2 = W2 @ A1 + b2.",
+        "A2": "The output layer uses sigmoid: A2 = sigmoid(Z2).",
+    }
     for X, params in _cases(rng, random_parameters, flower):
         out = _run(student, X, params)
-        A2, cache = out
         _, expected = reference.forward_propagation(X, params)
-        cache = expect_keys(cache, ("Z1", "A1", "Z2", "A2"), "The cache")
-        hints = {
-            "Z1": "Z1 = W1 @ X + b1.",
-            "A1": "The hidden layer uses tanh: A1 = np.tanh(Z1) (not sigmoid).",
-            "Z2": "Z2 = W2 @ A1 + b2.",
-            "A2": "The output layer uses sigmoid: A2 = sigmoid(Z2).",
-        }
+        cache = expect_keys(out[1], CACHE, "The cache")
         try:
-            for name in ("Z1", "A1", "Z2", "A2"):
+            for name in CACHE:
                 value = expect_array(cache[name], f'cache["{name}"]', shape=expected[name].shape)
                 expect_close(value, expected[name], f'cache["{name}"]', rtol=tolerance["rtol"],
                              atol=tolerance["atol"], context=hints[name], lesson="function:forward_propagation")
         except CheckFailure as failure:
             raise _explained(failure, mistakes, out, X, params) from None
-        if isinstance(A2, np.ndarray) and A2.shape == cache["A2"].shape and not np.allclose(A2, cache["A2"]):
-            raise CheckFailure('The A2 returned and cache["A2"] differ; they should be the same array.',
-                               flags=("wrong-values",))

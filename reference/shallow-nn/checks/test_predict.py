@@ -1,51 +1,73 @@
-"""predict composes forward_propagation and a threshold. It is judged against the reference's forward pass, and,
-when the student's own forward_propagation failed its checks, against that one instead: a broken forward pass
-must not cost predict its points."""
+"""predict composes forward_propagation and a threshold. It is a composite (assignment.toml): while it runs, the
+reference answers its forward_propagation, so predict is judged on its own code, the threshold.
+
+Its inputs probe the edge it exists for, on purpose: at several scales of the parameters, the output bias b2 is set
+so that the outputs A2 fall on both sides of 0.5, with two points just either side of it (a few 1e-3 away, far
+above rounding noise) and many in between 0.5 and any other cut-off one might use. Every catalogued mistake (a
+cut-off other than 0.5, swapped classes, no threshold) and a forward pass of its own that forgets a bias change
+some of these predictions, whatever the draw.
+"""
 
 import numpy as np
 import pytest
 
-from grader.checking import CheckFailure, StudentError, describe, expect_array
+from grader.checking import CheckFailure, describe, expect_array
 
 pytestmark = pytest.mark.grades("predict")
 
-
-def _matches(got, expected) -> bool:
-    return got.shape == expected.shape and bool(np.all((got != 0) == expected))
-
-
-def test_values(student, reference, random_parameters, flower, parts, mistakes):
-    X, _ = flower
-    params = random_parameters(2, 4, 1)
-    answer = student.predict(params, X)
-    try:
-        _judge(student, reference, parts, params, X, answer)
-    except CheckFailure as failure:
-        raise mistakes.explain(failure, "predict", answer, params, X) from None
+SCALES = (0.5, 1.0, 3.0)  # W1 and b1: tanh nearly linear, moderate, saturating
+NEAR = 1e-3  # every |Z2| is above this: far above rounding noise, so any correct forward pass agrees
 
 
-def _judge(student, reference, parts, params, X, answer):
-    got = expect_array(answer, "The predictions", shape=(1, X.shape[1]), kind="any")
+def _straddling(reference, rng, X, n_h, scale):
+    """Parameters whose outputs A2 on X lie on both sides of 0.5, spread over (0.02, 0.98), with a pair of
+    points just either side of 0.5."""
+    n_x = X.shape[0]
+    params = {"W1": rng.standard_normal((n_h, n_x)) * scale, "b1": rng.standard_normal((n_h, 1)) * scale,
+              "W2": rng.standard_normal((1, n_h)), "b2": np.zeros((1, 1))}
+    _, cache = reference.forward_propagation(X, params)
+    z = cache["Z2"].ravel()
+    params["W2"] = params["W2"] * (2.0 / max(float(np.std(z)), 1e-12))  # Z2 spread with a standard deviation of 2
+    z = np.sort((params["W2"] @ cache["A1"]).ravel())
+    # the threshold goes in the widest gap between two adjacent outputs of the middle third
+    low = max(range(len(z) // 3, 2 * len(z) // 3), key=lambda i: z[i + 1] - z[i])
+    params["b2"] = np.array([[-(z[low] + z[low + 1]) / 2]])
+    return params
+
+
+def _inputs(reference, rng, flower):
+    X_flower, _ = flower
+    for scale in SCALES:
+        n_h = int(rng.integers(3, 7))
+        X = X_flower if scale == 1.0 else rng.standard_normal((int(rng.integers(2, 4)), 60)) * 2
+        yield _straddling(reference, rng, X, n_h, scale), X
+
+
+def test_values(student, reference, rng, flower, mistakes):
+    for params, X in _inputs(reference, rng, flower):
+        A2, cache = reference.forward_propagation(X, params)
+        if not (np.min(np.abs(cache["Z2"])) > NEAR and 0.3 < np.mean(A2 > 0.5) < 0.7):
+            raise RuntimeError("the check's inputs do not straddle 0.5 as they should")
+        answer = student.predict(params, X)
+        try:
+            _judge(A2, answer)
+        except CheckFailure as failure:
+            raise mistakes.explain(failure, "predict", answer, params, X) from None
+
+
+def _judge(A2, answer):
+    got = expect_array(answer, "The predictions", shape=A2.shape, kind="any")
     if got.dtype != np.bool_ and not np.all((got == 0) | (got == 1)):
         raise CheckFailure("predict should return True/False (or 0/1) for each example",
                            expected="a (1, m) array of booleans", got=describe(got), flags=("wrong-values",))
-    A2, _ = reference.forward_propagation(X, params)
     expected = A2 > 0.5
-    if _matches(got, expected):
+    wrong = (got != 0) != expected
+    if not wrong.any():
         return
-    note = ""
-    if not parts.ok("forward_propagation"):
-        try:
-            own_A2 = student.forward_propagation(X, params)[0]
-            own = np.asarray(own_A2) > 0.5
-        except (StudentError, TypeError, IndexError, KeyError, ValueError):
-            own = None
-        if own is not None and own.shape == got.shape and _matches(got, own):
-            return  # predict is right given the student's own forward pass
-        note = (" Your forward_propagation failed its own checks, and predict calls it: fix forward_propagation "
-                "first.")
-    wrong = int(np.sum((got != 0) != expected))
+    near = np.abs(A2 - 0.5) < 0.01
+    detail = (f" {int(np.sum(wrong & near))} of them have A2 within 0.01 of 0.5: the cut-off is exactly 0.5."
+              if np.any(wrong & near) else "")
     raise CheckFailure(
-        f"{wrong} of {expected.size} predictions are wrong. A prediction is True exactly where the network's output "
-        f"A2 is above 0.5.{note}",
+        f"{int(wrong.sum())} of {expected.size} predictions are wrong. A prediction is True exactly where the "
+        f"network's output A2 is above 0.5.{detail}",
         expected=describe(expected), got=describe(got), flags=("wrong-values",), lesson="function:predict")

@@ -1,0 +1,123 @@
+"""Verdicts that depend on the student's code alone, pinned on a few seeds (benchmarks/verdicts.py measures the same
+over 50 and more): correct code in many styles gets full marks, every catalogued mistake of every assignment loses
+points in its own function with the flag that names it, mutants of the reference are killed in their own function,
+and a function that ignores its inputs (a generated stub, or one returning a constant) earns nothing, whatever the
+seed, while every other function keeps its points.
+
+Grading goes through the real checks and sandbox, in worker processes (benchmarks/verdicts.py ``grade``).
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib.util
+import sys
+from collections import defaultdict
+
+import pytest
+from paths import ROOT
+
+from grader.assignment import load_assignment
+
+ASSIGNMENTS = ("shallow-nn", "initialization", "gradient-checking")
+SEEDS = (3, 1234567)
+
+
+def _load(name: str):
+    spec = importlib.util.spec_from_file_location(name, ROOT / "benchmarks" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # the worker processes import it by this name
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def bench():
+    sys.path[:0] = [str(ROOT / "benchmarks")]
+    try:
+        yield _load("verdicts")
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+
+
+def _functions(name: str) -> tuple[str, ...]:
+    return load_assignment(ROOT, name).functions
+
+
+def _lost(verdict) -> set[str]:
+    return {function for _, function, status, _ in verdict if status != "passed"}
+
+
+# -- mutants, without grading ------------------------------------------------------------------------------------
+
+
+def test_mutants_cover_the_operators_and_are_real_changes(bench):
+    found = bench.mutants((ROOT / "reference" / "shallow-nn" / "solution.py").read_text(), _functions("shallow-nn"))
+    operators = {m.operator for m in found}
+    assert operators >= {"operator", "dropped term", "transpose", "axis", "constant", "keepdims", "dropped / m",
+                         "statement"}
+    reference = ast.unparse(ast.parse((ROOT / "reference" / "shallow-nn" / "solution.py").read_text()))
+    assert len({m.source for m in found} | {reference}) == len(found) + 1  # all different, none the reference
+    assert len({m.id for m in found}) == len(found)
+    for mutant in found:
+        ast.parse(mutant.source)
+        assert mutant.description.startswith("line ") and mutant.function in mutant.id
+    keepdims = [m for m in found if m.operator == "keepdims"]
+    assert keepdims and all("keepdims" not in m.description.split("→")[1] for m in keepdims)
+
+
+def test_every_equivalent_mutant_is_a_mutant_of_today(bench):
+    for name in ASSIGNMENTS:
+        ids = {m.id for m in bench.mutants((ROOT / "reference" / name / "solution.py").read_text(), _functions(name))}
+        assert set(bench.EQUIVALENT[name]) <= ids, name
+        assert all(why.strip() for why in bench.EQUIVALENT[name].values())
+
+
+# -- grading ------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_stubs_that_ignore_their_inputs_earn_nothing_and_cost_nothing_else(bench, name):
+    functions = _functions(name)
+    stubs = bench.stubs(name, functions)
+    results = bench.grade(name, stubs, [SEEDS[0]], jobs=2)
+    for stub in stubs:
+        verdict = results[stub.id][SEEDS[0]]
+        assert _lost(verdict) == {stub.function}, (stub.id, [v for v in verdict if v[2] != "passed"])
+        assert all(status != "passed" for _, function, status, _ in verdict if function == stub.function), stub.id
+
+
+def _sample(found):
+    """One mutant of each (function, operator), and every explained equivalent one."""
+    seen, out = set(), []
+    for mutant in found:
+        if (mutant.function, mutant.operator) not in seen:
+            seen.add((mutant.function, mutant.operator))
+            out.append(mutant)
+    return out
+
+
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_correct_code_mistakes_and_mutants_on_two_seeds(bench, name):
+    good, bad = bench.correct(name), bench.mistakes(name)
+    found = bench.mutants((ROOT / "reference" / name / "solution.py").read_text(), _functions(name))
+    equivalent = bench.EQUIVALENT[name]
+    sample = _sample(found) + [m for m in found if m.id in equivalent and m not in _sample(found)]
+    subs = good + bad + [bench.Sub(m.id, m.source, function=m.function) for m in sample]
+    results = bench.grade(name, subs, list(SEEDS), jobs=2, full=1)  # wrong code: its own checks only, 2nd seed
+
+    assert not bench.judge_correct({s.id: results[s.id] for s in good})
+    for sid, row in bench.judge_mistakes(bad, results).items():
+        assert not row["unpunished"] and not row["unnamed"] and not row["elsewhere"], (sid, row)
+    killed = defaultdict(set)
+    for mutant in sample:
+        for seed in SEEDS:
+            lost = _lost(results[mutant.id][seed])
+            assert lost <= {mutant.function}, (mutant.id, lost)
+            assert seed != SEEDS[1] or {v[1] for v in results[mutant.id][seed]} <= {mutant.function}
+            if lost:
+                killed[mutant.id].add(seed)
+        if mutant.id in equivalent:
+            assert not killed[mutant.id], mutant.id
+        else:
+            assert killed[mutant.id] == set(SEEDS), (mutant.id, mutant.description)
