@@ -33,11 +33,15 @@ def _load(name: str):
 
 @pytest.fixture(scope="module")
 def bench():
+    """benchmarks/verdicts.py, importable by name while the tests run (its worker processes import it so)."""
+    saved = list(sys.path)
     sys.path[:0] = [str(ROOT / "benchmarks")]
     try:
         yield _load("verdicts")
     finally:
-        sys.path.remove(str(ROOT / "benchmarks"))
+        sys.path[:] = saved
+        for name in ("verdicts", "variants", "mutants"):
+            sys.modules.pop(name, None)
 
 
 def _functions(name: str) -> tuple[str, ...]:
@@ -121,3 +125,17 @@ def test_correct_code_mistakes_and_mutants_on_two_seeds(bench, name):
             assert not killed[mutant.id], mutant.id
         else:
             assert killed[mutant.id] == set(SEEDS), (mutant.id, mutant.description)
+
+
+def test_every_catalogued_mistake_has_a_written_form(bench):
+    """Each mistake an assignment teaches (its lessons.toml flags that name a mistake) is written into some
+    submission of benchmarks/variants.py, so the tests above and the benchmark grade it."""
+    import tomllib
+
+    for name in ASSIGNMENTS:
+        with open(ROOT / "assignments" / name / "lessons.toml", "rb") as f:
+            lessons = {key for key in tomllib.load(f) if not key.startswith("function:")}
+        if name == "shallow-nn":  # its mistakes are the catalogue's (mistakes.py); the other flags come with them
+            lessons = {key for key in lessons if key.startswith("mistake:")}
+        written = {flag for sub in bench.mistakes(name) for flag in sub.flags}
+        assert lessons <= written, (name, lessons - written)
