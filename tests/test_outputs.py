@@ -60,10 +60,11 @@ def test_junit_records_each_checks_own_duration(graded):
         assert sum(times.values()) <= float(suite.get("time"))  # the checks run inside the submission's time
         result = json.loads((graded / suite.get("name") / "results.json").read_text())
         assert {c["id"]: round(c["duration_s"], 3) for c in result["checks"]} == times
-    # Training checks take longer than a shape check: the times are measured, not spread evenly.
+    # Checks take different times (the first pays for the process start; nn_model's loop is a few dozen calls): the
+    # times are measured, not spread evenly.
     correct = {case.get("name"): float(case.get("time")) for case in ET.parse(graded / "junit.xml").getroot()
                .find("testsuite[@name='correct']").iter("testcase")}
-    assert correct["nn_model::training_loop"] > correct["layer_sizes::values"]
+    assert max(correct.values()) > 2 * min(correct.values())
 
 
 def test_gradescope_results_follow_the_schema(graded):
