@@ -48,6 +48,7 @@ __all__ = [
     "Sandbox",
     "StudentSession",
     "call_seed",
+    "scratch_parent",
 ]
 
 if TYPE_CHECKING:
@@ -107,6 +108,28 @@ def call_seed(seed: int, *parts: object) -> int:
     return int.from_bytes(hashlib.sha256(text.encode()).digest()[:4], "little")
 
 
+def _traversable(folder: Path) -> bool:
+    """Whether every user may pass through ``folder`` and each folder above it (the x bit for others)."""
+    try:
+        return all(os.stat(path).st_mode & 0o001 for path in (folder, *folder.parents))
+    except OSError:
+        return False
+
+
+def scratch_parent() -> str:
+    """Where the scratch folders go: the temporary folder, unless a folder on its path shuts other users out (a
+    TMPDIR under a 0700 home, say), in which case the first of /tmp, /var/tmp and /dev/shm that lets them in. The
+    student processes run as a uid of their own, so their scratch must be reachable by any user."""
+    preferred = Path(tempfile.gettempdir()).resolve()
+    for candidate in (preferred, Path("/tmp"), Path("/var/tmp"), Path("/dev/shm")):
+        if candidate.is_dir() and os.access(candidate, os.W_OK | os.X_OK) and _traversable(candidate):
+            return str(candidate)
+    raise SandboxUnavailable(
+        f"no folder for the sandbox's scratch space: {preferred} (the temporary folder) or a folder above it cannot "
+        "be entered by other users, and neither /tmp, /var/tmp nor /dev/shm can be used instead. Point TMPDIR at a "
+        "folder every user can pass through (mode 0711 or wider on it and every folder above it)")
+
+
 class Sandbox:
     """Isolation for one grading worker: the plan, the zygote and a scratch area. Use as a context manager."""
 
@@ -116,7 +139,7 @@ class Sandbox:
         self._userns: tuple[bool, _userns.SubIds | None] = (not self.root,
                                                              None if self.root else _userns.subordinate_ids(slot))
         self._slot = slot
-        self.scratch_base = Path(tempfile.mkdtemp(prefix="grader-"))
+        self.scratch_base = Path(tempfile.mkdtemp(prefix="grader-", dir=scratch_parent()))
         self.scratch_base.chmod(0o711)
         self.scratch_bytes = scratch_bytes
         self._zygote: Zygote | None = None
