@@ -10,9 +10,9 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from paths import EXAMPLES, ROOT
 
 from grader.session import scratch_parent
-from paths import EXAMPLES, ROOT
 
 
 def _shut_in(tmp_path: Path) -> Path:
