@@ -5,8 +5,9 @@ in ``templates/figures.html.j2`` (feedback report) and ``templates/summary.html.
 Every axis in every chart gets its ticks from ``nice_axis``.
 
 ``figure_views`` draws the figures of a report (``models.Figure``: plain data from report-only checks) of the kinds
-``lines``, ``histogram`` (bins, shaded regions, a reference curve) and ``boundary``. docs/authoring.md ("Figures in
-the report") lists the data each kind reads; data that does not fit its kind is shown as its title and caption.
+``lines`` (a linear or logarithmic y axis), ``histogram`` (shares of 0 to 1 per bin, shaded regions, a reference
+curve on an axis of its own) and ``boundary``. docs/authoring.md ("Figures in the report") lists the data each kind
+reads; data that does not fit its kind is shown as its title and caption.
 
 ``count_histogram`` draws the class summary's score histogram: counts of submissions per bin.
 """
@@ -22,7 +23,7 @@ from typing import Any
 from .models import Figure
 from .templating import number, slug
 
-__all__ = ["FIGURE_KINDS", "FIG_WIDTH", "count_histogram", "figure_views", "nice_axis"]
+__all__ = ["FIGURE_KINDS", "FIG_WIDTH", "LOG_DECADES", "count_histogram", "figure_views", "log_axis", "nice_axis"]
 
 logger = logging.getLogger(__name__)
 
@@ -30,6 +31,7 @@ logger = logging.getLogger(__name__)
 # so its text stays legible on a phone. Coordinates are rounded to 0.1 unit to keep the page small.
 FIG_WIDTH = 480.0
 _LEFT, _RIGHT = 66.0, 24.0  # room for the y tick labels and the rotated y axis title; the right margin
+_RIGHT_AXIS = 58.0  # the right margin when a reference curve has an axis of its own there
 _PLOT_W = FIG_WIDTH - _LEFT - _RIGHT
 _LINES_H = 170.0  # plot height of one panel of a line chart
 _HIST_H = 120.0  # plot height of one panel of a histogram
@@ -37,6 +39,9 @@ _BELOW = 50.0  # under a plot: x tick labels and the x axis title
 _DASHES = ("", "7 4", "2 3", "10 3 2 3")  # one per series, so that lines differ by more than colour
 _LABEL_UNITS = 10.0  # a region's label is written when the region is this wide per character, less 6 units
 FIGURE_KINDS = ("lines", "histogram", "boundary")
+# A line chart whose positive values span at least this many powers of ten is drawn on a logarithmic y axis (unless
+# its data says "y_scale": "linear"): on a linear one, a cost that falls from 800 to 0.5 looks flat after its start.
+LOG_DECADES = 2.0
 
 # The class summary's histogram: its own viewBox, margins in SVG user units, coordinates rounded to 0.01.
 _COUNT_W, _COUNT_H = 640, 320
@@ -113,18 +118,60 @@ def _clamped_axis(lo: float, hi: float, count: int, slack: float = 1e-9) -> dict
     return axis
 
 
-class _Frame:
-    """A plot area and its two linear scales."""
+def log_axis(values: Iterable[float], count: int = 6) -> dict[str, Any]:
+    """A logarithmic range covering the positive ``values``, from a power of ten to a power of ten, and its ticks:
+    ``{"lo", "hi", "ticks", "log": True}``. Ticks are the powers of ten (every other one, or every third, when there
+    are more than ``count``), with 2 and 5 times them added when the range spans at most two powers."""
+    positive = [v for v in values if v > 0 and math.isfinite(v)] or [1.0]
+    low, high = math.floor(math.log10(min(positive)) + 1e-9), math.ceil(math.log10(max(positive)) - 1e-9)
+    if high <= low:
+        high = low + 1
+    every = max(1, math.ceil((high - low) / max(count, 1)))
+    ticks = [10.0 ** p for p in range(low, high + 1) if (p - low) % every == 0]
+    if high - low <= 2:
+        ticks = sorted({t * m for t in ticks for m in (1.0, 2.0, 5.0) if t * m <= 10.0 ** high * (1 + 1e-9)})
+    return {"lo": 10.0 ** low, "hi": 10.0 ** high, "ticks": ticks, "log": True}
 
-    def __init__(self, top: float, height: float, x: dict[str, Any], y: dict[str, Any]) -> None:
-        self.left, self.top, self.width, self.height = _LEFT, top, _PLOT_W, height
+
+def _wants_log(values: Iterable[float], scale: Any) -> bool:
+    """Whether a y axis is logarithmic: ``scale`` "log" or "linear" says so; otherwise (auto) when every value is
+    positive and they span at least LOG_DECADES powers of ten."""
+    if scale in ("log", "linear"):
+        return bool(scale == "log")
+    finite = [v for v in values if math.isfinite(v)]
+    return bool(finite) and min(finite) > 0 and math.log10(max(finite) / min(finite)) >= LOG_DECADES
+
+
+def _log_text(value: float) -> str:
+    """A tick of a logarithmic axis: 0.001 to 10000 written out, other powers of ten as 10^k."""
+    if 1e-3 <= value < 1e5:
+        return f"{value:g}"
+    mantissa, power = f"{value:.0e}".split("e")
+    text = f"{mantissa}×10^{int(power)}" if mantissa != "1" else f"10^{int(power)}"
+    return text.replace("-", "\u2212")
+
+
+class _Frame:
+    """A plot area and its two scales: linear, or logarithmic where an axis says ``"log": True``."""
+
+    def __init__(self, top: float, height: float, x: dict[str, Any], y: dict[str, Any], *,
+                 width: float = _PLOT_W) -> None:
+        self.left, self.top, self.width, self.height = _LEFT, top, width, height
         self.x, self.y = x, y
 
     def sx(self, value: float) -> float:
         return float(self.left + (value - self.x["lo"]) / (self.x["hi"] - self.x["lo"]) * self.width)
 
     def sy(self, value: float) -> float:
-        return float(self.top + self.height - (value - self.y["lo"]) / (self.y["hi"] - self.y["lo"]) * self.height)
+        if self.y.get("log"):
+            lo, hi = math.log10(self.y["lo"]), math.log10(self.y["hi"])
+            share = (math.log10(max(value, self.y["lo"])) - lo) / (hi - lo)
+        else:
+            share = (value - self.y["lo"]) / (self.y["hi"] - self.y["lo"])
+        return float(self.top + self.height - share * self.height)
+
+    def _y_label(self, tick: float) -> str:
+        return _log_text(tick) if self.y.get("log") else _tick_text(tick, self.y["step"])
 
     def view(self, x_label: str, y_label: str, *, grid: bool = True) -> dict[str, Any]:
         bottom = self.top + self.height
@@ -133,7 +180,8 @@ class _Frame:
             "left": _r(self.left), "top": _r(self.top), "width": _r(self.width), "height": _r(self.height),
             "right": _r(self.left + self.width), "bottom": _r(bottom),
             "x_ticks": [{"at": _r(self.sx(t)), "label": _tick_text(t, self.x["step"])} for t in self.x["ticks"]],
-            "y_ticks": [{"at": _r(self.sy(t)), "label": _tick_text(t, self.y["step"])} for t in self.y["ticks"]],
+            "y_ticks": [{"at": _r(self.sy(t)), "label": self._y_label(t)} for t in self.y["ticks"]],
+            "log": bool(self.y.get("log")),
             "x_label": x_label, "y_label": y_label,
             "x_label_at": _r(bottom + 42), "y_label_at": _r(self.top + self.height / 2),
             "centre": _r(self.left + self.width / 2),
@@ -173,12 +221,14 @@ def _series_points(series_in: Any) -> list[list[tuple[float, float | None]]]:
 
 
 def _lines_panel(panel: Mapping[str, Any], offset: float, y_include: list[float], labels: tuple[str, str],
-                 legend: dict[str, dict[str, Any]]) -> tuple[dict[str, Any], float]:
-    """One panel's frame and series, and where the next panel starts; adds the series to ``legend``."""
+                 legend: dict[str, dict[str, Any]], log: bool) -> tuple[dict[str, Any], float]:
+    """One panel's frame and series, and where the next panel starts; adds the series to ``legend``. On a ``log``
+    axis, values that are not positive are drawn at the bottom of the plot."""
     series_in = panel["series"]
     points = _series_points(series_in)
     x_axis = nice_axis([x for pts in points for x, _ in pts], 6)
-    y_axis = nice_axis([y for pts in points for _, y in pts if y is not None], 5, include=y_include)
+    ys = [y for pts in points for _, y in pts if y is not None]
+    y_axis = log_axis(ys, 6) if log else nice_axis(ys, 5, include=y_include)
     title = str(panel.get("title") or "")
     frame = _Frame(offset + (30.0 if title else 12.0), _LINES_H, x_axis, y_axis)
     series = []
@@ -201,23 +251,29 @@ def _lines_view(data: Mapping[str, Any]) -> dict[str, Any]:
     if not isinstance(panels_in, list) or not panels_in:
         raise _BadFigure("a line chart needs panels")
     x_label, y_label = str(data.get("x_label", "")), str(data.get("y_label", ""))
-    y_include = [v for v in (_value(data.get("y_min")),) if v is not None]
+    # one scale for every panel of a figure, so that panels compare; each panel keeps its own range
+    log = _wants_log([y for panel in panels_in for pts in _series_points(panel["series"]) for _, y in pts
+                      if y is not None], data.get("y_scale"))
+    y_include = [] if log else [v for v in (_value(data.get("y_min")),) if v is not None]
     panels: list[dict[str, Any]] = []
     offset = 0.0
     legend: dict[str, dict[str, Any]] = {}
+    labels = (x_label, f"{y_label} (log scale)" if log and y_label else y_label)
     for panel in panels_in:
-        view, offset = _lines_panel(panel, offset, y_include, (x_label, y_label), legend)
+        view, offset = _lines_panel(panel, offset, y_include, labels, legend, log)
         panels.append(view)
     table = data.get("table")
     titles = [str(p["title"]) for p in panels if p["title"]]
     return {
         "height": _r(offset + 4),
         "panels": panels,
+        "log": log,
         "legend": list(legend.values()),
         "table": _table_view(table) if table else None,
         "summary": (f"Line chart{f' in {len(panels)} panels' if len(panels) > 1 else ''}"
                     f"{': ' + ', '.join(titles) if titles else ''}. "
-                    f"Lines: {', '.join(legend)}. Horizontal axis: {x_label}; vertical axis: {y_label}."),
+                    f"Lines: {', '.join(legend)}. Horizontal axis: {x_label}; vertical axis: {y_label}"
+                    f"{', on a logarithmic scale' if log else ''}."),
     }
 
 
@@ -252,7 +308,8 @@ def _regions(data: Any, lo: float, hi: float) -> list[dict[str, Any]]:
 
 
 def _curve(data: Any) -> dict[str, Any] | None:
-    """The reference curve's points (a None y is a gap) and its vertical range, or None when there is none."""
+    """The reference curve's points (a None y is a gap), its vertical range, and the ticks and label of its own
+    axis (drawn at the right of the plot), or None when there is none."""
     if not data:
         return None
     xs, ys = list(data["x"]), list(data["y"])
@@ -260,7 +317,9 @@ def _curve(data: Any) -> dict[str, Any] | None:
     if len(xs) != len(ys) or not top > bottom:
         raise _BadFigure("a curve needs as many x as y and an increasing y_range")
     points = [(float(x), _value(y)) for x, y in zip(xs, ys) if _value(x) is not None]
-    return {"points": points, "bottom": bottom, "top": top, "legend": str(data.get("legend") or "")}
+    ticks = [t for t in (_value(v) for v in data.get("ticks") or ()) if t is not None and bottom <= t <= top]
+    return {"points": points, "bottom": bottom, "top": top, "legend": str(data.get("legend") or ""),
+            "ticks": ticks, "axis_label": str(data.get("axis_label") or "")}
 
 
 def _bars(frame: _Frame, edges: list[float], shares: list[float]) -> list[dict[str, Any]]:
@@ -285,47 +344,94 @@ def _region_marks(frame: _Frame, regions: list[dict[str, Any]]) -> list[dict[str
     return marks
 
 
-def _curve_path(frame: _Frame, curve: dict[str, Any] | None) -> str:
+def _curve_y(frame: _Frame, curve: dict[str, Any], y: float) -> float:
+    return float(frame.top + frame.height * (curve["top"] - y) / (curve["top"] - curve["bottom"]))
+
+
+def _curve_view(frame: _Frame, curve: dict[str, Any] | None) -> dict[str, Any]:
+    """The curve's path, clipped to the panel's x range, and its own axis at the right of the plot."""
     if curve is None:
-        return ""
-    span = curve["top"] - curve["bottom"]
-    return _path((frame.sx(x), None if y is None else frame.top + frame.height * (curve["top"] - y) / span)
-                 for x, y in curve["points"])
+        return {"curve": "", "curve_axis": None}
+    lo, hi = frame.x["lo"], frame.x["hi"]
+    path = _path((frame.sx(x), None if y is None else _curve_y(frame, curve, y))
+                 for x, y in curve["points"] if lo <= x <= hi)
+    axis = None
+    if curve["ticks"] or curve["axis_label"]:
+        right = frame.left + frame.width
+        axis = {"x": _r(right), "label": curve["axis_label"], "label_at": _r(frame.top + frame.height / 2),
+                "label_x": _r(right + _RIGHT_AXIS - 10),
+                "ticks": [{"at": _r(_curve_y(frame, curve, t)), "label": _tick_text(t, 1.0 if float(t).is_integer()
+                                                                                    else 0.5)}
+                          for t in curve["ticks"]]}
+    return {"curve": path, "curve_axis": axis}
+
+
+def _share_axis(shares: list[float]) -> dict[str, Any]:
+    """The y axis of a histogram of shares: from 0, with headroom above the tallest bar for the region labels, and
+    never above 1 (a share is at most the whole)."""
+    axis = nice_axis(shares, 4, include=[0.0, min(1.2 * max(shares, default=0.0), 1.0)])
+    if axis["hi"] > 1.0:
+        axis.update(hi=1.0, ticks=[t for t in axis["ticks"] if t <= 1.0 + 1e-9])
+    return axis
+
+
+def _edges(value: Any) -> list[float]:
+    edges = [float(e) for e in value]
+    if len(edges) < 2 or any(not math.isfinite(e) for e in edges) or any(b <= a for a, b in zip(edges, edges[1:])):
+        raise _BadFigure("a histogram needs increasing edges")
+    return edges
+
+
+def _histogram_panel(data: Mapping[str, Any], s: Mapping[str, Any], index: int, offset: float
+                     ) -> tuple[dict[str, Any], float, dict[str, Any]]:
+    """One series' panel, where the next one starts, and what its legend needs. A series may bring its own
+    ``edges`` and ``curve`` (each panel then shows its distribution across the width of the plot)."""
+    edges = _edges(s["edges"] if s.get("edges") is not None else data["edges"])
+    shares = [_value(v) or 0.0 for v in s["shares"]]
+    if len(shares) != len(edges) - 1:
+        raise _BadFigure("one share per bin is needed")
+    if any(share < 0 for share in shares) or sum(shares) > 1.0 + 1e-3:  # rounded shares may add up to a bit more
+        raise _BadFigure("the shares of a histogram are parts of one whole: at least 0, at most 1 in all")
+    curve = _curve(s["curve"] if s.get("curve") is not None else data.get("curve"))
+    regions = _regions(data.get("regions"), edges[0], edges[-1])
+    right_axis = curve is not None and bool(curve["ticks"] or curve["axis_label"])
+    width = FIG_WIDTH - _LEFT - (_RIGHT_AXIS if right_axis else _RIGHT)
+    frame = _Frame(offset + 30.0, _HIST_H, _clamped_axis(edges[0], edges[-1], 6), _share_axis(shares), width=width)
+    x_label, y_label = str(data.get("x_label", "")), str(data.get("y_label", ""))
+    label = str(s.get("label", f"series {index + 1}"))
+    panel = {"title": str(s.get("title") or label[:1].upper() + label[1:]), "title_at": _r(offset + 18),
+             "style": index % len(_DASHES), "frame": frame.view(x_label, y_label),
+             "bars": _bars(frame, edges, shares), "regions": _region_marks(frame, regions), **_curve_view(frame, curve)}
+    span = f"{_tick_text(edges[0], frame.x['step'])} to {_tick_text(edges[-1], frame.x['step'])}"
+    return panel, frame.top + frame.height + _BELOW, {"regions": regions, "curve": curve, "label": label,
+                                                      "span": span}
 
 
 def _histogram_view(data: Mapping[str, Any]) -> dict[str, Any]:
-    edges = [float(e) for e in data["edges"]]
     series_in = data["series"]
-    if len(edges) < 2 or any(b <= a for a, b in zip(edges, edges[1:])) or not series_in:
-        raise _BadFigure("a histogram needs increasing edges and series")
-    x_label, y_label = str(data.get("x_label", "")), str(data.get("y_label", ""))
-    x_axis = _clamped_axis(edges[0], edges[-1], 6)
-    regions, curve = _regions(data.get("regions"), edges[0], edges[-1]), _curve(data.get("curve"))
-    panels, offset = [], 0.0
+    if not isinstance(series_in, list) or not series_in:
+        raise _BadFigure("a histogram needs series")
+    panels, offset, parts = [], 0.0, []
     for index, s in enumerate(series_in):
-        shares = [_value(v) or 0.0 for v in s["shares"]]
-        if len(shares) != len(edges) - 1:
-            raise _BadFigure("one share per bin is needed")
-        # headroom above the tallest bar for the region labels
-        frame = _Frame(offset + 30.0, _HIST_H, x_axis, nice_axis(shares, 4, include=[0.0, 1.2 * max(shares)]))
-        label = str(s.get("label", f"series {index + 1}"))
-        panels.append({"title": str(s.get("title") or label[:1].upper() + label[1:]), "title_at": _r(offset + 18),
-                       "style": index % len(_DASHES), "frame": frame.view(x_label, y_label),
-                       "bars": _bars(frame, edges, shares), "regions": _region_marks(frame, regions),
-                       "curve": _curve_path(frame, curve)})
-        offset = frame.top + frame.height + _BELOW
-    labels = [str(s.get("label", "")) for s in series_in]
+        panel, offset, part = _histogram_panel(data, s, index, offset)
+        panels.append(panel)
+        parts.append(part)
+    x_label = str(data.get("x_label", ""))
+    spans = list(dict.fromkeys(p["span"] for p in parts))
+    ranges = (f"from {spans[0]}" if len(spans) == 1 else
+              "; ".join(f"{p['label']} from {p['span']}" for p in parts))
+    curves = [p["curve"] for p in parts if p["curve"] is not None]
     description = str(data.get("description") or "")
     return {
         "height": _r(offset + 4),
         "panels": panels,
-        "shade_legend": list(dict.fromkeys(r["legend"] for r in regions if r["shaded"] and r["legend"])),
-        "curve_legend": curve["legend"] if curve else "",
+        "shade_legend": list(dict.fromkeys(r["legend"] for p in parts for r in p["regions"]
+                                           if r["shaded"] and r["legend"])),
+        "curve_legend": curves[0]["legend"] if curves else "",
         "legend": [],
         "table": None,
-        "summary": (f"Histograms of {x_label} from {_tick_text(edges[0], x_axis['step'])} to "
-                    f"{_tick_text(edges[-1], x_axis['step'])}, one panel each for {' and '.join(labels)}"
-                    + (f"; {description}" if description else ".")),
+        "summary": (f"Histograms of {x_label} ({ranges}), one panel each for {' and '.join(p['label'] for p in parts)}"
+                    f", each bar the share of values in its bin" + (f"; {description}" if description else ".")),
     }
 
 

@@ -16,17 +16,15 @@ Markdown filters of ``templating.py`` escape or fence the rest.
 
 from __future__ import annotations
 
-import functools
 import re
-import tomllib
 from collections.abc import Iterable, Mapping
-from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
 from .figures import figure_views
-from .models import QUIET_KINDS, CheckResult, Location, SubmissionResult
+from .lessons import facts_of, generic_lessons, holds, resolve, scoped
+from .models import QUIET_KINDS, CheckResult, Figure, Location, SubmissionResult
 from .templating import number, percent, render, slug
 
 __all__ = ["lessons_for", "render_html", "render_markdown", "report_context", "write_reports"]
@@ -43,24 +41,9 @@ _CHECK_LABELS: Mapping[str, str] = MappingProxyType({"passed": "Passed", "failed
 # Lessons
 
 
-@functools.lru_cache(maxsize=1)
-def _generic_lessons() -> Mapping[str, Mapping[str, str]]:
-    """The engine's own lessons, from the package data file ``data/lessons.toml``."""
-    text = resources.files("grader").joinpath("data", "lessons.toml").read_text(encoding="utf-8")
-    table = tomllib.loads(text)
-    return MappingProxyType(
-        {str(key): MappingProxyType({str(k): str(v) for k, v in entry.items()}) for key, entry in table.items()}
-    )
-
-
-def _normalise_lesson(key: str, entry: Any) -> dict[str, str] | None:
-    if not isinstance(entry, Mapping):
-        return None
-    title = str(entry.get("title") or "").strip()
-    text = str(entry.get("text") or "").strip()
-    if not title and not text:
-        return None
-    return {"title": title or key, "text": text}
+def _normalise_lesson(key: str, entry: Any, facts: Mapping[str, Any]) -> dict[str, str] | None:
+    """The lesson as the templates show it, told for these facts (``grader.lessons.resolve``), or None."""
+    return resolve(key, entry, facts)
 
 
 def _unique(items: Iterable[str]) -> list[str]:
@@ -76,15 +59,17 @@ def _check_lesson_keys(check: CheckResult) -> list[str]:
 
 
 def lessons_for(
-    result: SubmissionResult, assignment_lessons: Mapping[str, Mapping[str, str]]
-) -> dict[str, dict[str, str]]:
-    """The lessons a report on ``result`` needs, as ``{key: {"title": ..., "text": ...}}``.
+    result: SubmissionResult, assignment_lessons: Mapping[str, Mapping[str, Any]]
+) -> dict[str, Mapping[str, Any]]:
+    """The lessons a report on ``result`` may tell, as ``{key: entry}`` (``title``, ``text`` and the optional
+    ``when``, ``extra`` and ``idea`` of ``grader.lessons``).
 
     Keys are the whole submission's problem kinds and flags, then for each check its ``lesson`` key and flags,
     and ``function:<name>`` for each function with a failed or errored check. Each key is looked up in the
     assignment's lessons first, then in the engine's generic ones; keys with no lesson anywhere are left out.
+    Whether a lesson is told, and in which words, is decided where it is mentioned, from the submission's facts.
     """
-    generic = _generic_lessons()
+    generic = generic_lessons()
     keys = _unique(
         [
             *(problem.kind for problem in result.problems),
@@ -92,34 +77,54 @@ def lessons_for(
             *(key for check in result.checks for key in _check_lesson_keys(check)),
         ]
     )
-    found: dict[str, dict[str, str]] = {}
+    found: dict[str, Mapping[str, Any]] = {}
     for key in keys:
-        lesson = _normalise_lesson(key, assignment_lessons.get(key)) or _normalise_lesson(key, generic.get(key))
-        if lesson is not None:
-            found[key] = lesson
+        entry = assignment_lessons.get(key) if key in assignment_lessons else generic.get(key)
+        if isinstance(entry, Mapping):
+            found[key] = entry
     return found
 
 
 class _LessonRefs:
-    """Hands out lesson references in reading order, marking the first mention of each lesson."""
+    """Hands out lesson references in reading order: each idea is explained once, at its first mention, and later
+    mentions of it (by the same lesson or another of the same idea) refer back to that explanation. A lesson whose
+    condition does not hold for this submission's facts is never told."""
 
-    def __init__(self, lessons: Mapping[str, Mapping[str, str]]) -> None:
+    def __init__(self, lessons: Mapping[str, Mapping[str, Any]], facts: Mapping[str, Any]) -> None:
         self._lessons = lessons
-        self._anchors: dict[str, str] = {}
+        self._facts = facts
+        self._anchors: dict[str, dict[str, str]] = {}  # idea -> the lesson that explained it
         self.used: list[dict[str, str]] = []
 
+    def _ref(self, key: str, function: str | None) -> dict[str, Any] | None:
+        lesson = _normalise_lesson(key, self._lessons.get(key), scoped(self._facts, function))
+        if lesson is None:
+            return None
+        told = self._anchors.get(lesson["idea"])
+        if told is not None:
+            return {**told, "first": False}
+        told = {"key": key, **lesson, "anchor": f"lesson-{len(self._anchors) + 1}-{slug(key)}"}
+        self._anchors[lesson["idea"]] = told
+        self.used.append(told)
+        return {**told, "first": True}
+
     def refs(self, keys: Iterable[str]) -> list[dict[str, Any]]:
-        out: list[dict[str, Any]] = []
+        """One reference per idea among ``keys`` (each key a lesson of its own)."""
+        out: dict[str, dict[str, Any]] = {}
         for key in _unique(keys):
-            lesson = _normalise_lesson(key, self._lessons.get(key))
-            if lesson is None:
-                continue
-            first = key not in self._anchors
-            if first:
-                self._anchors[key] = f"lesson-{len(self._anchors) + 1}-{slug(key)}"
-                self.used.append({"key": key, **lesson, "anchor": self._anchors[key]})
-            out.append({"key": key, **lesson, "anchor": self._anchors[key], "first": first})
-        return out
+            ref = self._ref(key, None)
+            if ref is not None:
+                out.setdefault(ref["anchor"], ref)
+        return list(out.values())
+
+    def best(self, keys: Iterable[str], function: str) -> list[dict[str, Any]]:
+        """The one lesson of a failed check of ``function``: the most specific of ``keys`` that this submission's
+        facts allow."""
+        for key in _unique(keys):
+            ref = self._ref(key, function)
+            if ref is not None:
+                return [ref]
+        return []
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -132,8 +137,8 @@ def _where(location: Location | None) -> dict[str, Any]:
     return {"where": location.describe(), "code": location.code.rstrip()}
 
 
-def _heading(kind: str, lessons: Mapping[str, Mapping[str, str]]) -> str:
-    lesson = _normalise_lesson(kind, lessons.get(kind))
+def _heading(kind: str, lessons: Mapping[str, Mapping[str, Any]], facts: Mapping[str, Any]) -> str:
+    lesson = _normalise_lesson(kind, lessons.get(kind), facts)
     return lesson["title"] if lesson else kind.replace("-", " ").capitalize()
 
 
@@ -162,7 +167,7 @@ def _check_row(check: CheckResult, index: int, refs: _LessonRefs | None) -> dict
         "status_symbol": _STATUS_SYMBOLS[check.status],
         "anchor": f"check-{index + 1}-{slug(_check_name(check))}",
         **_where(check.location),
-        "lessons": refs.refs(_check_lesson_keys(check)) if refs is not None else [],
+        "lessons": refs.best(_check_lesson_keys(check), check.function) if refs is not None else [],
     }
 
 
@@ -235,8 +240,23 @@ def _function_rows(
     return functions, failures, passed
 
 
+def _told_figures(result: SubmissionResult) -> list[Figure]:
+    """The figures with the sentences of their ``notes`` (``{"when", "text"}``) whose condition holds for this
+    submission added to the caption: a figure explains itself where it seems to disagree with a check."""
+    facts = facts_of(result)
+    told = []
+    for figure in result.figures:
+        notes = figure.data.get("notes")
+        extra = [str(note.get("text") or "").strip() for note in (notes if isinstance(notes, (list, tuple)) else ())
+                 if isinstance(note, Mapping) and holds(note.get("when"), facts)]
+        caption = " ".join(part for part in (figure.caption.strip(), *extra) if part)
+        told.append(Figure(kind=figure.kind, title=figure.title, caption=caption, data=figure.data)
+                    if extra else figure)
+    return told
+
+
 def report_context(
-    result: SubmissionResult, *, title: str, lessons: Mapping[str, Mapping[str, str]]
+    result: SubmissionResult, *, title: str, lessons: Mapping[str, Mapping[str, Any]]
 ) -> dict[str, Any]:
     """Everything the report templates show, as plain dicts, lists, strings and numbers.
 
@@ -246,14 +266,15 @@ def report_context(
     figures as SVG geometry (``figure_views``).
     ``lessons`` is usually ``lessons_for(result, assignment.lessons)``.
     """
-    refs = _LessonRefs(lessons)
+    facts = facts_of(result)
+    refs = _LessonRefs(lessons, facts)
     percentage = 100.0 * result.score / result.max_score if result.max_score > 0 else 0.0
     # Top-level statements that raised while the definitions loaded, and reader warnings: worth knowing, but
     # they cost no points, so they are shown quietly at the end rather than as problems.
     load_notes = [{"message": problem.message, **_where(problem.location)}
                   for problem in result.problems if problem.kind in QUIET_KINDS]
     # Built in the order the templates show them, so each lesson is explained at its first mention.
-    problems = [{**problem.to_dict(), "heading": _heading(problem.kind, lessons), **_where(problem.location),
+    problems = [{**problem.to_dict(), "heading": _heading(problem.kind, lessons, facts), **_where(problem.location),
                  "lessons": refs.refs([problem.kind])}
                 for problem in result.problems if problem.kind not in QUIET_KINDS]
     covered = {p.kind for p in result.problems} | {
@@ -287,7 +308,7 @@ def report_context(
         "passed": passed,
         "output": result.output.rstrip("\n"),
         "lessons": refs.used,
-        "figures": figure_views(result.figures),
+        "figures": figure_views(_told_figures(result)),
     })
     return context
 
@@ -296,20 +317,20 @@ def report_context(
 # Rendering
 
 
-def render_html(result: SubmissionResult, *, title: str, lessons: Mapping[str, Mapping[str, str]]) -> str:
+def render_html(result: SubmissionResult, *, title: str, lessons: Mapping[str, Mapping[str, Any]]) -> str:
     """The feedback report as one self-contained HTML page (inline CSS, no external resources)."""
     context = report_context(result, title=title, lessons=lessons)
     return render("report.html.j2", context)
 
 
-def render_markdown(result: SubmissionResult, *, title: str, lessons: Mapping[str, Mapping[str, str]]) -> str:
+def render_markdown(result: SubmissionResult, *, title: str, lessons: Mapping[str, Mapping[str, Any]]) -> str:
     """The feedback report as Markdown, readable as plain text and in GitHub's renderer."""
     context = report_context(result, title=title, lessons=lessons)
     return render("report.md.j2", context)
 
 
 def write_reports(
-    result: SubmissionResult, out_dir: Path, *, title: str, lessons: Mapping[str, Mapping[str, str]]
+    result: SubmissionResult, out_dir: Path, *, title: str, lessons: Mapping[str, Mapping[str, Any]]
 ) -> tuple[Path, Path]:
     """Write ``report.html`` and ``report.md`` into ``out_dir`` (created if needed); return both paths."""
     out_dir = Path(out_dir)

@@ -468,7 +468,8 @@ def test_histogram_regions_and_curve_come_from_the_data():
     assert view["kind"] == "histogram" and len(view["panels"]) == 2
     assert [p["title"] for p in view["panels"]] == ["Mine", "Theirs, as given"]
     assert view["shade_legend"] == ["out of range"] and view["curve_legend"] == "a straight line"
-    assert view["summary"].endswith("one panel each for mine and theirs; a sentence for screen readers.")
+    assert view["summary"].endswith("one panel each for mine and theirs, each bar the share of values in its bin; "
+                                    "a sentence for screen readers.")
     for panel in view["panels"]:
         frame = panel["frame"]
         left, right, bottom = panel["regions"][0], panel["regions"][1], frame["bottom"]
@@ -495,7 +496,7 @@ def test_a_plain_histogram_has_no_regions_curve_or_legend():
     (view,) = figure_views([Figure(kind="histogram", title="h", data=_histogram())])
     assert view["kind"] == "histogram" and view["shade_legend"] == [] and view["curve_legend"] == ""
     assert all(p["regions"] == [] and p["curve"] == "" for p in view["panels"])
-    assert view["summary"].endswith("one panel each for mine and theirs.")
+    assert view["summary"].endswith("one panel each for mine and theirs, each bar the share of values in its bin.")
     page = render_html(_hostile_result((Figure(kind="histogram", title="h", data=_histogram()),)), title="T",
                        lessons={})
     _parse(page)
@@ -511,3 +512,108 @@ def test_saturation_data_beyond_the_float_range_is_shown_as_a_caption(figures_mo
     sane = figures_module.saturation_data(np.array([0.5, -3.0]), np.array([0.1, -0.2]))
     assert [r["label"] for r in sane["regions"]] == ["flat", "flat", "steep"]
     assert figure_views([Figure(kind="histogram", title="h", data=sane)])[0]["kind"] == "histogram"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Figures that tell the truth: log axes, shares up to 1, a range per panel, the curve's own axis
+
+
+def _cost_figure(ys: list[float], **extra) -> Figure:
+    return Figure(kind="lines", title="cost", data={
+        "x_label": "k", "y_label": "cost J", "y_min": 0,
+        "panels": [{"title": "", "series": [{"label": "cost", "x": list(range(len(ys))), "y": ys}]}], **extra})
+
+
+def test_costs_over_orders_of_magnitude_get_a_log_axis():
+    (view,) = figure_views([_cost_figure([800.0, 40.0, 2.0, 0.7, 0.5])])
+    frame = view["panels"][0]["frame"]
+    assert view["log"] and frame["log"] and frame["y_label"] == "cost J (log scale)"
+    assert [t["label"] for t in frame["y_ticks"]] == ["0.1", "1", "10", "100", "1000"]
+    # equal ratios are equal distances: 0.1 → 1 as tall as 100 → 1000
+    at = {t["label"]: t["at"] for t in frame["y_ticks"]}
+    assert at["0.1"] - at["1"] == pytest.approx(at["100"] - at["1000"], abs=0.2)
+    # the line's last points (0.7 and 0.5) stay apart (a linear axis to 800 would put them 0.04 units apart)
+    points = [tuple(map(float, p.split(","))) for p in view["panels"][0]["series"][0]["path"].lstrip("M").split(" L")]
+    assert points[4][1] - points[3][1] > 5
+    assert "logarithmic" in view["summary"]
+
+
+def test_a_narrow_cost_range_stays_linear_unless_the_data_says_log():
+    (linear,) = figure_views([_cost_figure([0.69, 0.5, 0.3, 0.25])])
+    assert not linear["log"] and linear["panels"][0]["frame"]["y_ticks"][0]["label"] == "0"  # y_min = 0 kept
+    (forced,) = figure_views([_cost_figure([0.69, 0.5, 0.3, 0.25], y_scale="log")])
+    assert forced["log"]
+    (kept,) = figure_views([_cost_figure([800.0, 0.5], y_scale="linear")])
+    assert not kept["log"]
+    (negative,) = figure_views([_cost_figure([-800.0, 0.5, 0.001])])  # a log axis cannot hold them
+    assert not negative["log"]
+
+
+def test_log_axis_ticks_are_powers_of_ten():
+    from grader.figures import log_axis
+    assert log_axis([0.5, 800])["ticks"] == [0.1, 1, 10, 100, 1000]
+    axis = log_axis([0.02, 0.7])
+    assert axis["lo"] == pytest.approx(0.01) and axis["hi"] == pytest.approx(1)
+    assert axis["ticks"] == pytest.approx([0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1])  # two powers: 2 and 5 added
+    wide = log_axis([1e-9, 1e3])
+    assert len(wide["ticks"]) <= 7 and wide["ticks"][0] == pytest.approx(1e-9)
+
+
+def test_histogram_shares_never_go_above_one():
+    data = _histogram()
+    data["series"] = [{"label": "all in one bin", "shares": [0, 0, 0, 0.95, 0.05, 0, 0, 0]}]
+    (view,) = figure_views([Figure(kind="histogram", title="h", data=data)])
+    ticks = [t["label"] for t in view["panels"][0]["frame"]["y_ticks"]]
+    assert ticks[0] == "0" and ticks[-1] == "1" and all(float(t) <= 1 for t in ticks)
+    data["series"] = [{"label": "more than the whole", "shares": [0.8, 0.7, 0, 0, 0, 0, 0, 0]}]
+    (bad,) = figure_views([Figure(kind="histogram", title="h", data=data)])
+    assert bad["kind"] == "text"  # shares that add up to more than 1 are not shares
+
+
+def test_each_histogram_panel_may_span_its_own_range_with_the_curve_on_its_own_axis():
+    wide = [-100 + 25 * i for i in range(9)]
+    curve = {"x": [-4, 0, 4], "y": [-1, 0, 1], "y_range": [-1.25, 1.25], "ticks": [-1, 0, 1],
+             "axis_label": "tanh(z)", "legend": "tanh"}
+    data = _histogram(curve=curve)
+    data["series"][0].update(edges=wide, curve={**curve, "x": [-100, 0, 100]})
+    (view,) = figure_views([Figure(kind="histogram", title="h", data=data)])
+    mine, theirs = view["panels"]
+    assert mine["frame"]["x_ticks"][0]["label"] == "−100" and theirs["frame"]["x_ticks"][0]["label"] == "−4"
+    assert "mine from −100 to 100; theirs from −4 to 4" in view["summary"]
+    for panel in (mine, theirs):
+        axis, frame = panel["curve_axis"], panel["frame"]
+        assert axis["x"] == frame["right"] and axis["label"] == "tanh(z)"
+        assert [t["label"] for t in axis["ticks"]] == ["−1", "0", "1"]
+        one, minus_one = axis["ticks"][2]["at"], axis["ticks"][0]["at"]
+        assert frame["top"] < one < minus_one < frame["bottom"]  # −1 to 1 inside the plot, on its own scale
+        assert (minus_one - one) == pytest.approx(frame["height"] * 2 / 2.5, abs=0.2)
+    page = render_html(_hostile_result((Figure(kind="histogram", title="h", data=data),)), title="T", lessons={})
+    _parse(page)
+    assert page.count(">tanh(z)</text>") == 2
+
+
+def test_saturation_panels_show_both_distributions(figures_module):
+    rng = np.random.default_rng(0)
+    data = figures_module.saturation_data(rng.standard_normal(4000) * 40, rng.standard_normal(4000) * 0.3)
+    yours, reference = data["series"]
+    assert yours["edges"][-1] >= 100 and reference["edges"][-1] == 5  # each its own range
+    assert max(reference["shares"]) < 0.5  # the reference is spread over several bars, not squeezed into one
+    for series in (yours, reference):
+        assert series["curve"]["ticks"] == [-1, 0, 1] and series["curve"]["y_range"] == [-1.25, 1.25]
+        assert series["curve"]["x"][0] == series["edges"][0] and series["curve"]["x"][-1] == series["edges"][-1]
+    (view,) = figure_views([Figure(kind="histogram", title="h", data=data)])
+    assert view["kind"] == "histogram"
+    assert all(float(t["label"]) <= 1 for p in view["panels"] for t in p["frame"]["y_ticks"])
+    caption = figures_module.saturation_caption(data, 200, 0.05, 40.0)
+    assert "Each panel spans its own range" in caption
+
+
+def test_training_facts_say_slower_only_when_the_curve_shows_it(figures_module):
+    faster = figures_module.training_facts([0.69, 0.4, 0.26], [0.69, 0.45, 0.29], 0.9, 0.9)
+    assert not faster["training_slower"] and not faster["training_worse"] and not faster["cost_stalls"]
+    slower = figures_module.training_facts([0.69, 0.6, 0.5], [0.69, 0.45, 0.29], 0.7, 0.9)
+    assert slower["training_slower"] and slower["training_worse"]
+    stuck = figures_module.training_facts([0.6931, 0.6931], [0.69, 0.29], 0.5, 0.9)
+    assert stuck["cost_stalls"]
+    blown = figures_module.training_facts([0.69, None], [0.69, 0.29], 0.5, 0.9)
+    assert blown["training_slower"] and blown["cost_final"] is None

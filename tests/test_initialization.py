@@ -348,11 +348,17 @@ def test_model_is_reproducible_with_a_seed_and_restores_the_global_generator(pub
 @pytest.mark.slow  # grades every example of the assignment
 def test_the_report_shows_the_three_schemes_side_by_side(graded):
     out, results = graded
-    (figure,) = [f for f in results["correct"]["figures"] if f["title"] == "Zeros, x10 and He, side by side"]
+    (figure,) = [f for f in results["correct"]["figures"] if f["title"] == "Your three initializations, side by side"]
     rows = {row[0]: row for row in figure["data"]["table"]["rows"]}
-    assert rows["zeros"][1] == pytest.approx(0.693147, abs=1e-5) and rows["zeros"][3] == 0.5
-    assert rows["random x10"][1] > 100  # a huge starting cost
-    assert rows["He"][3] > 0.9 and rows["He"][2] < 0.2
-    assert len(figure["data"]["panels"]) == 3
+    zeros, random, he = (rows[f"initialize_parameters_{name}"] for name in ("zeros", "random", "he"))
+    assert zeros[1] == "every W is 0" and zeros[2] == pytest.approx(0.693147, abs=1e-5) and zeros[4] == 0.5
+    assert random[1] == "W std ≈ 10 in every layer" and random[2] > 100  # a huge starting cost
+    assert he[1] == "W std ≈ 1·√(2/n), He's scale" and he[4] > 0.9 and he[3] < 0.2
+    titles = [panel["title"] for panel in figure["data"]["panels"]]
+    assert titles[0].startswith("your zeros function: every W is 0") and titles[2].startswith("your he function")
+    facts = figure["data"]["facts"]
+    assert facts["initialize_parameters_zeros.weights_all_zero"] and facts["initialize_parameters_zeros.cost_stays"]
+    assert not facts["initialize_parameters_he.weights_all_zero"]
+    assert facts["initialize_parameters_he.scale_kind"] == "fan-in"
     html = (out / "correct" / "report.html").read_text()
-    assert "Zeros, x10 and He, side by side" in html and html.count("<svg") >= 1
+    assert "Your three initializations, side by side" in html and html.count("<svg") >= 1
