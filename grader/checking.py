@@ -129,6 +129,17 @@ def expect_keys(value: Any, keys: Iterable[str], what: str) -> Mapping[str, Any]
     return mapping
 
 
+def _shape_hint(got: tuple[int, ...], wanted: tuple[int, ...]) -> str:
+    """What the two shapes alone say about the slip, and nothing they do not: swapped axes, or a missing axis of
+    length 1 (a rank-1 array where a column or a row is needed)."""
+    if len(got) == len(wanted) == 2 and got == wanted[::-1] and got != wanted:
+        return ": its two axes are swapped (a transpose, or the sizes given in the other order)"
+    if len(wanted) == 2 and 1 in wanted and len(got) == 1 and got[0] == wanted[0] * wanted[1]:
+        kind = "column" if wanted[1] == 1 else "row"
+        return f": it is a rank-1 array, without the axis of length 1 that makes it a {kind}"
+    return ""
+
+
 def expect_array(value: Any, what: str, *, shape: tuple[int, ...] | None = None, kind: str = "numeric") -> np.ndarray:
     """Fail unless ``value`` is a numpy array of the given shape; ``kind`` is "numeric" (numbers, not bools),
     "bool", or "any"."""
@@ -136,8 +147,7 @@ def expect_array(value: Any, what: str, *, shape: tuple[int, ...] | None = None,
         value = np.asarray(value)
     expect_type(value, np.ndarray, what, wanted="a numpy array" + (f" of shape {shape}" if shape is not None else ""))
     if shape is not None and value.shape != tuple(shape):
-        hint = " (a missing keepdims=True, or a transpose?)" if sorted(value.shape) == sorted(shape) or (
-            len(value.shape) == 1 and len(shape) == 2) else ""
+        hint = _shape_hint(value.shape, tuple(shape))
         raise CheckFailure(f"{what} has shape {value.shape}, but it should have shape {tuple(shape)}{hint}",
                            expected=f"shape {tuple(shape)}", got=f"shape {value.shape}", flags=("wrong-shape",))
     if kind == "bool" and value.dtype != np.bool_:

@@ -168,3 +168,30 @@ def test_a_figure_note_is_said_only_when_its_condition_holds():
         for text in _both(_result(checks, facts=facts, figures=(figure,))):
             assert "Accuracy 50%." in text
             assert ("The check judges the loop itself." in text) is shown
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Hints tied to the failing shape
+
+
+@pytest.mark.parametrize(("got", "wanted", "hint"), [
+    ((2, 4), (4, 2), "its two axes are swapped"),
+    ((4,), (4, 1), "a rank-1 array, without the axis of length 1 that makes it a column"),
+    ((4,), (1, 4), "a rank-1 array, without the axis of length 1 that makes it a row"),
+    ((4, 4), (4, 1), None),  # broadcast into a square: neither a transpose nor keepdims
+    ((3,), (4, 1), None),
+    ((4, 1, 1), (4, 1), None),
+])
+def test_a_shape_hint_says_only_what_the_shapes_show(got, wanted, hint):
+    import numpy as np
+
+    from grader.checking import CheckFailure, expect_array
+    with pytest.raises(CheckFailure) as caught:
+        expect_array(np.zeros(got), "db1", shape=wanted)
+    message = caught.value.message
+    assert message.startswith(f"db1 has shape {got}, but it should have shape {wanted}")
+    assert "keepdims" not in message  # the shapes cannot tell a sum without keepdims from np.zeros(n) or np.squeeze
+    if hint is None:
+        assert message == f"db1 has shape {got}, but it should have shape {wanted}"
+    else:
+        assert hint in message
