@@ -120,15 +120,23 @@ def test_large_scale_saturates_tanh(graded):
     figure = _figure(results["large_scale"], "saturation")
     yours, reference = figure.data["series"]
     assert yours["saturated"] > threshold and reference["saturated"] <= threshold
-    assert figure.data["flat"] == 2.0 and len(figure.data["edges"]) == len(yours["shares"]) + 1
+    assert figure.data["flat"] == 2.0 and len(yours["edges"]) == len(yours["shares"]) + 1
     assert yours["title"] == f"Yours: {yours['saturated']:.1%} beyond |z| > 2"
+    # each panel spans its own distribution, and at least tanh's bend: the reference's (std 0.01) sits in the middle
+    # of its own ±5, inside the steep region, instead of one bar of a ±100 axis
+    assert yours["edges"][-1] >= 50 and reference["edges"][-1] == 5
+    steep = [share for a, b, share in zip(reference["edges"], reference["edges"][1:], reference["shares"])
+             if -2 <= a and b <= 2]
+    assert sum(steep) == pytest.approx(1.0, abs=1e-3)
     # the check, not the engine, says where tanh is flat and what its curve looks like
-    lo, hi = figure.data["edges"][0], figure.data["edges"][-1]
+    far = yours["edges"][-1]
     assert [(r["from"], r["to"], r["label"], bool(r.get("shaded"))) for r in figure.data["regions"]] == [
-        (lo, -2.0, "flat", True), (2.0, hi, "flat", True), (-2.0, 2.0, "steep", False)]
-    curve = figure.data["curve"]
-    assert curve["x"][0] == lo and curve["x"][-1] == hi and len(curve["x"]) == len(curve["y"])
-    assert curve["y"] == pytest.approx(np.tanh(curve["x"]), abs=1e-12)
+        (-far, -2.0, "flat", True), (2.0, far, "flat", True), (-2.0, 2.0, "steep", False)]
+    for series in (yours, reference):
+        curve = series["curve"]
+        assert curve["x"][0] == series["edges"][0] and curve["x"][-1] == series["edges"][-1]
+        assert curve["y"] == pytest.approx(np.tanh(curve["x"]), abs=1e-12) and curve["ticks"] == [-1, 0, 1]
+    assert figure.data["facts"]["saturated_share"] == yours["saturated"]
     assert sum(yours["shares"]) == pytest.approx(1.0, abs=1e-3)
     assert f"{yours['saturated']:.1%}" in figure.caption
     correct, _ = _figure(results["correct"], "saturation").data["series"]

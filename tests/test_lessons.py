@@ -195,3 +195,61 @@ def test_a_shape_hint_says_only_what_the_shapes_show(got, wanted, hint):
         assert message == f"db1 has shape {got}, but it should have shape {wanted}"
     else:
         assert hint in message
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Real submissions: the report's words agree with its own figures
+
+
+@pytest.fixture(scope="module")
+def graded_truths(tmp_path_factory):
+    """Reports for W2 zeros with W1 random, W1 zeros with W2 random, and the large-scale example."""
+    from paths import EXAMPLES
+
+    from grader.assignment import load_assignment
+    from grader.pipeline import grade_paths
+
+    folder = tmp_path_factory.mktemp("truths")
+    correct = (EXAMPLES / "correct.py").read_text()
+    line = "    W2 = rng.standard_normal((n_y, n_h)) * 0.01"
+    assert line in correct
+    (folder / "w2_zero.py").write_text(correct.replace(line, "    W2 = np.zeros((n_y, n_h))"))
+    (folder / "w1_zero.py").write_text(correct.replace("    W1 = rng.standard_normal((n_h, n_x)) * 0.01",
+                                                        "    W1 = np.zeros((n_h, n_x))"))
+    (folder / "large_scale.py").write_bytes((EXAMPLES / "large_scale.py").read_bytes())
+    out = tmp_path_factory.mktemp("truth-reports")
+    results = {r.submission: r for r in grade_paths([folder], load_assignment(ROOT, "shallow-nn"), out_dir=out)}
+    return results, out
+
+
+def _lessons_of(out, sid) -> str:
+    """The concept boxes of a report, as plain text (the checks' own messages left out)."""
+    return "\n".join(line for line in (out / sid / "report.md").read_text().splitlines() if line.startswith(">"))
+
+
+@pytest.mark.slow  # grades three submissions end to end
+def test_zero_w2_with_random_w1_gets_no_lesson_that_units_stay_identical(graded_truths):
+    results, out = graded_truths
+    facts = facts_of(results["w2_zero"])
+    assert facts["W2_zero"] and not facts["W1_zero"] and not facts["weights_all_zero"]
+    assert facts["units_spread_end"] > facts["units_spread_start"] > 0  # the figure: the units drift apart
+    lessons = _lessons_of(out, "w2_zero")
+    assert "mistake:init-zeros" in {f for f in results["w2_zero"].flags}
+    assert "Here `W2` is zero and `W1` random" in lessons.replace("\\", "")
+    for untrue in ("four hidden units behave like one", "never broken", "Zero weights keep every hidden unit"):
+        assert untrue not in lessons
+    w1 = _lessons_of(out, "w1_zero").replace("\\", "")
+    assert "Here `W1` is zero and `W2` random" in w1 and "four hidden units behave like one" not in w1
+
+
+@pytest.mark.slow
+def test_large_weights_do_not_get_a_crawling_lesson_when_the_cost_falls_as_fast(graded_truths):
+    results, out = graded_truths
+    facts = facts_of(results["large_scale"])
+    assert facts["cost_final"] <= facts["reference_cost_final"] and not facts["training_slower"]
+    lessons = _lessons_of(out, "large_scale")
+    assert "still learned" in lessons
+    for untrue in ("crawls", "barely moves", "learning starts quickly"):
+        assert untrue not in lessons
+    # one explanation of saturation, not the mistake's and the flag's and the function's one after another
+    assert lessons.count("**Concept:") == 1
