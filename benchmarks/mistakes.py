@@ -475,8 +475,8 @@ def main() -> int:
         wrong, correct = write_batch(work / "submissions", args.k)
         assignment = load_assignment(ROOT, "shallow-nn")
         start = time.perf_counter()
-        results = grade_paths([work / "submissions"], assignment, out_dir=work / "out",
-                              options=BatchOptions(jobs=args.jobs, seed=args.seed, regrade=True))
+        results = tuple(grade_paths([work / "submissions"], assignment, out_dir=work / "out",  # read before rmtree
+                                    options=BatchOptions(jobs=args.jobs, seed=args.seed, regrade=True)))
         elapsed = time.perf_counter() - start
     finally:
         if args.keep is None:

@@ -18,12 +18,13 @@ and fail with a message that says what was expected and what came back.
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from . import bounds
 from .failures import (
     BadReply,
     MissingFunction,
@@ -45,6 +46,7 @@ __all__ = [
     "StudentError",
     "StudentTimeout",
     "describe",
+    "describe_keys",
     "expect_array",
     "expect_close",
     "expect_keys",
@@ -56,7 +58,8 @@ __all__ = [
 
 
 class CheckFailure(AssertionError):
-    """The student's function ran but its answer is wrong. Everything here reaches the student's report."""
+    """The student's function ran but its answer is wrong. Everything here reaches the student's report, bounded
+    (``bounds.TEXT`` for the message, ``bounds.PREVIEW`` for expected and got) as soon as it is raised."""
 
     def __init__(
         self,
@@ -67,18 +70,19 @@ class CheckFailure(AssertionError):
         flags: Iterable[str] = (),
         lesson: str | None = None,
     ) -> None:
+        message = bounds.text(message, bounds.TEXT)
         super().__init__(message)
         self.message = message
-        self.expected = expected
-        self.got = got
-        self.flags = tuple(flags)
+        self.expected = None if expected is None else bounds.text(expected, bounds.PREVIEW)
+        self.got = None if got is None else bounds.text(got, bounds.PREVIEW)
+        self.flags = bounds.names(flags, bounds.FLAGS)
         self.lesson = lesson
 
 
 def type_name(value: Any) -> str:
-    """A student-friendly name for the type of ``value``."""
+    """A student-friendly name for the type of ``value``, at most ``bounds.NAME`` characters of it the student's."""
     if isinstance(value, Opaque):
-        return f"a {value.type_name} object"
+        return f"a {bounds.text(value.type_name, bounds.NAME)} object"
     if isinstance(value, np.ndarray):
         return f"a numpy array of shape {value.shape} and dtype {value.dtype}"
     if isinstance(value, np.generic):
@@ -89,23 +93,70 @@ def type_name(value: Any) -> str:
 
 
 def describe(value: Any, *, limit: int = 600) -> str:
-    """Short, readable text for a value: arrays show shape, dtype and rounded entries."""
+    """Short, readable text for a value, at most ``limit`` characters: arrays show shape, dtype and rounded entries;
+    dicts, lists and tuples their first items and how many there are.
+
+    Never builds more than about ``limit`` characters, whatever the value's size."""
+    return bounds.text(_preview(value, max(limit, 16)), limit)
+
+
+def describe_keys(mapping: Mapping[Any, Any], *, limit: int = 600) -> str:
+    """``keys 'a', 'b', ...`` for the keys of ``mapping``, at most ``limit`` characters."""
+    parts = _items((_short_repr(key, limit) for key in mapping), len(mapping), limit)
+    return bounds.text(f"keys {parts}" if mapping else "no keys", limit)
+
+
+def _short_repr(value: Any, limit: int) -> str:
+    """``repr(value)`` for a plain value, built from at most ``limit`` characters of it."""
+    if isinstance(value, str):
+        return repr(value[:limit]) + ("..." if len(value) > limit else "")
+    if isinstance(value, int) and not isinstance(value, bool):
+        if value.bit_length() > 3 * limit:  # repr would be longer than ``limit`` digits, or refuse (over 4,300)
+            return f"<an integer of {value.bit_length():,} bits>"
+        return repr(value)
+    return _preview(value, limit)
+
+
+def _items(parts: Iterator[str], count: int, limit: int) -> str:
+    """Comma-separated ``parts`` within ``limit`` characters, then how many were left out."""
+    room = max(limit - 24, 8)  # what "..., (1,234,567 more)" needs
+    shown: list[str] = []
+    used = 0
+    for part in parts:  # a generator: no part is built once the text is long enough
+        if used + len(part) > room and shown:
+            break
+        shown.append(part)
+        used += len(part) + 2
+        if used >= room:
+            break
+    more = count - len(shown)
+    return ", ".join(shown) + (f", ... ({more:,} more)" if more > 0 else "")
+
+
+def _preview(value: Any, limit: int) -> str:
     if isinstance(value, np.ndarray):
         body = np.array2string(value, precision=6, threshold=24, edgeitems=3, suppress_small=False)
-        text = f"array of shape {value.shape}, dtype {value.dtype}:\n{body}"
-    elif isinstance(value, dict):
-        parts = []
-        for key, item in value.items():
+        return f"array of shape {value.shape}, dtype {value.dtype}:\n{body}"
+    if isinstance(value, dict):
+        inner = max(limit // 4, 16)
+
+        def entry(key: Any, item: Any) -> str:
             if isinstance(item, np.ndarray):
-                parts.append(f"{key!r}: array of shape {item.shape}, dtype {item.dtype}")
-            else:
-                parts.append(f"{key!r}: {describe(item, limit=80)}")
-        text = "{" + ", ".join(parts) + "}"
-    elif isinstance(value, Opaque):
-        text = repr(value)
-    else:
-        text = repr(value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+                return f"{_short_repr(key, inner)}: array of shape {item.shape}, dtype {item.dtype}"
+            return f"{_short_repr(key, inner)}: {bounds.clip(_preview(item, 80), 80)}"
+
+        return "{" + _items((entry(k, v) for k, v in value.items()), len(value), limit) + "}"
+    if isinstance(value, (list, tuple)):
+        inner = max(limit // 4, 16)
+        text = _items((bounds.clip(_preview(item, inner), inner) for item in value), len(value), limit)
+        if isinstance(value, tuple):
+            return f"({text},)" if len(value) == 1 else f"({text})"
+        return f"[{text}]"
+    if isinstance(value, Opaque):
+        return f"<{bounds.text(value.type_name, bounds.NAME)} object: {bounds.text(value.text, limit)}>"
+    if isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool)):
+        return _short_repr(value, limit)
+    return repr(value)
 
 
 def expect_type(value: Any, types: type | tuple[type, ...], what: str, *, wanted: str) -> Any:
@@ -123,8 +174,8 @@ def expect_keys(value: Any, keys: Iterable[str], what: str) -> Mapping[str, Any]
     missing = [k for k in keys if k not in value]
     if missing:
         raise CheckFailure(f"{what} is missing the key(s) {', '.join(map(repr, missing))}",
-                           expected=f"keys {', '.join(map(repr, keys))}",
-                           got=f"keys {', '.join(map(repr, value))}", flags=("wrong-type",))
+                           expected=f"keys {', '.join(map(repr, keys))}", got=describe_keys(value),
+                           flags=("wrong-type",))
     mapping: Mapping[str, Any] = value
     return mapping
 

@@ -12,6 +12,7 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -307,7 +308,7 @@ def run(paths: tuple[Path, ...], assignment_name: str | None, out_dir: Path | No
             target = out_dir or root / "reports"
             batches.append((assignment, discover(examples) or _raise(no_submissions(examples)),
                             target / name if len(names) > 1 else target))
-    results: tuple[SubmissionResult, ...] = ()
+    graded_batches: list[Sequence[SubmissionResult]] = []  # each read from its gradebook as it is iterated
     for assignment, submissions, out in batches:
         display = ProgressDisplay(quiet=quiet)
         try:
@@ -320,17 +321,21 @@ def run(paths: tuple[Path, ...], assignment_name: str | None, out_dir: Path | No
             display.close()
         _summary(graded, out)
         _github_step_summary(graded, out)
-        results += graded
-    if any(GRADER_ERROR in r.flags for r in results):
+        graded_batches.append(graded)
+    failed_inside = False
+    below: list[tuple[str, float]] = []  # a pass over each batch, holding only what is reported
+    for graded in graded_batches:
+        for result in graded:
+            failed_inside = failed_inside or GRADER_ERROR in result.flags
+            if fail_under is not None and _percent(result) < fail_under:
+                below.append((result.submission, _percent(result)))
+    if failed_inside:
         click.echo("error: some checks failed inside the grader; see the messages above", err=True)
         sys.exit(int(ExitCode.GRADER_FAILURE))
-    if fail_under is not None:
-        below = [r for r in results if _percent(r) < fail_under]
-        for result in below:
-            click.echo(f"{result.submission} scored {_percent(result):.1f}%, below --fail-under {fail_under:g}%",
-                       err=True)
-        if below:
-            sys.exit(int(ExitCode.BELOW_THRESHOLD))
+    for submission, percent in below:
+        click.echo(f"{submission} scored {percent:.1f}%, below --fail-under {fail_under:g}%", err=True)
+    if below:
+        sys.exit(int(ExitCode.BELOW_THRESHOLD))
 
 
 def _raise(error: Exception) -> NoReturn:
@@ -370,7 +375,7 @@ def _read_timestamps(path: Path) -> dict[str, str]:
         return {row["submission"]: _check_time(row["submitted_at"], str(path)) or "" for row in reader}
 
 
-def _github_step_summary(results: tuple[SubmissionResult, ...], out: Path) -> None:
+def _github_step_summary(results: Sequence[SubmissionResult], out: Path) -> None:
     """On GitHub Actions, append the Markdown report(s) to the job's step summary."""
     target = os.environ.get("GITHUB_STEP_SUMMARY")
     if not target or not results:
@@ -387,9 +392,12 @@ def _github_step_summary(results: tuple[SubmissionResult, ...], out: Path) -> No
                 fh.write(f"| {result.submission} | {result.score:g} / {result.max_score:g} | "
                          f"{' '.join(result.flags)} |\n")
 
-def _summary(results: tuple[SubmissionResult, ...], out: Path) -> None:
-    mean = sum(r.score for r in results) / len(results)
-    most = max(r.max_score for r in results)
+def _summary(results: Sequence[SubmissionResult], out: Path) -> None:
+    total = most = 0.0
+    for result in results:  # one pass: the results are read from the gradebook as they are iterated
+        total += result.score
+        most = max(most, result.max_score)
+    mean = total / len(results)
     click.echo(f"{len(results)} submission(s), mean {mean:.2f}/{most:g}; results in {out}/<id>/, "
                f"gradebook in {out / 'gradebook.csv'}, class summary in {out / 'summary.html'}")
 
@@ -525,7 +533,7 @@ def selfcheck(name: str) -> None:
         (folder / "reference.py").write_bytes(assignment.solution_path.read_bytes())
         for path, text in generated_files(assignment).items():
             (folder / f"stub{path.suffix}").write_text(text, encoding="utf-8")
-        results = grade_paths([folder], assignment, out_dir=Path(tmp) / "out", options=BatchOptions(jobs=1))
+        results = tuple(grade_paths([folder], assignment, out_dir=Path(tmp) / "out", options=BatchOptions(jobs=1)))
     ok = True
     for result in results:
         click.echo(_line(result))

@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from . import render
+from . import bounds, render
 from .assignment import Assignment
 from .formats import gradescope_results
 from .load import LoadedSubmission, load_source, load_submission
@@ -76,7 +76,12 @@ def content_seed(sha256: str) -> int:
 
 def _load_problems(session: StudentSession, loaded: LoadedSubmission) -> tuple[Problem, ...]:
     problems = []
-    for error in session.load_errors:
+    errors = session.load_errors
+    if len(errors) > bounds.PROBLEMS:  # a result lists no more than this: locate no more than this
+        problems.append(Problem(kind=LOAD_ERROR, message=f"{len(errors):,} statements raised while your definitions "
+                                f"were loaded; the first {bounds.PROBLEMS - 1} are listed"))
+        errors = errors[: bounds.PROBLEMS - 1]
+    for error in errors:
         where: Location | None = loaded.locate(str(error.get("filename", "")), int(error.get("line") or 0))
         text = f"{str(error.get('type', 'Error'))[:100]}: {str(error.get('message', ''))[:500]}"
         label = where.describe() if where else "top level"

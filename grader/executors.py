@@ -1,6 +1,8 @@
 """Where grading engines run: in this process, in local worker processes, or on a Dask cluster.
 
-Each executor turns a sequence of ``Task`` into ``Graded`` results, yielded as they complete (not in order). The
+Each executor turns an iterable of ``Task`` into ``Graded`` results, yielded as they complete (not in order), and
+takes the next task only when a worker is free (Dask excepted: it submits them all), so the coordinator never holds
+every submission's bytes at once. The
 coordinator (``pipeline``) writes them; executors never touch the output folder. A worker that dies takes only its
 current submission with it: that one gets a ``grader-error`` result and a fresh worker takes its place.
 """
@@ -17,7 +19,7 @@ import signal
 import threading
 import time
 import traceback
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -44,7 +46,7 @@ EXECUTORS = ("local", "dask")
 
 
 class Executor(Protocol):
-    def run(self, tasks: Sequence[Task]) -> Iterator[Graded]:
+    def run(self, tasks: Iterable[Task]) -> Iterator[Graded]:
         """Grade ``tasks``, yielding each result as it completes."""
         ...
 
@@ -99,7 +101,7 @@ class InlineExecutor:
     def __init__(self, root: Path, name: str, options: EngineOptions) -> None:
         self.engine = options.engine(root, name)
 
-    def run(self, tasks: Sequence[Task]) -> Iterator[Graded]:
+    def run(self, tasks: Iterable[Task]) -> Iterator[Graded]:
         for task in tasks:
             yield self.engine.grade(task)
 
@@ -228,8 +230,8 @@ class ProcessExecutor:
             raise KeyboardInterrupt
         return message
 
-    def run(self, tasks: Sequence[Task]) -> Iterator[Graded]:
-        pending = list(reversed(tasks))
+    def run(self, tasks: Iterable[Task]) -> Iterator[Graded]:
+        pending = iter(tasks)
         for slot in list(self.workers):
             self._next(slot, pending)
         while self.busy:
@@ -249,11 +251,12 @@ class ProcessExecutor:
             yield _from_wire(payload)
             self._next(slot, pending)
 
-    def _next(self, slot: int, pending: list[Task]) -> None:
+    def _next(self, slot: int, pending: Iterator[Task]) -> None:
         self.busy.pop(slot, None)
-        if pending:
-            self.busy[slot] = pending.pop()
-            self.workers[slot][1].put(self.busy[slot])
+        task = next(pending, None)
+        if task is not None:
+            self.busy[slot] = task
+            self.workers[slot][1].put(task)
 
     def stop(self) -> list[Graded]:
         """After Ctrl-C: the results that complete within ``STOP_GRACE``; every worker is gone when this returns.
@@ -356,7 +359,7 @@ class DaskExecutor:
         self.client.register_plugin(_dask_plugin(root, name, options), name=_DASK_PLUGIN)
         self.futures: list[Any] = []
 
-    def run(self, tasks: Sequence[Task]) -> Iterator[Graded]:
+    def run(self, tasks: Iterable[Task]) -> Iterator[Graded]:
         distributed: Any = importlib.import_module("distributed")
         futures = {self.client.submit(_dask_grade, task, pure=False, retries=0): task for task in tasks}
         self.futures = list(futures)

@@ -4,6 +4,9 @@ One row per submission and grading run, keyed by the submission's id, its conten
 version (config version plus a fingerprint of the config, reference, checks and helpers). Each result is committed
 in its own transaction as it comes in (WAL, synchronous=FULL), so a batch stopped by Ctrl-C, SIGKILL or a power
 cut resumes where it stopped: what was committed is not graded again, and what was not is graded once.
+
+A batch's results are read back from here, a chunk at a time (``StoredResults``), to build the CSV, the class
+summary and junit.xml: the coordinator never holds every result of a batch, whatever its size.
 """
 
 from __future__ import annotations
@@ -12,13 +15,15 @@ import csv
 import json
 import sqlite3
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import overload
 
+from . import bounds
 from .batch_notes import CheckChange, ScoreChange
 from .models import CheckResult, SubmissionResult
 
-__all__ = ["CSV_FORMATS", "Gradebook", "SCHEMA", "compare", "gradebook_rows", "write_csv"]
+__all__ = ["CSV_FORMATS", "Gradebook", "SCHEMA", "StoredResults", "compare", "gradebook_rows", "write_csv"]
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -84,19 +89,26 @@ class Gradebook:
 
     def find(self, submission: str, content_hash: str, assignment: str, version: str) -> SubmissionResult | None:
         """The latest result for exactly this submission content and assignment version, if any."""
+        found = self.find_row(submission, content_hash, assignment, version)
+        return found[1] if found else None
+
+    def find_row(self, submission: str, content_hash: str, assignment: str, version: str
+                 ) -> tuple[int, SubmissionResult] | None:
+        """``find``, with the row the result is stored in (for ``StoredResults``)."""
         if not content_hash:
             return None
         row = self.db.execute(
-            "SELECT result FROM grades WHERE submission=? AND content_hash=? AND assignment=? AND version=? "
+            "SELECT rowid, result FROM grades WHERE submission=? AND content_hash=? AND assignment=? AND version=? "
             "ORDER BY graded_at DESC LIMIT 1", (submission, content_hash, assignment, version)).fetchone()
-        return SubmissionResult.from_dict(json.loads(row[0])) if row else None
+        return (int(row[0]), SubmissionResult.from_dict(json.loads(row[1]))) if row else None
 
-    def record(self, run_id: int, result: SubmissionResult, content_hash: str, version: str) -> None:
-        """Commit one result. Earlier results of the submission stay: a regrade adds a row, never replaces one."""
+    def record(self, run_id: int, result: SubmissionResult, content_hash: str, version: str) -> int:
+        """Commit one result; returns the row it is stored in. Earlier results of the submission stay: a regrade adds
+        a row, never replaces one."""
         who = result.identity
         with self.db:
             self.db.execute("BEGIN IMMEDIATE")
-            self.db.execute(
+            cursor = self.db.execute(
                 f"INSERT OR REPLACE INTO grades ({', '.join(_GRADE_COLUMNS)}) "
                 f"VALUES ({', '.join('?' * len(_GRADE_COLUMNS))})",
                 (run_id, result.submission, content_hash, result.assignment, version, result.score,
@@ -104,6 +116,8 @@ class Gradebook:
                  json.dumps(result.to_dict(), allow_nan=False), who.platform if who else "",
                  who.user_id if who else "", who.name if who else ""),
             )
+        assert cursor.lastrowid is not None
+        return cursor.lastrowid
 
     def record_superseded(self, run_id: int, items: Iterable[tuple[str, str, str]]) -> None:
         """Record files a later one replaced: (submission id, superseded file, the file graded instead)."""
@@ -169,55 +183,113 @@ def compare(before: SubmissionResult, after: SubmissionResult) -> ScoreChange | 
                        max_before=before.max_score, max_after=after.max_score, checks=checks)
 
 
+class StoredResults(Sequence[SubmissionResult]):
+    """The results in rows ``rows`` of the gradebook at ``path``, in that order, read a chunk at a time.
+
+    Iterating holds one chunk (``CHUNK`` results) in memory, never the whole batch; each result passes through
+    ``view`` (e.g. ``policy.withhold``) as it is read. Indexing reads one row.
+    """
+
+    CHUNK = 200
+
+    def __init__(self, path: Path, rows: Sequence[int],
+                 view: Callable[[SubmissionResult], SubmissionResult] | None = None) -> None:
+        self.path = Path(path)
+        self.rows = tuple(rows)
+        self.view = view
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    @overload
+    def __getitem__(self, index: int) -> SubmissionResult: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[SubmissionResult]: ...
+
+    def __getitem__(self, index: int | slice) -> SubmissionResult | Sequence[SubmissionResult]:
+        if isinstance(index, slice):
+            return StoredResults(self.path, self.rows[index], self.view)
+        return next(self._read((self.rows[index],)))
+
+    def __iter__(self) -> Iterator[SubmissionResult]:
+        for start in range(0, len(self.rows), self.CHUNK):
+            yield from self._read(self.rows[start : start + self.CHUNK])
+
+    def __repr__(self) -> str:
+        return f"StoredResults({str(self.path)!r}, {len(self.rows)} results)"
+
+    def _read(self, rows: Sequence[int]) -> Iterator[SubmissionResult]:
+        db = sqlite3.connect(self.path.resolve().as_uri() + "?mode=ro", uri=True)
+        try:
+            marks = ",".join("?" * len(rows))
+            found = dict(db.execute(f"SELECT rowid, result FROM grades WHERE rowid IN ({marks})", rows).fetchall())
+        finally:
+            db.close()
+        for row in rows:
+            if row not in found:
+                raise LookupError(f"{self.path}: row {row} of the gradebook is gone")
+            result = SubmissionResult.from_dict(json.loads(found.pop(row)))
+            yield self.view(result) if self.view is not None else result
+
+
 def _cell(text: str) -> str:
-    """Neutralise spreadsheet formulas in student-controlled text (CSV injection)."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    """Student-controlled text as a CSV cell: printable, and never a formula a spreadsheet would run (CSV
+    injection: a cell starting with = + - @, a tab or a line break is prefixed with a quote)."""
+    text = bounds.printable(text)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r", "\n") else text
+
+
+def _row(result: SubmissionResult, functions: Sequence[str]) -> dict[str, str]:
+    scores = result.function_scores()
+    row = {"submission": _cell(result.submission)}
+    for function in functions:
+        got = scores.get(function)
+        row[function] = "" if got is None else f"{got[0]:g}"
+    row["total"] = f"{result.score:g}"
+    row["max_score"] = f"{result.max_score:g}"
+    row["flags"] = _cell(" ".join(result.flags))
+    if result.late is not None:
+        row["raw_total"] = f"{result.late.raw_score:g}"
+        row["days_late"] = str(result.late.days_late)
+        row["late_penalty"] = f"{result.late.penalty:g}"
+    return row
 
 
 def gradebook_rows(results: Iterable[SubmissionResult], functions: Sequence[str]) -> list[dict[str, str]]:
     """Rows of the gradebook as text, ready for CSV."""
-    rows = []
-    for result in results:
-        scores = result.function_scores()
-        row = {"submission": _cell(result.submission)}
-        for function in functions:
-            got = scores.get(function)
-            row[function] = "" if got is None else f"{got[0]:g}"
-        row["total"] = f"{result.score:g}"
-        row["max_score"] = f"{result.max_score:g}"
-        row["flags"] = " ".join(result.flags)
-        if result.late is not None:
-            row["raw_total"] = f"{result.late.raw_score:g}"
-            row["days_late"] = str(result.late.days_late)
-            row["late_penalty"] = f"{result.late.penalty:g}"
-        rows.append(row)
-    return rows
+    return [_row(result, functions) for result in results]
 
 
 def write_csv(results: Iterable[SubmissionResult], functions: Sequence[str], path: Path, *,
-              layout: str = "plain", title: str = "") -> Path:
+              layout: str = "plain", title: str = "", ordered: bool = False) -> Path:
     """Write the gradebook CSV sorted by submission id.
 
     ``plain`` has one column per function. ``canvas`` is Canvas's gradebook import layout: the student columns,
     a "Points Possible" row, and one column for the assignment's total.
+
+    With ``ordered``, ``results`` already come sorted and can be iterated twice (a ``StoredResults``): they are
+    streamed, and the CSV costs the memory of one row whatever the batch's size.
     """
-    results = sorted(results, key=lambda r: r.submission)
+    rows: Iterable[SubmissionResult] = results
+    if not ordered:
+        rows = sorted(results, key=lambda r: r.submission)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".csv.tmp")
     with tmp.open("w", newline="", encoding="utf-8") as fh:
         if layout == "canvas":
-            column = f"{title or 'Assignment'}"
-            rows = csv.writer(fh)
-            rows.writerow(["Student", "ID", "SIS User ID", "SIS Login ID", "Section", column])
-            most = max((r.max_score for r in results), default=0.0)
-            rows.writerow(["Points Possible", "", "", "", "", f"{most:g}"])
-            for r in results:
-                rows.writerow([_cell(r.submission), "", "", _cell(r.submission), "", f"{r.score:g}"])
+            column = _cell(title or "Assignment")
+            writer = csv.writer(fh)
+            writer.writerow(["Student", "ID", "SIS User ID", "SIS Login ID", "Section", column])
+            most = max((r.max_score for r in rows), default=0.0)
+            writer.writerow(["Points Possible", "", "", "", "", f"{most:g}"])
+            for r in rows:
+                writer.writerow([_cell(r.submission), "", "", _cell(r.submission), "", f"{r.score:g}"])
         else:
-            late = ["raw_total", "days_late", "late_penalty"] if any(r.late for r in results) else []
-            writer = csv.DictWriter(fh, fieldnames=["submission", *functions, "total", "max_score", "flags", *late],
-                                    restval="")
-            writer.writeheader()
-            writer.writerows(gradebook_rows(results, functions))
+            late = ["raw_total", "days_late", "late_penalty"] if any(r.late for r in rows) else []
+            table = csv.DictWriter(fh, fieldnames=["submission", *functions, "total", "max_score", "flags", *late],
+                                   restval="")
+            table.writeheader()
+            table.writerows(_row(result, functions) for result in rows)
     tmp.replace(path)
     return path

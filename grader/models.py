@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Literal
+
+from . import bounds
 
 __all__ = [
     "CheckOutcome",
@@ -58,6 +61,9 @@ class Location:
     line: int  # 1-based line inside the cell, or inside the file for .py submissions
     code: str = ""  # the text of that line, for the report
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "code", bounds.text(self.code, bounds.CODE))
+
     def describe(self) -> str:
         """Human wording, e.g. ``cell 7, line 3``."""
         if self.cell is None:
@@ -87,6 +93,9 @@ class CheckOutcome:
     lesson: str | None = None
     duration_s: float = 0.0  # how long the check ran, set up and torn down included
 
+    def __post_init__(self) -> None:
+        _bound_check(self)
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CheckResult:
@@ -104,6 +113,9 @@ class CheckResult:
     location: Location | None = None  # where in the submission to look
     lesson: str | None = None  # key into the lessons table that explains the concept
     duration_s: float = 0.0  # how long the check ran (JUnit's time), set up and torn down included
+
+    def __post_init__(self) -> None:
+        _bound_check(self)
 
     @property
     def passed(self) -> bool:
@@ -155,6 +167,10 @@ class Problem:
     message: str
     location: Location | None = None
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "kind", bounds.text(self.kind, bounds.NAME))
+        object.__setattr__(self, "message", bounds.text(self.message, bounds.TEXT))
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "kind": self.kind,
@@ -186,7 +202,19 @@ class Figure:
     data: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "data", MappingProxyType(json.loads(json.dumps(dict(self.data)))))
+        object.__setattr__(self, "kind", bounds.text(self.kind, bounds.NAME))
+        object.__setattr__(self, "title", bounds.text(self.title, bounds.NAME))
+        data = json.dumps(dict(self.data))
+        caption = self.caption
+        if len(data) > bounds.FIGURE_JSON:
+            data, caption = "{}", f"{caption} (Not drawn: its data is too large.)".strip()
+        object.__setattr__(self, "caption", bounds.text(caption, bounds.TEXT))
+        object.__setattr__(self, "data", MappingProxyType(_printable_json(json.loads(data))))
+
+    @property
+    def size(self) -> int:
+        """Characters of its data as JSON."""
+        return len(json.dumps(dict(self.data)))
 
     def to_dict(self) -> dict[str, Any]:
         return {"kind": self.kind, "title": self.title, "caption": self.caption, "data": dict(self.data)}
@@ -265,6 +293,15 @@ class SubmissionResult:
     identity: Identity | None = None  # who handed it in, when it came from a learning platform's download
     schema: int = SCHEMA_VERSION
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "submission", bounds.text(self.submission, bounds.NAME))
+        object.__setattr__(self, "path", bounds.text(self.path, bounds.TEXT))
+        object.__setattr__(self, "flags", bounds.names(self.flags, bounds.RESULT_FLAGS))
+        object.__setattr__(self, "problems", _fewer_problems(tuple(self.problems)))
+        object.__setattr__(self, "output", bounds.text(self.output, bounds.OUTPUT))
+        object.__setattr__(self, "figures", _fewer_figures(tuple(self.figures)))
+        _share_text(self)
+
     def function_scores(self) -> dict[str, tuple[float, float]]:
         """Score and maximum for each graded function, in check order."""
         out: dict[str, tuple[float, float]] = {}
@@ -325,3 +362,85 @@ class SubmissionResult:
         """The same result with the durations zeroed (its own and its checks'), for comparing two gradings."""
         checks = tuple(dataclasses.replace(check, duration_s=0.0) for check in self.checks)
         return dataclasses.replace(self, duration_s=0.0, checks=checks)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Bounds (see bounds.py): applied by the constructors above, so that no result can hold more
+
+
+def _bound_check(check: CheckOutcome | CheckResult) -> None:
+    object.__setattr__(check, "id", bounds.text(check.id, bounds.NAME))
+    object.__setattr__(check, "function", bounds.text(check.function, bounds.NAME))
+    object.__setattr__(check, "message", bounds.text(check.message, bounds.TEXT))
+    object.__setattr__(check, "flags", bounds.names(check.flags, bounds.FLAGS))
+    for name in ("expected", "got"):
+        value = getattr(check, name)
+        if value is not None:
+            object.__setattr__(check, name, bounds.text(value, bounds.PREVIEW))
+    if check.lesson is not None:
+        object.__setattr__(check, "lesson", bounds.text(check.lesson, bounds.NAME))
+
+
+def _printable_json(value: Any) -> Any:
+    """JSON data with every string (keys too) printable."""
+    if isinstance(value, str):
+        return bounds.printable(value)
+    if isinstance(value, list):
+        return [_printable_json(item) for item in value]
+    if isinstance(value, dict):
+        return {bounds.printable(key): _printable_json(item) for key, item in value.items()}
+    return value
+
+
+def _fewer_problems(problems: tuple[Problem, ...]) -> tuple[Problem, ...]:
+    """At most ``bounds.PROBLEMS``: those that flag the grade first, the others counted in a last warning."""
+    if len(problems) <= bounds.PROBLEMS:
+        return problems
+    order = sorted(range(len(problems)), key=lambda i: problems[i].kind in QUIET_KINDS)
+    kept = set(order[: bounds.PROBLEMS - 1])
+    left = Counter(p.kind for i, p in enumerate(problems) if i not in kept)
+    listing = ", ".join(f"{count} {kind}" for kind, count in left.most_common())
+    note = Problem(kind=WARNING, message=f"{sum(left.values())} more problems are not listed ({listing}).")
+    return (*(p for i, p in enumerate(problems) if i in kept), note)
+
+
+def _fewer_figures(figures: tuple[Figure, ...]) -> tuple[Figure, ...]:
+    """At most ``bounds.FIGURES``, whose data together stays within ``bounds.FIGURES_JSON`` characters: once it
+    would not, the later figures are shown as their title and caption only."""
+    out: list[Figure] = []
+    total = 0
+    for figure in figures[: bounds.FIGURES]:
+        size = figure.size
+        if total + size > bounds.FIGURES_JSON:
+            figure = dataclasses.replace(figure, data={}, caption=f"{figure.caption} (Not drawn: the report holds "
+                                                                  "as much figure data as it may.)".strip())
+            size = 2
+        total += size
+        out.append(figure)
+    return tuple(out)
+
+
+def _share_text(result: SubmissionResult) -> None:
+    """Cut the longest texts of ``result`` to one length when together they exceed ``bounds.RESULT_TEXT``."""
+    lengths = [len(result.output)]
+    for check in result.checks:
+        lengths += [len(check.message), len(check.expected or ""), len(check.got or ""),
+                    len(check.location.code) if check.location else 0]
+    for problem in result.problems:
+        lengths += [len(problem.message), len(problem.location.code) if problem.location else 0]
+    cap = bounds.share(lengths, bounds.RESULT_TEXT)
+    if cap is None:
+        return
+
+    def cut(value: str | None) -> Any:
+        return None if value is None else bounds.clip(value, cap)
+
+    def place(location: Location | None) -> Location | None:
+        return None if location is None else dataclasses.replace(location, code=cut(location.code))
+
+    object.__setattr__(result, "output", cut(result.output))
+    object.__setattr__(result, "checks", tuple(
+        dataclasses.replace(c, message=cut(c.message), expected=cut(c.expected), got=cut(c.got),
+                            location=place(c.location)) for c in result.checks))
+    object.__setattr__(result, "problems", tuple(
+        dataclasses.replace(p, message=cut(p.message), location=place(p.location)) for p in result.problems))

@@ -3,6 +3,11 @@ write each result as it comes, and export the gradebook.
 
 ``grade_paths`` is the library entry point the CLI calls. One bad submission becomes a result row with its reason
 and never stops the batch; only a failure of the grader itself (broken assignment, no sandbox) raises.
+
+The coordinator's memory does not grow with the batch: it keeps a few small values per submission (its id, path,
+gradebook row, and its content hash while it is in flight), reads each file only when a worker is ready for it, and
+builds the CSV, the class summary and junit.xml by streaming the batch's results back from the gradebook
+(``gradebook.StoredResults``).
 """
 
 from __future__ import annotations
@@ -24,14 +29,14 @@ from .discovery import FEEDBACK_ZIP, RESERVED, SUFFIXES, Submission, discover, n
 from .engine import Graded, Task, finish
 from .errors import Interrupted, UsageError
 from .executors import EngineOptions, Executor, make_executor
-from .formats import junit_xml
-from .gradebook import Gradebook, write_csv
+from .formats import write_junit
+from .gradebook import Gradebook, StoredResults, write_csv
 from .ingest import Rejected
 from .lms import CANVAS, MOODLE
 from .lms_export import batch_notes, read_roster, write_feedback_zip, write_platform_csv
 from .load import MAX_SUBMISSION_BYTES
 from .models import INVALID_SUBMISSION, Problem, SubmissionResult
-from .policy import extension_for, iso, parse_time
+from .policy import extension_for, iso, parse_time, withhold
 from .score import make_result, not_graded
 from .sources import Collected, collect, has_archive
 from .summary import summarise, write_summary
@@ -84,9 +89,12 @@ class Progress:
 
 
 @dataclass(slots=True)
-class _Counter:
+class _Batch:
+    """What the coordinator keeps while a batch runs: a few small values per submission, none of its results."""
+
     done: int = 0
-    results: dict[str, SubmissionResult] = field(default_factory=dict)  # as students may see them
+    rows: dict[str, int] = field(default_factory=dict)  # submission id -> its row in the gradebook
+    hashes: dict[str, str] = field(default_factory=dict)  # submission id -> sha256 of the bytes graded (in flight)
 
 
 def submitted_at(submission: Submission, timestamps: Mapping[str, str]) -> str | None:
@@ -133,6 +141,16 @@ def _read_for_task(path: Path) -> tuple[bytes | None, str]:
     if len(data) > MAX_SUBMISSION_BYTES:
         return None, ""
     return data, hashlib.sha256(data).hexdigest()
+
+
+def _tasks(todo: Sequence[tuple[Submission, str | None, str | None]], batch: _Batch) -> Iterator[Task]:
+    """A task per submission, its file read only when an executor asks for it (never the whole batch at once)."""
+    for submission, when, deadline in todo:
+        data, digest = _read_for_task(submission.path)
+        batch.hashes[submission.id] = digest  # what is graded is what is recorded, had the file changed meanwhile
+        label = submission.label if data is not None else ""  # without bytes the worker reads the file
+        yield Task(id=submission.id, path=label or str(submission.path), data=data, submitted_at=when,
+                   deadline=deadline, identity=submission.identity)
 
 
 def _stale(folder: Path, graded: Graded) -> bool:
@@ -186,8 +204,8 @@ def grade_paths(
     out_dir: Path,
     options: BatchOptions = BatchOptions(),
     on_progress: Callable[[Progress], None] | None = None,
-) -> tuple[SubmissionResult, ...]:
-    """Grade every submission under ``paths`` (see ``discovery.discover``) into ``out_dir``.
+) -> Sequence[SubmissionResult]:
+    """Grade every submission under ``paths`` (see ``discovery.discover``) into ``out_dir``; see ``grade_submissions``.
 
     Raises ``UsageError`` when ``paths`` hold no submission, saying where it looked and what it takes.
     """
@@ -212,9 +230,10 @@ def grade_submissions(
     options: BatchOptions = BatchOptions(),
     on_progress: Callable[[Progress], None] | None = None,
     collected: Collected | None = None,
-) -> tuple[SubmissionResult, ...]:
-    """Grade ``submissions`` into ``out_dir``; returns the results sorted by id. ``collected`` is what the batch's
-    archives held besides (rejected members become result rows; the rest goes to the summary).
+) -> Sequence[SubmissionResult]:
+    """Grade ``submissions`` into ``out_dir``; returns the results sorted by id as students may see them, read from
+    the gradebook as they are iterated (``gradebook.StoredResults``: valid while ``out_dir`` is). ``collected`` is
+    what the batch's archives held besides (rejected members become result rows; the rest goes to the summary).
 
     Results already in ``out_dir/gradebook.sqlite`` for the same content and assignment version are reused unless
     ``options.regrade``; everything graded is committed there as it comes in. Another batch writing into
@@ -234,7 +253,7 @@ def grade_submissions(
                                          roster=roster)
         else:
             write_csv(results, assignment.functions, out_dir / "gradebook.csv", layout=layout,
-                      title=assignment.title)
+                      title=assignment.title, ordered=True)
             missing = ()
         if options.feedback_zip:
             write_feedback_zip(results, out_dir, out_dir / FEEDBACK_ZIP)
@@ -242,7 +261,7 @@ def grade_submissions(
         write_summary(summarise(results, functions=assignment.functions), out_dir, title=assignment.title,
                       notes=notes)
         if "junit" in options.formats:
-            (out_dir / "junit.xml").write_text(junit_xml(results), encoding="utf-8")
+            write_junit(results, out_dir / "junit.xml")
     return results
 
 
@@ -257,58 +276,56 @@ def _rejected_row(rejected: Rejected, assignment: Assignment, options: BatchOpti
 
 def _grade_locked(submissions: Sequence[Submission], assignment: Assignment, *, out_dir: Path,
                   options: BatchOptions, on_progress: Callable[[Progress], None] | None,
-                  collected: Collected) -> tuple[SubmissionResult, ...]:
+                  collected: Collected) -> StoredResults:
     """Reuse what the gradebook holds, grade the rest, commit each result as it comes in."""
     version = f"{assignment.version}+{assignment.fingerprint}"
     now = parse_time(options.as_of) if options.as_of else datetime.now(UTC)
-    counter = _Counter()
-    with Gradebook(out_dir / "gradebook.sqlite") as book:
+    batch = _Batch()
+    book_path = out_dir / "gradebook.sqlite"
+    with Gradebook(book_path) as book:
         run_id = book.start_run(assignment.name, version)
-        tasks: list[Task] = []
-        hashes: dict[str, str] = {}
+        todo: list[tuple[Submission, str | None, str | None]] = []
         book.record_superseded(run_id, ((s.id, s.label, s.by) for s in collected.superseded))
         for refused in collected.rejected:
             graded = _rejected_row(refused, assignment, options, now)
             write_result(graded, out_dir / refused.id)
-            book.record(run_id, graded.result, "", version)
-            counter.results[refused.id] = graded.shown
+            batch.rows[refused.id] = book.record(run_id, graded.result, "", version)
         for submission in submissions:
-            data, digest = _read_for_task(submission.path)
-            hashes[submission.id] = digest
+            digest = _read_for_task(submission.path)[1]
             when = submitted_at(submission, options.timestamps) if assignment.late is not None else None
             deadline = extension_for(options.extensions, submission.id, submission.identity)
-            previous = None if options.regrade else book.find(submission.id, digest, assignment.name, version)
-            if _reusable(previous, when, deadline, assignment):
-                assert previous is not None
+            found = None if options.regrade else book.find_row(submission.id, digest, assignment.name, version)
+            if found is not None and _reusable(found[1], when, deadline, assignment):
+                row, previous = found
                 if previous.identity != submission.identity:
                     previous = dataclasses.replace(previous, identity=submission.identity)
+                batch.rows[submission.id] = row
                 graded = finish(previous, assignment, formats=options.formats, now=now)
-                counter.results[submission.id] = graded.shown
                 if _stale(out_dir / submission.id, graded):
                     write_result(graded, out_dir / submission.id)
                 continue
-            label = submission.label if data is not None else ""  # without bytes the worker reads the file
-            tasks.append(Task(id=submission.id, path=label or str(submission.path), data=data,
-                              submitted_at=when, deadline=deadline, identity=submission.identity))
-        skipped = len(counter.results)
+            todo.append((submission, when, deadline))
+        skipped = len(batch.rows)
         if on_progress is not None:
-            on_progress(Progress(done=0, total=len(tasks), skipped=skipped))
+            on_progress(Progress(done=0, total=len(todo), skipped=skipped))
 
         def save(graded: Graded) -> None:
-            write_result(graded, out_dir / graded.result.submission)
-            book.record(run_id, graded.result, hashes.get(graded.result.submission, ""), version)
-            counter.results[graded.result.submission] = graded.shown
-            counter.done += 1
+            sid = graded.result.submission
+            write_result(graded, out_dir / sid)
+            batch.rows[sid] = book.record(run_id, graded.result, batch.hashes.pop(sid, ""), version)
+            batch.done += 1
             if on_progress is not None:
-                on_progress(Progress(done=counter.done, total=len(tasks), skipped=skipped, result=graded.shown))
+                on_progress(Progress(done=batch.done, total=len(todo), skipped=skipped, result=graded.shown))
 
-        if tasks:
-            _run_tasks(tasks, assignment, options, save, out_dir=out_dir, skipped=skipped, counter=counter)
-    return tuple(sorted(counter.results.values(), key=lambda r: r.submission))
+        if todo:
+            _run_tasks(_tasks(todo, batch), len(todo), assignment, options, save, out_dir=out_dir, skipped=skipped,
+                       batch=batch)
+    return StoredResults(book_path, [batch.rows[sid] for sid in sorted(batch.rows)],
+                         view=lambda result: withhold(result, assignment.hidden_until, now))
 
 
-def _run_tasks(tasks: list[Task], assignment: Assignment, options: BatchOptions, save: Callable[[Graded], None],
-               *, out_dir: Path, skipped: int, counter: _Counter) -> None:
+def _run_tasks(tasks: Iterator[Task], count: int, assignment: Assignment, options: BatchOptions,
+               save: Callable[[Graded], None], *, out_dir: Path, skipped: int, batch: _Batch) -> None:
     """Run ``tasks`` on the executor, saving each result; on Ctrl-C, save what completes and raise Interrupted."""
     root = assignment.public_dir.parent.parent
     engine_options = EngineOptions(insecure=options.insecure, seed=options.seed, formats=options.formats,
@@ -316,7 +333,7 @@ def _run_tasks(tasks: list[Task], assignment: Assignment, options: BatchOptions,
     executor: Executor | None = None
     try:
         executor = make_executor(root, assignment.name, engine_options, kind=options.executor,
-                                 jobs=min(options.jobs, len(tasks)), scheduler=options.scheduler)
+                                 jobs=min(options.jobs, count), scheduler=options.scheduler)
         for graded in executor.run(tasks):
             save(graded)
     except KeyboardInterrupt:
@@ -324,8 +341,7 @@ def _run_tasks(tasks: list[Task], assignment: Assignment, options: BatchOptions,
         executor = None
         for graded in finished:
             save(graded)
-        raise Interrupted(saved=counter.done, earlier=skipped, left=len(tasks) - counter.done,
-                          out=str(out_dir)) from None
+        raise Interrupted(saved=batch.done, earlier=skipped, left=count - batch.done, out=str(out_dir)) from None
     finally:
         if executor is not None:
             executor.close()

@@ -242,7 +242,10 @@ class GradingPlugin:
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
         report = yield
         if call.excinfo is not None and call.when in ("setup", "call"):
-            self._exc.setdefault(item.nodeid, call.excinfo.value)
+            exc = call.excinfo.value
+            if isinstance(exc, (AssertionError, StudentError)):  # CheckFailure too: an outcome needs no frames,
+                exc = exc.with_traceback(None)  # and theirs hold the student's values until the next submission
+            self._exc.setdefault(item.nodeid, exc)
         return report
 
     # -- fixtures for the checks ------------------------------------------------------------------------------------
