@@ -31,7 +31,13 @@ __all__ = ["CodeUnit", "KINDS", "LoadedSubmission", "MAX_SUBMISSION_BYTES", "loa
 KINDS = ("py", "ipynb")
 MAX_SUBMISSION_BYTES = 50 * 2**20  # the largest file that is read at all
 _MAX_CODE = 500_000  # characters of code in one submission (~10x a big notebook; parsing ~3 s/million)
-_MAX_CELLS = 2_000  # cells in one notebook
+_MAX_CELLS = 2_000  # cells in one notebook, counted after parsing
+# A notebook's JSON, bounded before nbformat sees it: a course notebook has about 2,600 values, depth 7, and its
+# longest string (an image output) is under 2 MB. Four million empty objects cost 2 GB in nbformat.
+_MAX_JSON_MARKS = 1_000_000  # commas, brackets, braces and quote pairs in the text: an upper bound on its values
+_MAX_JSON_OBJECTS = 100_000  # braces in the text: objects cost the most (about 500 bytes each once read)
+_MAX_JSON_DEPTH = 64
+_MAX_JSON_STRING = 16 * 2**20  # characters of one string
 _MAX_COMPILED = 1_000  # past this many def/class/lambda/for, skip the compile check (CPython can go quadratic)
 _PADDING_BUDGET = 10_000_000  # most leading newlines spent padding the chunks of one broken .py file
 _CLIP = 300  # longest code line quoted in a Location or message
@@ -49,7 +55,6 @@ _CHUNK_START = re.compile(r"(?:(?:async[ \t]+)?def|class|import|from)[ \t]|@")
 _HARD_START = re.compile(r"(?:(?:async[ \t]+)?def|class|import|from)[ \t]")  # cannot continue an open bracket
 _CODE_OBJECTS = re.compile(r"\b(?:def|class|lambda|for)\b")
 _DEFINES = re.compile(r"^(?:(?:async[ \t]+)?def|class)[ \t]+([^\W\d]\w*)", re.MULTILINE)
-_JSON_TOPS = {"[": "a list", '"': "a string", "n": "null", "t": "a boolean", "f": "a boolean"}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -252,30 +257,94 @@ def _clean_text(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
+def _check_marks(data: bytes) -> None:
+    """Refuse, before parsing, a text that would parse into too many values: a cheap upper bound on their number
+    (the commas, brackets, braces and quotes of the text, those inside strings too)."""
+    objects = data.count(b"{")
+    marks = data.count(b",") + data.count(b"[") + objects + data.count(b'"') // 2
+    if marks > _MAX_JSON_MARKS or objects > _MAX_JSON_OBJECTS:
+        what = f"{_MAX_JSON_OBJECTS:,} JSON objects" if objects > _MAX_JSON_OBJECTS else \
+            f"{_MAX_JSON_MARKS:,} JSON values"
+        raise _Invalid(f"is too large a notebook to grade (more than {what}); clear its outputs (Kernel > Restart & "
+                       "Clear Output) and submit it again")
+
+
+def _check_tree(tree: object) -> None:
+    """Refuse parsed JSON that is nested too deeply or holds too long a string, before nbformat sees it."""
+    level: list[object] = [tree]
+    depth = 0
+    while level:  # one level of the tree at a time: no recursion, and a fast loop over a million values
+        if depth > _MAX_JSON_DEPTH:
+            raise _Invalid(f"is not a notebook: its JSON is nested more than {_MAX_JSON_DEPTH} levels deep")
+        below: list[object] = []
+        for value in level:
+            if type(value) is str:
+                if len(value) > _MAX_JSON_STRING:
+                    raise _Invalid(f"holds a string of {len(value):,} characters, more than the "
+                                   f"{_MAX_JSON_STRING:,} a notebook may hold; clear its outputs and submit it again")
+            elif type(value) is dict:
+                below += value  # the keys
+                below += value.values()
+            elif type(value) is list:
+                below += value
+        level, depth = below, depth + 1
+
+
+def _cell_count(tree: dict[str, object]) -> int:
+    """How many cells the parsed notebook has (v4: ``cells``; v3 and before: ``worksheets[].cells``)."""
+    cells = tree.get("cells")
+    if isinstance(cells, list):
+        return len(cells)
+    sheets = tree.get("worksheets")
+    if not isinstance(sheets, list):
+        return 0
+    return sum(len(sheet["cells"]) for sheet in sheets if isinstance(sheet, dict) and isinstance(sheet.get("cells"),
+                                                                                                  list))
+
+
 def _read_notebook(data: bytes) -> object:
-    """What ``nbformat.reads(text, as_version=4)`` does, without its logging; raises _Invalid if it is no notebook."""
-    text = ""
+    """What ``nbformat.reads(text, as_version=4)`` does, within bounds and without its logging; raises _Invalid if it
+    is no notebook.
+
+    nbformat never sees a text of more than ``_MAX_JSON_MARKS`` values (counted before parsing), nor a tree deeper
+    than ``_MAX_JSON_DEPTH``, with a string longer than ``_MAX_JSON_STRING`` or with more than ``_MAX_CELLS`` cells
+    (counted after parsing, so no spelling of the keys can hide them).
+    """
     try:
-        text = data.decode("utf-8-sig")
-        if text.count('"cell_type"') > _MAX_CELLS:  # cheap bound before nbformat builds a node per cell
+        _check_marks(data)
+        tree = json.loads(data.decode("utf-8-sig"))
+        if not isinstance(tree, dict):
+            raise _Invalid(f"is not a notebook: its JSON is {_json_kind(tree)}, not an object")
+        _check_tree(tree)
+        if _cell_count(tree) > _MAX_CELLS:
             raise _Invalid(f"has too many cells to grade (more than {_MAX_CELLS:,})")
-        notebook: nbformat.NotebookNode = nbformat.convert(nbreader.reads(text), 4)  # type: ignore[no-untyped-call]
+        major, minor = nbreader.get_version(tree)  # type: ignore[no-untyped-call]
+        if major not in nbformat.versions:
+            raise _Invalid(f"is not a notebook: nbformat version {str(major)[:20]!r} is not one Jupyter knows")
+        notebook: nbformat.NotebookNode = nbformat.convert(nbformat.versions[major].to_notebook_json(tree, minor=minor),
+                                                           4)  # type: ignore[no-untyped-call]
         return notebook
     except _Invalid:
         raise
     except UnicodeDecodeError:
         reason = "the file is not UTF-8 text"
-    except nbreader.NotJSONError as exc:
-        cause = exc.__cause__
-        where = f" (line {cause.lineno}, column {cause.colno})" if isinstance(cause, json.JSONDecodeError) else ""
-        reason = f"the file is not valid JSON{where}"
+    except json.JSONDecodeError as exc:
+        reason = f"the file is not valid JSON (line {exc.lineno}, column {exc.colno})"
     except RecursionError:
         reason = "its JSON is nested too deeply"
     except Exception as exc:  # nbformat raises many types on malformed structure
-        top = text.lstrip()[:1]
-        reason = (f"its JSON is {_JSON_TOPS.get(top, 'a number')}, not an object" if top != "{"
-                  else f"its structure is not that of a Jupyter notebook ({_short(exc)})")  # fmt: skip
+        reason = f"its structure is not that of a Jupyter notebook ({_short(exc)})"
     raise _Invalid(f"is not a notebook: {reason}")
+
+
+def _json_kind(value: object) -> str:
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, bool):
+        return "a boolean"
+    return "null" if value is None else "a number"
 
 
 def _notebook_units(data: bytes, name: str, notes: list[Problem]) -> list[_Parsed]:
