@@ -57,9 +57,9 @@ RESULT_FLAGS = 64  # flags of one result
 PROBLEMS = 50  # problems of one result; the rest are counted in a last one
 OUTPUT = 64 * 1024  # characters of printed output kept in a result
 FIGURES = 16  # figures of one result
-FIGURE_JSON = 64 * 1024  # characters of one figure's data as JSON; more and it is shown as title and caption only
-FIGURES_JSON = 128 * 1024  # characters of all figures' data of one result as JSON
-RESULT_TEXT = 120_000  # characters of student text in one result, all fields together
+FIGURE_JSON = 32 * 1024  # characters of one figure's data as JSON (3x the largest today); more: title and caption only
+FIGURES_JSON = 40 * 1024  # characters of all figures' data of one result as JSON (twice today's total)
+RESULT_TEXT = 100_000  # characters of student text in one result, all fields together
 
 CUT = " …[cut]"
 

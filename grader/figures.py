@@ -513,7 +513,7 @@ def figure_views(figures: Iterable[Figure]) -> list[dict[str, Any]]:
                                 "anchor": f"figure-{position}-{slug(figure.title)}", "number": position,
                                 "width": _r(FIG_WIDTH), "legend": [], "table": None}
         builder = _FIGURE_VIEWS.get(figure.kind)
-        if builder is not None:
+        if builder is not None and figure.data:  # no data: not drawn on purpose (too large, see bounds.py)
             try:
                 view.update(kind=figure.kind, **builder(figure.data))
             except (_BadFigure, KeyError, TypeError, ValueError, IndexError, ZeroDivisionError, OverflowError) as exc:

@@ -209,7 +209,7 @@ def test_rewriting_the_csv_replaces_it(tmp_path):
     assert [row[0] for row in read_csv(path)] == ["submission", "carol"]
 
 
-@pytest.mark.parametrize("sid", ["=cmd|' /C calc'!A0", "+1+1", "-2+3", "@SUM(A1)", "\tx", "\rx"])
+@pytest.mark.parametrize("sid", ["=cmd|' /C calc'!A0", "+1+1", "-2+3", "@SUM(A1)", "\tx", "\nx"])
 @pytest.mark.parametrize("layout", ["plain", "canvas"])
 def test_cells_that_a_spreadsheet_would_run_are_neutralised(tmp_path, sid, layout):
     path = write_csv([result(sid)], FUNCTIONS, tmp_path / "g.csv", layout=layout)
@@ -217,6 +217,13 @@ def test_cells_that_a_spreadsheet_would_run_are_neutralised(tmp_path, sid, layou
     cells = [cell for row in rows for cell in row if sid in cell]
     assert cells and all(cell == "'" + sid for cell in cells), rows
     assert len(cells) == (1 if layout == "plain" else 2)
+
+
+def test_a_carriage_return_reaches_the_csv_as_a_visible_escape(tmp_path):
+    """A result holds no control character but tab and newline (bounds.printable): "\r" is "\\x0d" there."""
+    assert result("\rx").submission == "\\x0dx"
+    rows = read_csv(write_csv([result("\rx")], FUNCTIONS, tmp_path / "g.csv"))
+    assert rows[1][0] == "\\x0dx"
 
 
 def test_harmless_ids_are_left_alone():
@@ -229,8 +236,9 @@ def test_harmless_ids_are_left_alone():
 def test_no_submission_id_reaches_a_spreadsheet_as_a_formula(sid):
     (row,) = gradebook_rows([result(sid)], FUNCTIONS)
     cell = row["submission"]
-    assert cell[:1] not in ("=", "+", "-", "@", "\t", "\r")
-    assert cell in (sid, "'" + sid)
+    stored = result(sid).submission  # as a result holds it: printable (bounds.printable)
+    assert cell[:1] not in ("=", "+", "-", "@", "\t", "\r", "\n")
+    assert cell in (stored, "'" + stored)
     buffer = io.StringIO()
     csv.writer(buffer).writerow([cell])
     assert next(csv.reader(io.StringIO(buffer.getvalue(), newline=""))) == [cell]
