@@ -16,13 +16,14 @@ student learns anyway: the paths appear in the ``path`` of the student's own res
 own name for the files and processes it leaves behind, and the ports stand for "some service on this machine".
 
 ``arena.grade()`` runs the real ``grade`` command (``--jobs 1``: every submission goes through one engine, one sandbox
-uid and one zygote, the worst case for one submission reaching the next) in a subprocess of its own session, killed
-on a hard timeout, and records every side effect right away: leftover processes (killed afterwards so the next test
-starts clean), connections and datagrams the listeners received, new entries of a sandbox uid or named after the
-attack in /tmp, /dev/shm, /var/tmp and site-packages, marker-named files anywhere in the repository, any change to
-the batch and the secret folder, the attack's traces in reference/, assignments/ and grader/ (others edit those
-while the suite runs: a change counts when it is the attack's, see ``attributable``), System V IPC objects of a
-sandbox uid. If the engine or the assignment changed during the run, the batch is graded again.
+uid and one zygote, the worst case for one submission reaching the next; ``formats`` adds ``--format`` outputs) in a
+subprocess of its own session, killed on a hard timeout, watches its peak memory (``run.peak_rss_mb``: with one job,
+the grader's own process), and records every side effect right away: leftover processes (killed afterwards so the
+next test starts clean), connections and datagrams the listeners received, new entries of a sandbox uid or named
+after the attack in /tmp, /dev/shm, /var/tmp and site-packages, marker-named files anywhere in the repository, any
+change to the batch and the secret folder, the attack's traces in reference/, assignments/ and grader/ (others edit
+those while the suite runs: a change counts when it is the attack's, see ``attributable``), System V IPC objects of
+a sandbox uid. If the engine or the assignment changed during the run, the batch is graded again.
 ``run.assert_contained(...)`` then asserts, all at once:
 
 (a) the attacker earned nothing it did not earn: score at most ``max_score``, no check of an attacked function
@@ -209,6 +210,29 @@ def kill_leftovers(found: list[ProcInfo]) -> None:
             except OSError:
                 pass
         time.sleep(0.05)
+
+
+class PeakMemory:
+    """The peak resident memory of one process (its VmHWM), read every 20 ms from a thread until ``stop``."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.peak_kb = 0
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._watch, name="attack-memory", daemon=True)
+        self._thread.start()
+
+    def _watch(self) -> None:
+        while not self._done.wait(0.02):
+            for line in _read(f"/proc/{self.pid}/status").decode("ascii", "replace").splitlines():
+                if line.startswith("VmHWM:"):
+                    self.peak_kb = max(self.peak_kb, int(line.split()[1]))
+
+    def stop(self) -> float:
+        """Stop watching; the peak in MiB."""
+        self._done.set()
+        self._thread.join(2)
+        return self.peak_kb / 1024
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -552,6 +576,8 @@ class Run:
     side_effects: list[str] = field(default_factory=list)
     leftovers: list[ProcInfo] = field(default_factory=list)
     fingerprint: str = ""
+    formats: tuple[str, ...] = ()  # the --format outputs asked for (junit, gradescope)
+    peak_rss_mb: float = 0.0  # the grade process's peak resident memory (VmHWM): with one job, the grader's own
 
     @property
     def out(self) -> Path:
@@ -589,8 +615,8 @@ class Run:
         path = self.out / "gradebook.csv"
         if not path.is_file():
             return {}
-        with path.open(newline="", encoding="utf-8") as fh:
-            return {row["submission"]: row for row in csv.DictReader(fh)}
+        with path.open(newline="", encoding="utf-8") as fh:  # an id that starts like a formula has a quote before it
+            return {re.sub(r"^'(?=[-=+@])", "", row["submission"]): row for row in csv.DictReader(fh)}
 
     # -- verdicts ---------------------------------------------------------------------------------------------------
 
@@ -650,6 +676,8 @@ class Run:
                 problems.append(f"the honest submission's results differ from grading it alone: {diffs} {changed}")
         # the output folder: exactly the expected files, and a gradebook row per submission
         expected = {*layout.batch_files} | {f"{sid}/{name}" for sid in ids for name in layout.submission_files}
+        expected |= {"junit.xml"} if "junit" in self.formats else set()
+        expected |= {f"{sid}/gradescope.json" for sid in ids} if "gradescope" in self.formats else set()
         actual = set()
         if self.out.exists():
             for dirpath, _, filenames in os.walk(self.out):
@@ -794,7 +822,7 @@ class Arena:
     # -- grading ----------------------------------------------------------------------------------------------------
 
     def grade(self, *, paths: list[str] | None = None, cwd: Path | None = None, jobs: int = 1,
-              timeout: float = GRADE_TIMEOUT) -> Run:
+              timeout: float = GRADE_TIMEOUT, formats: tuple[str, ...] = ()) -> Run:
         """Run ``grade`` on the batch. One job by default: every submission then goes through the same engine,
         sandbox uid and zygote, one after the other, which is where one submission could reach the next.
 
@@ -809,7 +837,7 @@ class Arena:
                 text = self.layout_for(before).solution
                 if honest.read_text(encoding="utf-8") != text:
                     honest.write_text(text, encoding="utf-8")
-            run = self._grade_once(paths=paths, cwd=cwd, jobs=jobs, timeout=timeout)
+            run = self._grade_once(paths=paths, cwd=cwd, jobs=jobs, timeout=timeout, formats=formats)
             run.fingerprint = before
             if code_fingerprint() == before or attempt == 2:
                 run.side_effects = list(dict.fromkeys(earlier + run.side_effects))
@@ -818,7 +846,8 @@ class Arena:
             shutil.rmtree(self.out, ignore_errors=True)
         raise AssertionError("unreachable")
 
-    def _grade_once(self, *, paths: list[str] | None, cwd: Path | None, jobs: int, timeout: float) -> Run:
+    def _grade_once(self, *, paths: list[str] | None, cwd: Path | None, jobs: int, timeout: float,
+                    formats: tuple[str, ...] = ()) -> Run:
         shared = {"reference": HIDDEN, "assignments": PUBLIC, "grader": REPO / "grader"}  # others edit these: only
         # the attack's traces count
         own = {"batch": self.batch, "secret": self.secret_dir}  # nobody else touches these: every change counts
@@ -830,11 +859,12 @@ class Arena:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "COV_", "COVERAGE_"))}
         env["GRADER_SECRET_CANARY"] = self.env_canary
         command = [*grade_command(), *(paths or [str(self.batch)]), "--out", str(self.out), "--assignment", ASSIGNMENT,
-                   "--jobs", str(jobs)]
+                   "--jobs", str(jobs), *(arg for name in formats for arg in ("--format", name))]
         started = time.monotonic()
         proc = subprocess.Popen(command, cwd=cwd or self.base, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                 stdin=subprocess.DEVNULL, start_new_session=True)
         timed_out = False
+        memory = PeakMemory(proc.pid)
         try:
             stdout, stderr = proc.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
@@ -846,7 +876,8 @@ class Arena:
             stdout, stderr = proc.communicate()
         elapsed = time.monotonic() - started
         run = Run(self, None if timed_out else proc.returncode, stdout.decode("utf-8", "replace"),
-                  stderr.decode("utf-8", "replace"), elapsed, timed_out)
+                  stderr.decode("utf-8", "replace"), elapsed, timed_out, formats=tuple(formats),
+                  peak_rss_mb=memory.stop())
         # Side effects, processes first: they are killed as soon as they are seen.
         run.leftovers = leftover_processes(before_procs, self.marker)
         if run.leftovers:
