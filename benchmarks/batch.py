@@ -4,6 +4,7 @@ Usage::
 
     .venv/bin/python benchmarks/batch.py            # N = 200 and N = 2000
     .venv/bin/python benchmarks/batch.py --n 200    # one size
+    .venv/bin/python benchmarks/batch.py --memory   # the coordinator's memory at N = 100 and N = 5000
 
 For each N it generates N submissions (the bundled examples: correct ones and typical mistakes, as .py and
 .ipynb, each made unique), then measures
@@ -13,6 +14,12 @@ For each N it generates N submissions (the bundled examples: correct ones and ty
 
 It prints submissions per second, the overhead per submission in ms (sandboxed time per submission minus the
 floor's), their ratio to the floor, and peak memory (resident set of the whole process tree).
+
+``--memory`` asks whether the coordinator's memory grows with the batch. For each N it generates N small
+submissions (each defines a correct ``layer_sizes`` and nothing else, and is unique), grades them with one worker
+process per core through ``grade_paths`` in a fresh coordinator process, and prints that process's peak resident
+memory (VmHWM) and its ratio to the smallest N's, measured in the same run. The workers are not counted: each
+holds one submission at a time.
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import threading
@@ -166,13 +174,56 @@ def sandboxed(folder: Path, out: Path, jobs: int) -> tuple[float, int]:
     return elapsed, memory.peak
 
 
+def generate_small(folder: Path, n: int) -> None:
+    """N unique small submissions: a correct layer_sizes, every other function missing."""
+    folder.mkdir(parents=True)
+    for i in range(n):
+        (folder / f"s{i:05d}.py").write_text(f"# submission {i}\n\ndef layer_sizes(X, Y):\n"
+                                             "    return X.shape[0], 4, Y.shape[0]\n")
+
+
+def coordinator(folder: Path, out: Path, jobs: int) -> None:
+    """Grade ``folder`` in this fresh process (see ``coordinator_memory``); print its peak memory in KiB."""
+    assignment = load_assignment(ROOT, "shallow-nn")
+    results = grade_paths([folder], assignment, out_dir=out, options=BatchOptions(jobs=jobs))
+    assert len(results) == len(list(folder.iterdir()))
+    status = Path("/proc/self/status").read_text()
+    print(next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:")))
+
+
+def coordinator_memory(sizes: list[int], jobs: int) -> None:
+    """The coordinator's peak memory for each batch size, and its ratio to the smallest size's."""
+    rows = []
+    for n in sizes:
+        with tempfile.TemporaryDirectory() as tmp:
+            folder = Path(tmp) / "batch"
+            generate_small(folder, n)
+            started = time.perf_counter()
+            done = subprocess.run([sys.executable, __file__, "--coordinator", str(folder), str(Path(tmp) / "out"),
+                                   str(jobs)], capture_output=True, text=True, check=True)
+            rows.append((n, time.perf_counter() - started, int(done.stdout.split()[-1]) / 1024))
+    print(f"\ncoordinator's peak memory (VmHWM), {jobs} worker processes, {os.cpu_count()} cores")
+    print(f"{'N':>7} {'seconds':>9} {'peak MB':>9} {'x smallest':>11}")
+    for n, seconds, peak in rows:
+        print(f"{n:>7} {seconds:9.1f} {peak:9.1f} {peak / rows[0][2]:11.3f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--n", type=int, action="append", help="batch size (repeatable; default 200 and 2000)")
     parser.add_argument("--jobs", type=int, action="append",
                         help="worker counts to measure (repeatable; default 1 and all cores)")
+    parser.add_argument("--memory", action="store_true",
+                        help="measure the coordinator's peak memory (default N = 100 and 5000) instead")
+    parser.add_argument("--coordinator", nargs=3, metavar=("FOLDER", "OUT", "JOBS"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     cores = os.cpu_count() or 1
+    if args.coordinator:
+        coordinator(Path(args.coordinator[0]), Path(args.coordinator[1]), int(args.coordinator[2]))
+        return
+    if args.memory:
+        coordinator_memory(sorted(args.n or [100, 5000]), max(args.jobs or [cores]))
+        return
     for n in args.n or [200, 2000]:
         with tempfile.TemporaryDirectory() as tmp:
             folder = Path(tmp) / "batch"

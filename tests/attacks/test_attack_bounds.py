@@ -15,6 +15,7 @@ import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 
 import jsonschema
+import pytest
 from attack_harness import FUNCTIONS, REPO, SOLUTION, points_of
 
 from grader.bounds import CUT
@@ -23,6 +24,8 @@ MB = 2**20
 RAW_CONTROL = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|\xc2[\x80-\x9f]")  # C0 but \t \n \r, DEL, C1
 PEAK_MB = 400  # the grader's process at its largest; an honest batch of two needs about 70 MB
 SCHEMA = json.loads((REPO / "tests" / "files" / "gradescope_results.schema.json").read_text())
+
+pytestmark = pytest.mark.slow  # each test grades a batch through the real CLI: not in the -m "not slow" loop
 
 
 def _bounded_files(run, sid):
