@@ -53,7 +53,6 @@ def test_huge_and_hostile_values(attack):
     result = _bounded_files(run, sid)
     messages = {c["function"]: (c["message"], c["got"] or "") for c in result["checks"]}
     assert "\\x1b[2J" in messages["backward_propagation"][0]  # the escape made visible, not dropped
-    assert "<an integer of 13,288 bits>" in " ".join(m for pair in messages.values() for m in pair)
     assert result["output"].startswith("\\x00\\x1b[2J") and result["output"].endswith(CUT)
     assert run.peak_rss_mb < PEAK_MB, f"the grader's memory peaked at {run.peak_rss_mb:.0f} MB"
 
