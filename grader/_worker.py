@@ -36,7 +36,7 @@ from typing import Any, NoReturn
 
 import numpy as np
 
-from . import wire
+from . import tracing, wire
 
 __all__ = ["STUDENT_FILES", "describe_exception", "serve"]
 
@@ -256,17 +256,30 @@ def _call(namespace: dict[str, Any], request: dict[str, Any], channel: _Channel)
     saved = {part: namespace.get(part, _ABSENT) for part in parts}
     namespace.update({part: _proxy(part, channel) for part in parts})
     _seed(int(request["seed"]))
+    steps: list[tracing.Step] | None = None
     try:
-        value = fn(*request["args"], **request["kwargs"])
+        if request.get("trace") is True and isinstance(fn, types.FunctionType):
+            value, steps = tracing.trace_call(fn, request["args"], request["kwargs"])
+            if isinstance(value, BaseException):
+                raise value
+        else:
+            value = fn(*request["args"], **request["kwargs"])
     except BaseException as exc:  # SystemExit and KeyboardInterrupt included: they are the student's doing
-        return {"op": "reply", "ok": False, "error": describe_exception(exc)}
+        return {"op": "reply", "ok": False, "error": describe_exception(exc), **_trace(steps)}
     finally:
         for part, original in saved.items():
             if original is _ABSENT:
                 namespace.pop(part, None)
             else:
                 namespace[part] = original
-    return {"op": "reply", "ok": True, "value": value}
+    return {"op": "reply", "ok": True, "value": value, **_trace(steps)}
+
+
+def _trace(steps: list[tracing.Step] | None) -> dict[str, Any]:
+    """The intermediates of a traced call, as plain data for the reply (``tracing.steps_from_wire`` reads them)."""
+    if steps is None:
+        return {}
+    return {"trace": [[step.name, step.line, step.filename, step.value] for step in steps]}
 
 
 def _flush() -> None:

@@ -9,6 +9,7 @@ marked ``gated_by`` is judged only once the checks it names passed.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import logging
 import os
@@ -26,6 +27,7 @@ from _pytest.runner import (
     runtestprotocol,  # the public-in-practice re-run entry point (pytest-rerunfailures)
 )
 
+from . import tracing
 from .assignment import Assignment
 from .checking import Catalogue, CheckFailure
 from .errors import ConfigError, InternalError
@@ -362,6 +364,8 @@ class GradingPlugin:
                 outcome = not_judged(cid, function, [judged[gate] for gate in self._closed], job.loaded)
             else:
                 outcome = judge(cid, function, self._exc.get(item.nodeid), job.loaded, self.assignment.functions)
+            if outcome.status == "failed" and not self._closed:
+                outcome = self._localised(outcome, job)
             outcome = dataclasses.replace(outcome, duration_s=round(time.perf_counter() - started, 4))
             if outcome.status == "passed":
                 passed.add(cid)
@@ -369,6 +373,39 @@ class GradingPlugin:
             outcomes.append(outcome)
         self._job, self._closed = None, []
         return tuple(outcomes)
+
+
+    def _localised(self, outcome: CheckOutcome, job: Job) -> CheckOutcome:
+        """A failed check's outcome pointing at the first intermediate that differs from the reference's: the last
+        call of the function is run again traced in the sandbox, the reference's on the same inputs here, and
+        ``tracing.locate`` compares them. Unchanged when nothing can be told (or anything here goes wrong)."""
+        try:
+            retraced = job.session.retrace(outcome.function)
+            fn = getattr(self._solution(), outcome.function, None)
+            if retraced is None or not retraced[3] or not callable(fn):
+                return outcome
+            args, kwargs, seed, steps = retraced
+            runs = []
+            state = np.random.get_state()
+            try:
+                for draw in (seed, seed + 1):  # what changes with the seed is random: no value to compare with
+                    np.random.seed(draw % 2**32)
+                    with np.errstate(all="ignore"):
+                        runs.append(tracing.trace_call(fn, copy.deepcopy(args), copy.deepcopy(kwargs))[1])
+            finally:
+                np.random.set_state(state)
+            found = tracing.locate(steps, tracing.stable(*runs))
+            where = job.loaded.locate(found.filename, found.line) if found is not None else None
+        except StudentError:
+            return outcome
+        except Exception:  # localising is a courtesy: a bug here must never cost the check its outcome
+            logger.exception("could not localise %s", outcome.id)
+            return outcome
+        if found is None or where is None:
+            return outcome
+        return dataclasses.replace(outcome, location=where,
+                                   message=f"{outcome.message.rstrip()} Where it goes wrong: "
+                                           f"{found.sentence(where.describe())}.")
 
 
 def _forget_modules(folder: Path) -> None:

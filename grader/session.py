@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import _userns, isolation, wire
+from . import _userns, isolation, tracing, wire
 from .assignment import Assignment, Limits
 from .errors import SandboxUnavailable
 from .failures import (
@@ -257,6 +257,8 @@ class StudentSession:
         self._scratch: Path | None = None
         self._broken: StudentError | None = None  # loading failed: every call fails the same way
         self._timed_out: set[str] = set()
+        self._last: dict[str, tuple[tuple[Any, ...], dict[str, Any], int, bool, dict[str, Callable[..., Any]]]] = {}
+        self.traced: list[tracing.Step] = []  # the intermediates of the last traced call
         self._deadline = time.monotonic() + limits.submission_seconds
         # Who answers the parts a composite function calls (grader.parts): set by the holder of the reference.
         self.answerer: Answerer | None = None
@@ -339,7 +341,7 @@ class StudentSession:
 
     def invoke(self, function: str, args: tuple[Any, ...], kwargs: dict[str, Any], *, seed: int | None = None,
                own_parts: bool = False, record: bool = False,
-               answers: Mapping[str, Callable[..., Any]] | None = None) -> Called:
+               answers: Mapping[str, Callable[..., Any]] | None = None, trace: bool = False) -> Called:
         """The one way into student code: every call goes through here, and every ask it makes through
         ``_exchange``.
 
@@ -347,6 +349,8 @@ class StudentSession:
         check and the call's number). A composite function (``Program.composites``) runs with the reference
         answering its parts when ``answerer`` is set, unless ``own_parts``; ``answers`` replaces the answer of some
         parts for this call (a check feeding a wrong derivative on purpose); ``record`` keeps what it asked.
+        ``trace`` records the call's intermediates in ``traced`` (``grader.tracing``); untraced calls are
+        remembered, the last of each function, so that ``retrace`` can run it again.
         """
         if function in self._timed_out:
             raise StudentTimeout(f"{function} already ran past its time limit in an earlier check", function=function)
@@ -364,8 +368,14 @@ class StudentSession:
         limit = min(self.limits.call_seconds, remaining)
         parts = () if own_parts or self.answerer is None else self.program.parts_of(function)
         exchange = self._exchange(function, parts, record, answers or {})
+        used = call_seed(self.seed, self.context, self._calls) if seed is None else seed
         message = {"op": "call", "fn": function, "args": list(args), "kwargs": kwargs, "parts": list(parts),
-                   "seed": call_seed(self.seed, self.context, self._calls) if seed is None else seed}
+                   "seed": used}
+        if trace:
+            message["trace"] = True
+            self.traced = []
+        else:
+            self._last[function] = (args, dict(kwargs), used, own_parts, dict(answers or {}))
         try:
             reply = process.request(message, limit, exchange)
         except DeadlinePassed:
@@ -383,7 +393,23 @@ class StudentSession:
             raise
         finally:
             exchange.close()
+        if trace and isinstance(reply, dict):
+            self.traced = tracing.steps_from_wire(reply.get("trace"))
         return Called(self._unpack(function, reply), tuple(exchange.asks))
+
+    def retrace(self, function: str) -> tuple[tuple[Any, ...], dict[str, Any], int, list[tracing.Step]] | None:
+        """Run the last call of ``function`` again, traced, in the sandbox and within its time limit: (its
+        arguments, keyword arguments, seed, and the student's intermediates), or None when it was never called or
+        cannot run again (its process crashed, it timed out before)."""
+        last = self._last.get(function)
+        if last is None or function in self._timed_out:
+            return None
+        args, kwargs, seed, own_parts, answers = last
+        try:
+            self.invoke(function, args, kwargs, seed=seed, own_parts=own_parts, answers=answers, trace=True)
+        except StudentError:
+            pass  # a call that raises still shows what it computed before
+        return args, kwargs, seed, list(self.traced)
 
     def _exchange(self, function: str, parts: tuple[str, ...], record: bool,
                   answers: Mapping[str, Callable[..., Any]]) -> Exchange:
