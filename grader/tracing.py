@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["MAX_ELEMENTS", "MAX_STEPS", "Located", "Step", "locate", "stable", "steps_from_wire", "trace_call"]
+__all__ = ["Located", "MAX_ELEMENTS", "MAX_STEPS", "Step", "locate", "stable", "steps_from_wire", "trace_call"]
 
 MAX_STEPS = 64  # intermediates recorded per call
 MAX_ELEMENTS = 20_000  # an array larger than this is not recorded
