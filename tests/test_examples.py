@@ -133,5 +133,6 @@ def test_class_summary_is_written(graded):
     summary = json.loads((graded / "summary.json").read_text())
     html = (graded / "summary.html").read_text()
     assert summary["submissions"] == 8 and summary["mean"] == sum(v[0] for v in GOLDEN.values()) / 8
-    assert "<svg" in html and "initialize_parameters::not_zero" in html
+    # Identifiers may break only after their separators (<wbr>), so read the page's text without them.
+    assert "<svg" in html and "initialize_parameters::not_zero" in html.replace("<wbr>", "")
     assert "zero-init" in html
