@@ -279,7 +279,7 @@ def _trace(steps: list[tracing.Step] | None) -> dict[str, Any]:
     """The intermediates of a traced call, as plain data for the reply (``tracing.steps_from_wire`` reads them)."""
     if steps is None:
         return {}
-    return {"trace": [[step.name, step.line, step.filename, step.value] for step in steps]}
+    return {"trace": [step.to_wire() for step in steps]}
 
 
 def _flush() -> None:

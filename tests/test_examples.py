@@ -83,7 +83,9 @@ def test_wrong_backprop_shows_expected_and_got_at_the_cell(graded):
     values = next(c for c in data["checks"] if c["id"] == "backward_propagation::values")
     assert values["expected"] and values["got"] and values["expected"] != values["got"]
     assert values["location"]["cell"] is not None
-    assert "def backward_propagation" in values["location"]["code"]
+    # "Where to look" is the faulty line itself: the slope of tanh taken at Z1 instead of A1
+    assert "dZ1" in values["location"]["code"] and "np.power(Z1, 2)" in values["location"]["code"]
+    assert "dZ1 on " in values["message"] and "differs from the expected dZ1" in values["message"]
 
 
 def test_gradebook(graded):
@@ -134,5 +136,6 @@ def test_class_summary_is_written(graded):
     html = (graded / "summary.html").read_text()
     assert summary["submissions"] == 8 and summary["mean"] == sum(v[0] for v in GOLDEN.values()) / 8
     # Identifiers may break only after their separators (<wbr>), so read the page's text without them.
-    assert "<svg" in html and "initialize_parameters::not_zero" in html.replace("<wbr>", "")
-    assert "zero-init" in html
+    text = html.replace("<wbr>", "")
+    assert "<svg" in html and "initialize_parameters::not_zero" in text
+    assert "<code>zero-init</code>" in text

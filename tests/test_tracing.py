@@ -106,6 +106,84 @@ def test_steps_from_the_student_process_are_validated_and_bounded():
     assert steps_from_wire("not a list") == []
 
 
+def reference_check(theta, f, eps):
+    approx = np.zeros(theta.shape)
+    for i in range(theta.size):
+        plus = np.copy(theta)
+        plus[i] += eps
+        minus = np.copy(theta)
+        minus[i] -= eps
+        approx[i] = (f(plus) - f(minus)) / (2 * eps)
+    return approx
+
+
+def aliasing_check(theta, f, eps):
+    approx = np.zeros(theta.shape)
+    for i in range(theta.size):
+        plus = theta  # the mistake: another name for theta, not a copy
+        plus[i] += eps
+        minus = theta
+        minus[i] -= eps
+        approx[i] = (f(plus) - f(minus)) / (2 * eps)
+    return approx
+
+
+def one_sided_check(theta, f, eps):
+    approx = np.zeros(theta.shape)
+    for i in range(theta.size):
+        plus = np.copy(theta)
+        plus[i] += eps
+        minus = np.copy(theta)
+        approx[i] = (f(plus) - f(minus)) / eps  # the mistake, written into approx in place
+    return approx
+
+
+def cube(theta):
+    return float(np.sum(theta ** 3))
+
+
+def test_a_shared_array_written_into_is_where_it_goes_wrong():
+    theta = np.array([1.0, 2.0, 3.0])
+    _, theirs = trace_call(aliasing_check, (theta.copy(), cube, 1e-4), {})
+    _, expected = trace_call(reference_check, (theta.copy(), cube, 1e-4), {})
+    plus = next(s for s in theirs if s.name == "plus")
+    assert plus.alias == "theta" and not any(s.alias for s in expected)
+    found = locate(theirs, expected)
+    assert found is not None and (found.name, found.how, found.alias) == ("plus", "shared", "theta")
+    assert found.line == aliasing_check.__code__.co_firstlineno + 3
+    assert "another name for the array theta, not a copy of it" in found.sentence()
+
+
+def test_an_alias_that_is_never_written_into_is_not_a_mistake():
+    def reads_only(theta, f, eps):
+        view = theta
+        total = view * 2.0
+        return total
+
+    def copies(theta, f, eps):
+        view = np.copy(theta)
+        total = view * 2.0
+        return total
+
+    _, theirs = trace_call(reads_only, (np.arange(3.0), cube, 1e-4), {})
+    _, expected = trace_call(copies, (np.arange(3.0), cube, 1e-4), {})
+    assert not any(s.alias for s in theirs) and locate(theirs, expected) is None
+
+
+def test_an_array_filled_in_place_keeps_its_last_value_and_is_not_called_right():
+    theta = np.array([1.0, 2.0, 3.0])
+    _, theirs = trace_call(one_sided_check, (theta.copy(), cube, 1e-4), {})
+    _, expected = trace_call(reference_check, (theta.copy(), cube, 1e-4), {})
+    approx = next(s for s in theirs if s.name == "approx")
+    assert np.all(approx.value == 0) and approx.final is not None and np.all(approx.final > 1)
+    found = locate(theirs, expected)
+    assert found is not None and (found.name, found.how) == ("approx", "final")
+    assert "approx" not in found.right and "filled in place" in found.sentence()
+    wired = steps_from_wire([step.to_wire() for step in theirs])
+    assert [(s.name, s.alias) for s in wired] == [(s.name, s.alias) for s in theirs]
+    assert np.array_equal(wired[0].last, approx.last)
+
+
 def test_tracing_leaves_the_callers_tracer_in_place():
     import sys
     seen = []
