@@ -19,7 +19,8 @@ Beyond each field's own limit, a result as a whole holds at most ``RESULT_TEXT``
 expected and got, code lines, problems, printed output) and ``FIGURES_JSON`` characters of figure data: when it
 would hold more, every field is cut to the same length, the largest that fits (``share``). With at most six output
 characters per input character in any format (``\\uXXXX`` in JSON, ``&quot;`` in HTML), every file written for one
-submission stays under 1 MB.
+submission stays under 1 MB. A figure's shape (how many points, how fine a grid) is its check's; the figure budgets
+bound what a student's values can add to it, such as a list of any length returned and plotted.
 """
 
 from __future__ import annotations
@@ -57,8 +58,8 @@ RESULT_FLAGS = 64  # flags of one result
 PROBLEMS = 50  # problems of one result; the rest are counted in a last one
 OUTPUT = 64 * 1024  # characters of printed output kept in a result
 FIGURES = 16  # figures of one result
-FIGURE_JSON = 32 * 1024  # characters of one figure's data as JSON (3x the largest today); more: title and caption only
-FIGURES_JSON = 40 * 1024  # characters of all figures' data of one result as JSON (twice today's total)
+FIGURE_JSON = 64 * 1024  # characters of one figure's data as JSON (5x the largest today); more: title and caption only
+FIGURES_JSON = 128 * 1024  # characters of all figures' data of one result as JSON (4x today's total, 31 Ki)
 RESULT_TEXT = 100_000  # characters of student text in one result, all fields together
 
 CUT = " …[cut]"

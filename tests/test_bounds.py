@@ -4,7 +4,6 @@ helpers, the result types, describe/type_name/expect_keys, and the proof that a 
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import json
 import tracemalloc
@@ -154,7 +153,7 @@ def test_figure_data_is_bounded_and_printable():
 
 
 def test_figures_share_one_budget():
-    figure = Figure(kind="lines", title="t", data={"y": [0.123456789] * 1_400})  # about 18,000 characters
+    figure = Figure(kind="lines", title="t", data={"y": [0.123456789] * 4_000})  # about 52,000 characters
     result = SubmissionResult(assignment="a", submission="s", score=0, max_score=1, duration_s=0, seed=0,
                               figures=(figure,) * 40)
     assert len(result.figures) == bounds.FIGURES
@@ -182,22 +181,25 @@ def test_a_result_shares_its_text_budget_and_survives_round_trips():
 
 
 def worst_result(assignment) -> SubmissionResult:
-    """A result at every bound at once, with the costliest characters everywhere a student's text can be."""
+    """A result at every bound at once, with the costliest characters everywhere a student's text can be, and figures
+    of the shapes the checks draw (shallow-nn's decision boundary: a 60 x 60 grid and 400 points) whose values a
+    student makes as costly as they can: a grid of alternating classes (a rectangle per cell), every number 17
+    digits long, and line charts of a returned list as long as the figure budget allows."""
     outcomes = [hostile_check(CheckOutcome, id=cid, function=cid.split("::")[0]) for cid in assignment.points]
     problems = tuple(Problem(kind=kind, message=huge(), location=Location(cell=i, line=i, code=huge()))
                      for i in range(200) for kind in (SYNTAX_ERROR, LOAD_ERROR))
-    xs = list(np.linspace(0, 1, 600))
+    long = [0.12345678901234567 + i for i in range(400)]
+    boundary = Figure(kind="boundary", title=huge(), caption=huge(), data={
+        "x_range": [0, 1], "y_range": [0, 1], "cells": ["01" * 30, "10" * 30] * 30, "classes": [huge(50), huge(50)],
+        "points": {"x": [v / 400 for v in long], "y": [v / 400 for v in long], "label": [i % 2 for i in range(400)]}})
+    xs = list(range(1_500))
     lines = Figure(kind="lines", title=huge(), caption=huge(), data={
-        "panels": [{"title": huge(100), "series": [{"label": huge(100), "x": xs, "y": xs[::-1]}]}],
+        "panels": [{"title": huge(100), "series": [{"label": huge(100), "x": xs, "y": [v * 1.2345678901234567
+                                                                                       for v in xs]}]}],
         "x_label": huge(100), "y_label": huge(100)})
-    boundary = Figure(kind="boundary", title=huge(), caption=huge(), data={  # cells that alternate: the most runs
-        "x_range": [0, 1], "y_range": [0, 1], "cells": ["01" * 80] * 160, "classes": [huge(50), huge(50)],
-        "points": {"x": xs[:100], "y": xs[:100], "label": [1] * 100}})
-    small = dataclasses.replace(boundary, data={**boundary.data, "cells": ["01" * 40] * 60, "points": {}})
-    figures = (boundary, small, lines, small) * 5  # as much drawn as the budget allows, then titles only
     assert boundary.data and lines.data  # each fits the bound of one figure
     return make_result(assignment, outcomes, submission=huge(100), path=huge(), seed=1, problems=problems,
-                       output=huge(), figures=figures)
+                       output=huge(), figures=(boundary, lines) * 8)
 
 
 @pytest.mark.parametrize("name", ["shallow-nn", "initialization", "gradient-checking"])
