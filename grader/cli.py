@@ -1,7 +1,8 @@
 """The ``grade`` command: a thin click layer over ``grader.pipeline``.
 
-This is the only module that imports click or exits the process. ``grade PATH...`` grades; other verbs are
-subcommands. Exit codes are ``errors.ExitCode``: 0 whenever grading ran, whatever the scores.
+This is the only module that exits the process; ``console`` holds what a run prints and ``plan`` what it grades.
+``grade PATH...`` grades; other verbs are subcommands. Exit codes are ``errors.ExitCode``: 0 whenever grading ran,
+whatever the scores.
 """
 
 from __future__ import annotations
@@ -11,25 +12,24 @@ import os
 import signal
 import sys
 import threading
-import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
 import click
 
-from .assignment import available, find_root, load_assignment
+from .assignment import find_root, load_assignment
+from .console import ProgressDisplay, batch_line, github_step_summary, result_line
 from .errors import ExitCode, GraderError, UsageError
 from .executors import EXECUTORS
 from .formats import FORMATS
 from .gradebook import CSV_FORMATS
 from .lms import PLATFORMS
 from .models import GRADER_ERROR, SubmissionResult
-from .pipeline import Progress
-from .policy import iso, parse_time
+from .plan import pick_assignment, plan
+from .policy import iso, parse_time, read_extensions, read_timestamps
 
 __all__ = [
-    "ProgressDisplay",
     "check_command",
     "diff",
     "export",
@@ -141,83 +141,6 @@ _color_option = click.option("--color/--no-color", default=None, expose_value=Fa
                              help="Colour the output, or not (default: on a terminal, unless NO_COLOR is set).")
 
 
-def _pick_assignment(root: Path, name: str | None, paths: tuple[Path, ...]) -> str:
-    names = available(root)
-    if name:
-        return name
-    for path in paths:  # a path inside assignments/<name>/ names its assignment
-        resolved = path.resolve()
-        for candidate in names:
-            if (root / "assignments" / candidate).resolve() in (resolved, *resolved.parents):
-                return candidate
-    if len(names) == 1:
-        return names[0]
-    raise UsageError(f"say which assignment with --assignment (available: {', '.join(names) or 'none'})")
-
-
-class ProgressDisplay:
-    """A progress bar with rate and ETA on a terminal; plain progress lines elsewhere.
-
-    Small batches also list each result as it comes; large ones only report progress.
-    """
-
-    LIST_UP_TO = 100
-
-    def __init__(self, *, quiet: bool, stream: Any = None) -> None:
-        self.quiet = quiet
-        self.stream = stream or sys.stdout
-        self.tty = self.stream.isatty()
-        self.started = time.monotonic()
-        self.last_line = 0.0
-        self.total = 0
-
-    def update(self, progress: Progress) -> None:
-        self.total = progress.total
-        if progress.result is None:
-            if progress.skipped and not self.quiet:
-                click.echo(f"{progress.skipped} submission(s) already graded; grading {progress.total} "
-                           "(--regrade grades everything again)", file=self.stream)
-            return
-        elapsed = max(time.monotonic() - self.started, 1e-9)
-        rate = progress.done / elapsed
-        eta = (progress.total - progress.done) / rate if rate else 0.0
-        if self.tty and not self.quiet:
-            width = 30
-            filled = int(width * progress.done / max(progress.total, 1))
-            bar = "#" * filled + "-" * (width - filled)
-            click.echo(f"\r[{bar}] {progress.done}/{progress.total}  {rate:.1f}/s  ETA {_duration(eta)}  ",
-                       nl=False, file=self.stream)
-            return
-        if self.quiet:
-            return
-        if progress.total <= self.LIST_UP_TO:
-            click.echo(_line(progress.result, styled=True), file=self.stream)
-        elif time.monotonic() - self.last_line >= 5 or progress.done == progress.total:
-            self.last_line = time.monotonic()
-            click.echo(f"graded {progress.done}/{progress.total} ({rate:.1f}/s, ETA {_duration(eta)})",
-                       file=self.stream)
-
-    def close(self) -> None:
-        if self.tty and not self.quiet and self.total:
-            click.echo("", file=self.stream)
-
-
-def _duration(seconds: float) -> str:
-    seconds = int(seconds)
-    return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
-
-
-def _line(result: SubmissionResult, *, styled: bool = False) -> str:
-    """``id: score/max  [flags]``; styled, the score is green when full, red when nothing, yellow between (click
-    drops the colour where there is none: not a terminal, NO_COLOR, --no-color)."""
-    flags = f"  [{', '.join(result.flags)}]" if result.flags else ""
-    score = f"{result.score:g}/{result.max_score:g}"
-    if styled:
-        colour = "green" if result.score >= result.max_score else "red" if result.score <= 0 else "yellow"
-        score = click.style(score, fg=colour, bold=True)
-    return f"{result.submission}: {score}{flags}"
-
-
 @click.group(cls=_GradeGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="grader")
 @_color_option
@@ -275,60 +198,50 @@ def run(paths: tuple[Path, ...], assignment_name: str | None, out_dir: Path | No
         feedback_zip: bool, extensions: Path | None, formats: tuple[str, ...], fail_under: float | None,
         timestamps: Path | None, as_of: str | None, seed: int | None, insecure: bool, quiet: bool) -> None:
     """Grade PATH... (files, folders, or a learning platform's zip); with no PATH, the bundled examples."""
-    from .discovery import Submission, discover, no_submissions
     from .pipeline import BatchOptions, grade_paths, grade_submissions
     from .sources import has_archive
 
     archives = has_archive(paths)
     if layout is None:
         layout = platform if platform in ("canvas", "moodle") else "auto" if archives else "plain"
-    options = BatchOptions(jobs=jobs or os.cpu_count() or 1, executor=executor, scheduler=scheduler, seed=seed,
-                           insecure=insecure, regrade=regrade, gradebook_layout=layout,
-                           formats=tuple(dict.fromkeys(formats)), as_of=_check_time(as_of, "--as-of"),
-                           timestamps=_read_timestamps(timestamps) if timestamps else {},
-                           extensions=_read_extensions(extensions) if extensions else {}, platform=platform,
-                           roster=roster, feedback_zip=feedback_zip)
     if (roster or feedback_zip) and layout == "plain" and not archives:
         raise UsageError("--roster and --feedback-zip need a platform: grade its zip, or say --gradebook-format "
                          "canvas or moodle")
-    root = find_root()
-    batches: list[tuple[Any, tuple[Submission, ...] | None, Path]] = []
-    if paths:  # an assignment named, then what to grade, then the assignment the paths imply
-        named = load_assignment(root, assignment_name) if assignment_name else None
-        submissions = None if archives else discover(paths)
-        if submissions is not None and not submissions:
-            raise no_submissions(paths)
-        assignment = named or load_assignment(root, _pick_assignment(root, None, paths))
-        batches.append((assignment, submissions, out_dir or root / "reports"))
-    else:  # the bundled examples of every assignment (or the one named), each into its own folder
-        names = [assignment_name] if assignment_name else list(available(root))
-        for name in names:
-            assignment = load_assignment(root, name)
-            examples = [assignment.public_dir / "examples"]
-            target = out_dir or root / "reports"
-            batches.append((assignment, discover(examples) or _raise(no_submissions(examples)),
-                            target / name if len(names) > 1 else target))
+    options = BatchOptions(jobs=jobs or os.cpu_count() or 1, executor=executor, scheduler=scheduler, seed=seed,
+                           insecure=insecure, regrade=regrade, gradebook_layout=layout,
+                           formats=tuple(dict.fromkeys(formats)), as_of=_check_time(as_of, "--as-of"),
+                           timestamps=_read_csv(read_timestamps, timestamps, "--timestamps"),
+                           extensions=_read_csv(read_extensions, extensions, "--extensions"), platform=platform,
+                           roster=roster, feedback_zip=feedback_zip)
     graded_batches: list[Sequence[SubmissionResult]] = []  # each read from its gradebook as it is iterated
-    for assignment, submissions, out in batches:
+    for batch in plan(find_root(), paths, assignment_name, out_dir):
         display = ProgressDisplay(quiet=quiet)
         try:
-            if submissions is None:  # archives: read into a private folder for the batch's duration
-                graded = grade_paths(paths, assignment, out_dir=out, options=options, on_progress=display.update)
+            if batch.submissions is None:  # archives: read into a private folder for the batch's duration
+                graded = grade_paths(paths, batch.assignment, out_dir=batch.out, options=options,
+                                     on_progress=display.update)
             else:
-                graded = grade_submissions(submissions, assignment, out_dir=out, options=options,
+                graded = grade_submissions(batch.submissions, batch.assignment, out_dir=batch.out, options=options,
                                            on_progress=display.update)
         finally:
             display.close()
-        _summary(graded, out)
-        _github_step_summary(graded, out)
+        click.echo(batch_line(graded, batch.out))
+        github_step_summary(graded, batch.out)
         graded_batches.append(graded)
+    _exit_for(graded_batches, fail_under)
+
+
+def _exit_for(batches: Sequence[Sequence[SubmissionResult]], fail_under: float | None) -> None:
+    """Exit 3 when a check failed inside the grader, else 1 when a submission scored below --fail-under (each
+    named), else return (exit 0). One pass over each batch, holding only what is reported."""
     failed_inside = False
-    below: list[tuple[str, float]] = []  # a pass over each batch, holding only what is reported
-    for graded in graded_batches:
+    below: list[tuple[str, float]] = []
+    for graded in batches:
         for result in graded:
             failed_inside = failed_inside or GRADER_ERROR in result.flags
-            if fail_under is not None and _percent(result) < fail_under:
-                below.append((result.submission, _percent(result)))
+            percent = 100.0 * result.score / result.max_score if result.max_score else 0.0
+            if fail_under is not None and percent < fail_under:
+                below.append((result.submission, percent))
     if failed_inside:
         click.echo("error: some checks failed inside the grader; see the messages above", err=True)
         sys.exit(int(ExitCode.GRADER_FAILURE))
@@ -336,14 +249,6 @@ def run(paths: tuple[Path, ...], assignment_name: str | None, out_dir: Path | No
         click.echo(f"{submission} scored {percent:.1f}%, below --fail-under {fail_under:g}%", err=True)
     if below:
         sys.exit(int(ExitCode.BELOW_THRESHOLD))
-
-
-def _raise(error: Exception) -> NoReturn:
-    raise error
-
-
-def _percent(result: SubmissionResult) -> float:
-    return 100.0 * result.score / result.max_score if result.max_score else 0.0
 
 
 def _check_time(text: str | None, option: str) -> str | None:
@@ -355,51 +260,14 @@ def _check_time(text: str | None, option: str) -> str | None:
         raise UsageError(f"{option}: {text!r} is not an ISO 8601 time such as 2026-12-01T23:59:00+00:00") from None
 
 
-def _read_extensions(path: Path) -> dict[str, str]:
-    from .policy import read_extensions
-
+def _read_csv(reader: Callable[[Path], dict[str, str]], path: Path | None, option: str) -> dict[str, str]:
+    """A table given by ``option``, read by ``reader`` (from ``policy``); its errors become usage errors."""
+    if path is None:
+        return {}
     try:
-        return read_extensions(path)
+        return reader(path)
     except (ValueError, UnicodeDecodeError, OSError) as exc:
-        raise UsageError(f"--extensions: {exc}") from None
-
-
-def _read_timestamps(path: Path) -> dict[str, str]:
-    """submission,submitted_at rows; the header row is required."""
-    import csv
-
-    with path.open(newline="", encoding="utf-8") as fh:
-        reader = csv.DictReader(fh)
-        if not reader.fieldnames or not {"submission", "submitted_at"} <= set(reader.fieldnames):
-            raise UsageError(f"{path}: needs the columns submission,submitted_at")
-        return {row["submission"]: _check_time(row["submitted_at"], str(path)) or "" for row in reader}
-
-
-def _github_step_summary(results: Sequence[SubmissionResult], out: Path) -> None:
-    """On GitHub Actions, append the Markdown report(s) to the job's step summary."""
-    target = os.environ.get("GITHUB_STEP_SUMMARY")
-    if not target or not results:
-        return
-    with open(target, "a", encoding="utf-8") as fh:
-        if len(results) <= 5:
-            for result in results:
-                report = out / result.submission / "report.md"
-                if report.is_file():
-                    fh.write(report.read_text(encoding="utf-8") + "\n")
-        else:
-            fh.write("| submission | score | flags |\n| --- | ---: | --- |\n")
-            for result in results:
-                fh.write(f"| {result.submission} | {result.score:g} / {result.max_score:g} | "
-                         f"{' '.join(result.flags)} |\n")
-
-def _summary(results: Sequence[SubmissionResult], out: Path) -> None:
-    total = most = 0.0
-    for result in results:  # one pass: the results are read from the gradebook as they are iterated
-        total += result.score
-        most = max(most, result.max_score)
-    mean = total / len(results)
-    click.echo(f"{len(results)} submission(s), mean {mean:.2f}/{most:g}; results in {out}/<id>/, "
-               f"gradebook in {out / 'gradebook.csv'}, class summary in {out / 'summary.html'}")
+        raise UsageError(f"{option}: {exc}") from None
 
 
 @main.command("check")
@@ -412,7 +280,7 @@ def check_command(file: Path, assignment_name: str | None) -> None:
     from .student import check_file
 
     root = find_root()
-    assignment = load_assignment(root, _pick_assignment(root, assignment_name, (file,)))
+    assignment = load_assignment(root, pick_assignment(root, assignment_name, (file,)))
     report = check_file(str(file), assignment)
     colours = {"passed": "green", "failed": "red", "error": "red", "missing": "yellow", "absent": None}
     for problem in report.problems:
@@ -462,7 +330,7 @@ def similarity(paths: tuple[Path, ...], assignment_name: str | None, out_dir: Pa
     from .similarity_report import similar_pairs
 
     root = find_root()
-    assignment = load_assignment(root, _pick_assignment(root, assignment_name, paths))
+    assignment = load_assignment(root, pick_assignment(root, assignment_name, paths))
     out = out_dir or root / "reports"
     pairs, report = similar_pairs(list(paths), assignment, out_dir=out, threshold=threshold)
     for pair in pairs[:20]:
@@ -536,7 +404,7 @@ def selfcheck(name: str) -> None:
         results = tuple(grade_paths([folder], assignment, out_dir=Path(tmp) / "out", options=BatchOptions(jobs=1)))
     ok = True
     for result in results:
-        click.echo(_line(result))
+        click.echo(result_line(result))
         wanted = result.max_score if result.submission == "reference" else 0.0
         ok &= result.score == wanted
     click.echo("self-check passed" if ok else "self-check FAILED: the reference must get full marks, stubs none")

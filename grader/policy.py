@@ -29,7 +29,7 @@ from .models import (
 )
 
 __all__ = ["LatePolicy", "OPEN_FLAGS", "WITHHELD", "apply_late", "extension_for", "iso", "parse_time",
-           "read_extensions", "withhold"]
+           "read_extensions", "read_timestamps", "withhold"]
 
 WITHHELD = "Details of this check are withheld until {when}."
 # Whole-submission flags that say nothing about the hidden checks, so they stay visible.
@@ -126,6 +126,26 @@ def read_extensions(path: Path) -> dict[str, str]:
                 out[row["student"].casefold()] = iso(parse_time(row["deadline"]))
             except ValueError:
                 raise ValueError(f"{path}, line {line}: {row['deadline']!r} is not an ISO 8601 time such as "
+                                 "2026-12-03T23:59:00+00:00") from None
+    return out
+
+
+def read_timestamps(path: Path) -> dict[str, str]:
+    """A CSV of submission times: columns ``submission`` and ``submitted_at`` (ISO 8601), the header required.
+    Raises ValueError naming the row that is wrong."""
+    import csv
+
+    out: dict[str, str] = {}
+    with path.open(newline="", encoding="utf-8-sig") as fh:
+        reader = csv.DictReader(fh)
+        if not reader.fieldnames or not {"submission", "submitted_at"} <= {f.strip() for f in reader.fieldnames}:
+            raise ValueError(f"{path}: needs the columns submission,submitted_at")
+        for line, row in enumerate(reader, start=2):
+            row = {k.strip(): (v or "").strip() for k, v in row.items() if k}
+            try:
+                out[row["submission"]] = iso(parse_time(row["submitted_at"]))
+            except ValueError:
+                raise ValueError(f"{path}, line {line}: {row['submitted_at']!r} is not an ISO 8601 time such as "
                                  "2026-12-03T23:59:00+00:00") from None
     return out
 

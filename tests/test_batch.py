@@ -122,7 +122,7 @@ def test_canvas_layout(tmp_path):
 
 
 def test_plain_progress_lines_for_large_batches(tmp_path):
-    from grader.cli import ProgressDisplay
+    from grader.console import ProgressDisplay
     from grader.pipeline import Progress
 
     class Stream:
