@@ -26,8 +26,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from .axes import count_histogram
 from .batch_notes import BatchNotes
-from .figures import count_histogram
 from .models import INVALID_SUBMISSION, SYNTAX_ERROR, WARNING, CheckResult, SubmissionResult
 from .templating import number, percent, render
 

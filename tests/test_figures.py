@@ -16,7 +16,8 @@ import pytest
 from paths import EXAMPLES, ROOT
 
 from grader.assignment import load_assignment
-from grader.figures import FIG_WIDTH, count_histogram, figure_views, nice_axis
+from grader.axes import FIG_WIDTH, count_histogram, nice_axis
+from grader.figures import figure_views
 from grader.models import Figure, SubmissionResult
 from grader.pipeline import grade_paths
 from grader.render import render_html, render_markdown, report_context
@@ -558,7 +559,7 @@ def test_a_narrow_cost_range_stays_linear_unless_the_data_says_log():
 
 
 def test_log_axis_ticks_are_powers_of_ten():
-    from grader.figures import log_axis
+    from grader.axes import log_axis
     assert log_axis([0.5, 800])["ticks"] == [0.1, 1, 10, 100, 1000]
     axis = log_axis([0.02, 0.7])
     assert axis["lo"] == pytest.approx(0.01) and axis["hi"] == pytest.approx(1)
