@@ -262,11 +262,9 @@ def gradebook_rows(results: Iterable[SubmissionResult], functions: Sequence[str]
 
 
 def write_csv(results: Iterable[SubmissionResult], functions: Sequence[str], path: Path, *,
-              layout: str = "plain", title: str = "", ordered: bool = False) -> Path:
-    """Write the gradebook CSV sorted by submission id.
-
-    ``plain`` has one column per function. ``canvas`` is Canvas's gradebook import layout: the student columns,
-    a "Points Possible" row, and one column for the assignment's total.
+              ordered: bool = False) -> Path:
+    """Write the plain gradebook CSV sorted by submission id: one column per function, the total, the flags, and
+    the late columns when any result is late. (A platform's import layout is ``lms_export.write_platform_csv``.)
 
     With ``ordered``, ``results`` already come sorted and can be iterated twice (a ``StoredResults``): they are
     streamed, and the CSV costs the memory of one row whatever the batch's size.
@@ -277,19 +275,10 @@ def write_csv(results: Iterable[SubmissionResult], functions: Sequence[str], pat
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".csv.tmp")
     with tmp.open("w", newline="", encoding="utf-8") as fh:
-        if layout == "canvas":
-            column = _cell(title or "Assignment")
-            writer = csv.writer(fh)
-            writer.writerow(["Student", "ID", "SIS User ID", "SIS Login ID", "Section", column])
-            most = max((r.max_score for r in rows), default=0.0)
-            writer.writerow(["Points Possible", "", "", "", "", f"{most:g}"])
-            for r in rows:
-                writer.writerow([_cell(r.submission), "", "", _cell(r.submission), "", f"{r.score:g}"])
-        else:
-            late = ["raw_total", "days_late", "late_penalty"] if any(r.late for r in rows) else []
-            table = csv.DictWriter(fh, fieldnames=["submission", *functions, "total", "max_score", "flags", *late],
-                                   restval="")
-            table.writeheader()
-            table.writerows(_row(result, functions) for result in rows)
+        late = ["raw_total", "days_late", "late_penalty"] if any(r.late for r in rows) else []
+        table = csv.DictWriter(fh, fieldnames=["submission", *functions, "total", "max_score", "flags", *late],
+                               restval="")
+        table.writeheader()
+        table.writerows(_row(result, functions) for result in rows)
     tmp.replace(path)
     return path

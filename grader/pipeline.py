@@ -252,8 +252,7 @@ def grade_submissions(
             missing = write_platform_csv(results, assignment, out_dir / "gradebook.csv", layout=layout,
                                          roster=roster)
         else:
-            write_csv(results, assignment.functions, out_dir / "gradebook.csv", layout=layout,
-                      title=assignment.title, ordered=True)
+            write_csv(results, assignment.functions, out_dir / "gradebook.csv", ordered=True)
             missing = ()
         if options.feedback_zip:
             write_feedback_zip(results, out_dir, out_dir / FEEDBACK_ZIP)

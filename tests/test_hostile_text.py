@@ -19,6 +19,7 @@ from grader.assignment import load_assignment
 from grader.engine import finish
 from grader.formats import write_junit
 from grader.gradebook import write_csv
+from grader.lms_export import write_platform_csv
 from grader.models import LOAD_ERROR, SYNTAX_ERROR, CheckResult, Location, Problem, SubmissionResult
 from grader.summary import summarise, write_summary
 
@@ -73,7 +74,7 @@ def outputs(request, tmp_path) -> tuple[str, Path, dict[str, str]]:
     files = {name: body for name, body in finish(results[0], ASSIGNMENT, formats=("gradescope",)).files}
     write_junit(results, tmp_path / "junit.xml")
     write_csv(results, ASSIGNMENT.functions, tmp_path / "plain.csv")
-    write_csv(results, ASSIGNMENT.functions, tmp_path / "canvas.csv", layout="canvas", title=ASSIGNMENT.title)
+    write_platform_csv(results, ASSIGNMENT, tmp_path / "canvas.csv", layout="canvas")
     write_summary(summarise(results, functions=ASSIGNMENT.functions), tmp_path, title="Class")
     for name, body in files.items():
         (tmp_path / name).write_text(body, encoding="utf-8")  # a lone surrogate would raise here
