@@ -42,7 +42,7 @@ from .policy import apply_late, parse_time, withhold
 from .score import make_result, not_graded
 from .session import Program, Sandbox, StudentSession
 
-__all__ = ["Engine", "Graded", "Task", "content_seed", "finish"]
+__all__ = ["Engine", "Graded", "Task", "content_seed", "file_names", "finish", "results_json"]
 
 logger = logging.getLogger(__name__)
 
@@ -90,16 +90,27 @@ def _load_problems(session: StudentSession, loaded: LoadedSubmission) -> tuple[P
     return tuple(problems)
 
 
+def results_json(shown: SubmissionResult) -> str:
+    """The text of results.json for a result as students may see it."""
+    return json.dumps(shown.to_dict(), indent=2, allow_nan=False) + "\n"
+
+
+def file_names(formats: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """The files ``finish`` renders for a submission, in its order."""
+    return ("results.json", "report.html", "report.md") + (("gradescope.json",) if "gradescope" in formats else ())
+
+
 def finish(result: SubmissionResult, assignment: Assignment, *, formats: tuple[str, ...] = (),
            now: datetime | None = None) -> Graded:
     """Withhold what students may not see yet, and render the files: results.json, report.html, report.md, and
     gradescope.json when asked for."""
     shown = withhold(result, assignment.hidden_until, now or datetime.now(UTC))
     lessons = render.lessons_for(shown, assignment.lessons)
+    page, markdown = render.render_reports(shown, title=assignment.title, lessons=lessons)
     files = [
-        ("results.json", json.dumps(shown.to_dict(), indent=2, allow_nan=False) + "\n"),
-        ("report.html", render.render_html(shown, title=assignment.title, lessons=lessons)),
-        ("report.md", render.render_markdown(shown, title=assignment.title, lessons=lessons)),
+        ("results.json", results_json(shown)),
+        ("report.html", page),
+        ("report.md", markdown),
     ]
     if "gradescope" in formats:
         files.append(("gradescope.json", gradescope_results(shown)))

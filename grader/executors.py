@@ -117,16 +117,18 @@ class InlineExecutor:
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def _worker_main(root: str, name: str, slot: int, options: EngineOptions, coordinator: int,
+def _worker_main(root: str, name: str, slot: int, options: EngineOptions, coordinator: int, private: tuple[int, ...],
                  inbox: multiprocessing.Queue, outbox: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
     ctypes.CDLL(None).prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG: never outlive the coordinator
     if os.getppid() != coordinator:  # it died before the line above took effect
         os._exit(0)
+    for fd in private:  # the coordinator's own files (the output folder's lock): a worker outliving a killed
+        os.close(fd)    # coordinator by a moment must not hold them
     # A process group of its own: the terminal's Ctrl-C reaches only the coordinator, which decides what stops
     # when; the worker's sandbox processes never see it, so no result is ever spoiled by an interrupt.
     os.setpgid(0, 0)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    logging.basicConfig(format="grader: %(message)s", level=logging.WARNING)  # a spawned process starts bare
+    logging.basicConfig(format="grader: %(message)s", level=logging.WARNING)  # when the coordinator set up none
     held: list[Engine] = []
     signal.signal(signal.SIGTERM, lambda *_: _abort_worker(held))
     try:
@@ -191,9 +193,13 @@ class ProcessExecutor:
     STOP_GRACE = 0.5  # seconds a worker may take to finish its submission after Ctrl-C
     KILL_GRACE = 0.5  # seconds between SIGTERM (clean up the sandbox) and SIGKILL
 
-    def __init__(self, root: Path, name: str, options: EngineOptions, *, jobs: int) -> None:
-        self.root, self.name, self.options = root, name, options
-        self.context = multiprocessing.get_context("spawn")
+    def __init__(self, root: Path, name: str, options: EngineOptions, *, jobs: int,
+                 private: tuple[int, ...] = ()) -> None:
+        self.root, self.name, self.options, self.private = root, name, options, private
+        # fork: a worker starts with the coordinator's modules (numpy, pytest, the grader) already imported, in a few
+        # ms where a spawned one took over a second (a worker restarted mid-batch forks while the queues' feeder
+        # threads run: multiprocessing resets its queues in the child, and the worker touches nothing else).
+        self.context = multiprocessing.get_context("fork")
         self.outbox = self.context.Queue()
         self.workers: dict[int, tuple[Any, Any]] = {}  # slot -> (process, inbox)
         self.jobs = jobs
@@ -207,7 +213,7 @@ class ProcessExecutor:
         inbox = self.context.Queue()
         process = self.context.Process(
             target=_worker_main, name=f"grader-worker-{slot}", daemon=True,
-            args=(str(self.root), self.name, slot, self.options, os.getpid(), inbox, self.outbox))
+            args=(str(self.root), self.name, slot, self.options, os.getpid(), self.private, inbox, self.outbox))
         process.start()
         self.workers[slot] = (process, inbox)
 
@@ -381,6 +387,7 @@ class DaskExecutor:
 
 
 def make_executor(root: Path, name: str, options: EngineOptions, *, kind: str = "local", jobs: int = 1,
+                  private: tuple[int, ...] = (),
                   scheduler: str | None = None) -> InlineExecutor | ProcessExecutor | DaskExecutor:
     """The executor the command line asked for."""
     if kind == "dask":
@@ -391,4 +398,4 @@ def make_executor(root: Path, name: str, options: EngineOptions, *, kind: str = 
         raise UsageError(f"unknown executor {kind!r} (choose from {', '.join(EXECUTORS)})")
     if jobs <= 1:
         return InlineExecutor(root, name, options)
-    return ProcessExecutor(root, name, options, jobs=jobs)
+    return ProcessExecutor(root, name, options, jobs=jobs, private=private)

@@ -1,9 +1,10 @@
 """The gradebook: an SQLite database of every grading run, and the CSV exported from it.
 
 One row per submission and grading run, keyed by the submission's id, its content hash and the assignment's
-version (config version plus a fingerprint of the config, reference, checks and helpers). Each result is committed
-in its own transaction as it comes in (WAL, synchronous=FULL), so a batch stopped by Ctrl-C, SIGKILL or a power
-cut resumes where it stopped: what was committed is not graded again, and what was not is graded once.
+version (config version plus a fingerprint of the config, reference, checks and helpers). Results are committed as
+they come in (WAL, synchronous=FULL), a few at a time (``record_many``: one sync to disk per group; the coordinator
+reports a result done only once it is committed), so a batch stopped by Ctrl-C, SIGKILL or a power cut resumes
+where it stopped: what was committed is not graded again, and what was not is graded once.
 
 A batch's results are read back from here, a chunk at a time (``StoredResults``), to build the CSV, the class
 summary and junit.xml: the coordinator never holds every result of a batch, whatever its size.
@@ -105,19 +106,27 @@ class Gradebook:
     def record(self, run_id: int, result: SubmissionResult, content_hash: str, version: str) -> int:
         """Commit one result; returns the row it is stored in. Earlier results of the submission stay: a regrade adds
         a row, never replaces one."""
-        who = result.identity
+        return self.record_many(run_id, [(result, content_hash)], version)[0]
+
+    def record_many(self, run_id: int, items: Sequence[tuple[SubmissionResult, str]], version: str) -> list[int]:
+        """Commit several results (each with its content hash) in one transaction, so one sync to disk for all;
+        returns the rows they are stored in, in order."""
+        rows = []
         with self.db:
             self.db.execute("BEGIN IMMEDIATE")
-            cursor = self.db.execute(
-                f"INSERT OR REPLACE INTO grades ({', '.join(_GRADE_COLUMNS)}) "
-                f"VALUES ({', '.join('?' * len(_GRADE_COLUMNS))})",
-                (run_id, result.submission, content_hash, result.assignment, version, result.score,
-                 result.max_score, " ".join(result.flags), result.duration_s, time.time(),
-                 json.dumps(result.to_dict(), allow_nan=False), who.platform if who else "",
-                 who.user_id if who else "", who.name if who else ""),
-            )
-        assert cursor.lastrowid is not None
-        return cursor.lastrowid
+            for result, content_hash in items:
+                who = result.identity
+                cursor = self.db.execute(
+                    f"INSERT OR REPLACE INTO grades ({', '.join(_GRADE_COLUMNS)}) "
+                    f"VALUES ({', '.join('?' * len(_GRADE_COLUMNS))})",
+                    (run_id, result.submission, content_hash, result.assignment, version, result.score,
+                     result.max_score, " ".join(result.flags), result.duration_s, time.time(),
+                     json.dumps(result.to_dict(), allow_nan=False), who.platform if who else "",
+                     who.user_id if who else "", who.name if who else ""),
+                )
+                assert cursor.lastrowid is not None
+                rows.append(cursor.lastrowid)
+        return rows
 
     def record_superseded(self, run_id: int, items: Iterable[tuple[str, str, str]]) -> None:
         """Record files a later one replaced: (submission id, superseded file, the file graded instead)."""

@@ -18,6 +18,7 @@ import hashlib
 import os
 import stat
 import tempfile
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -26,7 +27,7 @@ from pathlib import Path
 
 from .assignment import Assignment
 from .discovery import FEEDBACK_ZIP, RESERVED, SUFFIXES, Submission, discover, no_submissions
-from .engine import Graded, Task, finish
+from .engine import Graded, Task, file_names, finish, results_json
 from .errors import Interrupted, UsageError
 from .executors import EngineOptions, Executor, make_executor
 from .formats import write_junit
@@ -153,13 +154,16 @@ def _tasks(todo: Sequence[tuple[Submission, str | None, str | None]], batch: _Ba
                    deadline=deadline, identity=submission.identity)
 
 
-def _stale(folder: Path, graded: Graded) -> bool:
-    """Whether the files on disk differ from what would be written now (e.g. details released since)."""
-    for name, text in graded.files:
-        path = folder / name
-        if not path.is_file() or (name == "results.json" and path.read_text(encoding="utf-8") != text):
-            return True
-    return False
+def _stale(folder: Path, shown: SubmissionResult, formats: tuple[str, ...]) -> bool:
+    """Whether the files on disk differ from what would be written now (a file missing, details released since):
+    results.json holds everything the reports are rendered from, so an unchanged one means unchanged reports, and
+    an unchanged result is never rendered again."""
+    if not all((folder / name).is_file() for name in file_names(formats)):
+        return True
+    try:
+        return (folder / "results.json").read_text(encoding="utf-8") != results_json(shown)
+    except (OSError, UnicodeDecodeError):
+        return True
 
 
 def write_result(graded: Graded, folder: Path) -> None:
@@ -172,7 +176,7 @@ def write_result(graded: Graded, folder: Path) -> None:
 
 
 @contextmanager
-def _lock_output(out_dir: Path) -> Iterator[None]:
+def _lock_output(out_dir: Path) -> Iterator[int]:
     """Hold the output folder for this batch; another batch on it is refused, naming the process that holds it.
 
     An advisory ``flock`` on ``OUT/.grade.lock``: the kernel releases it when the holder exits, even by SIGKILL.
@@ -192,7 +196,7 @@ def _lock_output(out_dir: Path) -> Iterator[None]:
                              "grade into another folder with --out") from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
-        yield
+        yield fd
     finally:
         os.close(fd)
 
@@ -241,9 +245,9 @@ def grade_submissions(
     keeps every result saved so far, and raises ``Interrupted``: the same call then resumes.
     """
     collected = collected or Collected(submissions=tuple(submissions))
-    with _lock_output(out_dir):
+    with _lock_output(out_dir) as lock:
         results = _grade_locked(submissions, assignment, out_dir=out_dir, options=options, on_progress=on_progress,
-                                collected=collected)
+                                collected=collected, lock=lock)
         layout = options.gradebook_layout
         if layout == "auto":  # the platform the batch's archives come from
             layout = collected.platform if collected.platform in (CANVAS, MOODLE) else "plain"
@@ -264,6 +268,41 @@ def grade_submissions(
     return results
 
 
+class _Commits:
+    """Results whose files are written, committed to the gradebook together: when ``GROUP`` of them wait, or when
+    one has waited ``GROUP_SECONDS`` by the time the next arrives, and at the end of the batch or on Ctrl-C. A result
+    is reported done (``report``) only once it is committed, so a SIGKILL loses nothing reported as done; what it
+    does lose is graded again on resume."""
+
+    GROUP = 64
+    GROUP_SECONDS = 0.2
+
+    def __init__(self, book: Gradebook, run_id: int, version: str, batch: _Batch,
+                 report: Callable[[Graded], None]) -> None:
+        self.book, self.run_id, self.version, self.batch, self.report = book, run_id, version, batch, report
+        self.waiting: list[Graded] = []
+        self.since = 0.0
+
+    def add(self, graded: Graded) -> None:
+        if not self.waiting:
+            self.since = time.monotonic()
+        self.waiting.append(graded)
+        if len(self.waiting) >= self.GROUP or time.monotonic() - self.since >= self.GROUP_SECONDS:
+            self.flush()
+
+    def flush(self) -> None:
+        waiting, self.waiting = self.waiting, []
+        if not waiting:
+            return
+        hashes = self.batch.hashes
+        rows = self.book.record_many(self.run_id, [(g.result, hashes.pop(g.result.submission, "")) for g in waiting],
+                                     self.version)
+        for graded, row in zip(waiting, rows):
+            self.batch.rows[graded.result.submission] = row
+            self.batch.done += 1
+            self.report(graded)
+
+
 def _rejected_row(rejected: Rejected, assignment: Assignment, options: BatchOptions, now: datetime) -> Graded:
     """The result row of a member an archive held but the grader refused to read."""
     message = f"{rejected.label}: {rejected.reason}"
@@ -275,7 +314,7 @@ def _rejected_row(rejected: Rejected, assignment: Assignment, options: BatchOpti
 
 def _grade_locked(submissions: Sequence[Submission], assignment: Assignment, *, out_dir: Path,
                   options: BatchOptions, on_progress: Callable[[Progress], None] | None,
-                  collected: Collected) -> StoredResults:
+                  collected: Collected, lock: int) -> StoredResults:
     """Reuse what the gradebook holds, grade the rest, commit each result as it comes in."""
     version = f"{assignment.version}+{assignment.fingerprint}"
     now = parse_time(options.as_of) if options.as_of else datetime.now(UTC)
@@ -299,32 +338,35 @@ def _grade_locked(submissions: Sequence[Submission], assignment: Assignment, *, 
                 if previous.identity != submission.identity:
                     previous = dataclasses.replace(previous, identity=submission.identity)
                 batch.rows[submission.id] = row
-                graded = finish(previous, assignment, formats=options.formats, now=now)
-                if _stale(out_dir / submission.id, graded):
-                    write_result(graded, out_dir / submission.id)
+                if _stale(out_dir / submission.id, withhold(previous, assignment.hidden_until, now), options.formats):
+                    write_result(finish(previous, assignment, formats=options.formats, now=now),
+                                 out_dir / submission.id)
                 continue
             todo.append((submission, when, deadline))
         skipped = len(batch.rows)
         if on_progress is not None:
             on_progress(Progress(done=0, total=len(todo), skipped=skipped))
 
+        commits = _Commits(book, run_id, version, batch, lambda graded: None if on_progress is None else on_progress(
+            Progress(done=batch.done, total=len(todo), skipped=skipped, result=graded.shown)))
+
         def save(graded: Graded) -> None:
-            sid = graded.result.submission
-            write_result(graded, out_dir / sid)
-            batch.rows[sid] = book.record(run_id, graded.result, batch.hashes.pop(sid, ""), version)
-            batch.done += 1
-            if on_progress is not None:
-                on_progress(Progress(done=batch.done, total=len(todo), skipped=skipped, result=graded.shown))
+            write_result(graded, out_dir / graded.result.submission)
+            commits.add(graded)
 
         if todo:
-            _run_tasks(_tasks(todo, batch), len(todo), assignment, options, save, out_dir=out_dir, skipped=skipped,
-                       batch=batch)
+            try:
+                _run_tasks(_tasks(todo, batch), len(todo), assignment, options, save, commits.flush, out_dir=out_dir,
+                           skipped=skipped, batch=batch, lock=lock)
+            finally:
+                commits.flush()
     return StoredResults(book_path, [batch.rows[sid] for sid in sorted(batch.rows)],
                          view=lambda result: withhold(result, assignment.hidden_until, now))
 
 
 def _run_tasks(tasks: Iterator[Task], count: int, assignment: Assignment, options: BatchOptions,
-               save: Callable[[Graded], None], *, out_dir: Path, skipped: int, batch: _Batch) -> None:
+               save: Callable[[Graded], None], flush: Callable[[], None], *, out_dir: Path, skipped: int,
+               batch: _Batch, lock: int) -> None:
     """Run ``tasks`` on the executor, saving each result; on Ctrl-C, save what completes and raise Interrupted."""
     root = assignment.public_dir.parent.parent
     engine_options = EngineOptions(insecure=options.insecure, seed=options.seed, formats=options.formats,
@@ -332,7 +374,7 @@ def _run_tasks(tasks: Iterator[Task], count: int, assignment: Assignment, option
     executor: Executor | None = None
     try:
         executor = make_executor(root, assignment.name, engine_options, kind=options.executor,
-                                 jobs=min(options.jobs, count), scheduler=options.scheduler)
+                                 jobs=min(options.jobs, count), scheduler=options.scheduler, private=(lock,))
         for graded in executor.run(tasks):
             save(graded)
     except KeyboardInterrupt:
@@ -340,6 +382,7 @@ def _run_tasks(tasks: Iterator[Task], count: int, assignment: Assignment, option
         executor = None
         for graded in finished:
             save(graded)
+        flush()
         raise Interrupted(saved=batch.done, earlier=skipped, left=count - batch.done, out=str(out_dir)) from None
     finally:
         if executor is not None:

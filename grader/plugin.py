@@ -19,7 +19,7 @@ import types
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pytest
@@ -240,15 +240,24 @@ class GradingPlugin:
         if self._closed:
             raise _NotJudged
 
-    @pytest.hookimpl(wrapper=True)
-    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
-        report = yield
-        if call.excinfo is not None and call.when in ("setup", "call"):
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> pytest.TestReport:
+        """A short report in place of pytest's: the outcome is built from the stored exception, so the long
+        traceback pytest would format for a failing check (its source, an AST walk per entry, the reprs of its
+        arguments) is never needed, and formatting it was most of a failing submission's time."""
+        outcome: Literal["passed", "failed", "skipped"] = "passed"
+        longrepr = None
+        if call.excinfo is not None:
             exc = call.excinfo.value
-            if isinstance(exc, (AssertionError, StudentError)):  # CheckFailure too: an outcome needs no frames,
-                exc = exc.with_traceback(None)  # and theirs hold the student's values until the next submission
-            self._exc.setdefault(item.nodeid, exc)
-        return report
+            outcome = "skipped" if isinstance(exc, pytest.skip.Exception) else "failed"
+            longrepr = f"{type(exc).__name__} (the check's outcome holds it)"
+            if call.when in ("setup", "call"):
+                if isinstance(exc, (AssertionError, StudentError)):  # CheckFailure too: an outcome needs no frames,
+                    exc = exc.with_traceback(None)  # and theirs hold the student's values until the next submission
+                self._exc.setdefault(item.nodeid, exc)
+        assert call.when != "collect"
+        return pytest.TestReport(item.nodeid, item.location, {}, outcome, longrepr, call.when, (), call.duration,
+                                 call.start, call.stop)
 
     # -- fixtures for the checks ------------------------------------------------------------------------------------
 

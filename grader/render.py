@@ -27,7 +27,7 @@ from .lessons import facts_of, generic_lessons, holds, resolve, scoped
 from .models import QUIET_KINDS, CheckResult, Figure, Location, SubmissionResult
 from .templating import number, percent, render, slug
 
-__all__ = ["lessons_for", "render_html", "render_markdown", "report_context", "write_reports"]
+__all__ = ["lessons_for", "render_html", "render_markdown", "render_reports", "report_context", "write_reports"]
 
 _STATUS_LABELS: Mapping[str, str] = MappingProxyType(
     {"passed": "All passed", "failed": "Some failed", "error": "Error"}
@@ -329,6 +329,14 @@ def render_markdown(result: SubmissionResult, *, title: str, lessons: Mapping[st
     return render("report.md.j2", context)
 
 
+def render_reports(result: SubmissionResult, *, title: str, lessons: Mapping[str, Mapping[str, Any]]
+                   ) -> tuple[str, str]:
+    """The report as HTML and as Markdown, from one report context (its figure geometry included): the same as
+    ``render_html`` and ``render_markdown`` at the cost of one."""
+    context = report_context(result, title=title, lessons=lessons)
+    return render("report.html.j2", context), render("report.md.j2", context)
+
+
 def write_reports(
     result: SubmissionResult, out_dir: Path, *, title: str, lessons: Mapping[str, Mapping[str, Any]]
 ) -> tuple[Path, Path]:
@@ -337,6 +345,7 @@ def write_reports(
     out_dir.mkdir(parents=True, exist_ok=True)
     html_path = out_dir / "report.html"
     md_path = out_dir / "report.md"
-    html_path.write_text(render_html(result, title=title, lessons=lessons), encoding="utf-8")
-    md_path.write_text(render_markdown(result, title=title, lessons=lessons), encoding="utf-8")
+    page, markdown = render_reports(result, title=title, lessons=lessons)
+    html_path.write_text(page, encoding="utf-8")
+    md_path.write_text(markdown, encoding="utf-8")
     return html_path, md_path

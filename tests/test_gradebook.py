@@ -130,6 +130,22 @@ def test_each_result_is_committed_before_record_returns(book):
         other.close()
 
 
+def test_a_group_of_results_is_committed_at_once_or_not_at_all(book):
+    run = book.start_run("demo", "1")
+    rows = book.record_many(run, [(result("bob"), "h1"), (result("carol", score=3.0), "h2")], "1")
+    assert len(rows) == 2 and rows[0] != rows[1] and not book.db.in_transaction
+    other = sqlite3.connect(book.path)
+    try:
+        stored = other.execute("SELECT rowid, submission, score FROM grades ORDER BY rowid").fetchall()
+    finally:
+        other.close()
+    assert stored == [(rows[0], "bob", 2.5), (rows[1], "carol", 3.0)]
+    with pytest.raises(ValueError):  # one result that cannot be stored: none of its group is
+        book.record_many(run, [(result("dave"), "h3"), (result("erin", score=float("nan")), "h4")], "1")
+    assert book.count() == 2 and not book.db.in_transaction
+    assert book.find("dave", "h3", "demo", "1") is None
+
+
 def test_a_killed_batch_keeps_what_it_committed(tmp_path):
     """SIGKILL after three results: reopening finds those three, and only those."""
     path = tmp_path / "gradebook.sqlite"

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from grader.models import CheckResult, Location, Problem, SubmissionResult
-from grader.render import lessons_for, render_html, render_markdown, report_context, write_reports
+from grader.render import lessons_for, render_html, render_markdown, render_reports, report_context, write_reports
 
 TITLE = "Planar data classification with one hidden layer"
 
@@ -296,3 +296,10 @@ def test_write_reports(tmp_path: Path) -> None:
     assert (html_path.name, md_path.name) == ("report.html", "report.md")
     assert html_path.read_text(encoding="utf-8") == render_html(result, title=TITLE, lessons=lessons)
     assert md_path.read_text(encoding="utf-8") == render_markdown(result, title=TITLE, lessons=lessons)
+
+
+def test_both_formats_from_one_context_are_the_formats_rendered_alone() -> None:
+    for result in (perfect_result(), zero_init_result(), invalid_result(), hostile_result()):
+        lessons = lessons_for(result, ASSIGNMENT_LESSONS)
+        assert render_reports(result, title=TITLE, lessons=lessons) == (
+            render_html(result, title=TITLE, lessons=lessons), render_markdown(result, title=TITLE, lessons=lessons))

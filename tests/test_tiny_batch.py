@@ -11,7 +11,12 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -129,6 +134,51 @@ def test_a_second_run_grades_only_what_changed_and_one_process_agrees_with_two(g
     assert results(out)["half"]["score"] == 3.0
     rows = list(csv.DictReader((out / "gradebook.csv").open()))
     assert len(rows) == 7 and {r["submission"]: r["total"] for r in rows}["half"] == "3"
+
+
+def test_an_unchanged_result_is_not_rendered_again_but_a_missing_file_is(graded, tmp_path):
+    batch, out = tmp_path / "batch", tmp_path / "out"
+    shutil.copytree(graded[0], batch)
+    shutil.copytree(graded[1], out)
+    files = sorted(out.glob("*/report.*")) + sorted(out.glob("*/results.json"))
+    before = {path: (path.stat().st_ino, path.stat().st_mtime_ns) for path in files}
+    (out / "half" / "report.md").unlink()
+    (out / "good" / "results.json").write_text("{}")  # not what the gradebook holds: written again, whole
+    assert "6 submission(s) already graded; grading 0" in grade(batch, "--out", out, "-j", "1")
+    rewritten = {path for path in files if not path.exists() or (path.stat().st_ino, path.stat().st_mtime_ns)
+                 != before[path]}
+    assert rewritten == {out / "half" / "report.md", out / "good" / "results.json", out / "good" / "report.html",
+                         out / "good" / "report.md", out / "half" / "report.html", out / "half" / "results.json"}
+    assert results(out) == results(graded[1])
+    assert (out / "half" / "report.md").read_text() == (graded[1] / "half" / "report.md").read_text()
+
+
+def test_a_result_reported_done_survives_kill_9(tmp_path):
+    """SIGKILL to the whole batch (coordinator and workers) once some results are printed: every submission printed
+    as done is in the gradebook (results are committed a group at a time, and printed only once committed)."""
+    batch = make_course(tmp_path)
+    for i in range(80):
+        (batch / f"many_{i:02d}.py").write_text(RIGHT + f"\n# {i}\n")
+    command = [sys.executable, "-m", "grader.cli", str(batch), "--out", str(tmp_path / "out"), "-j", "2",
+               "--assignment", "duo"]
+    environment = {**os.environ, "GRADER_ROOT": str(tmp_path / "root"), "PYTHONUNBUFFERED": "1"}
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                               env=environment, start_new_session=True)
+    printed: list[str] = []
+    try:
+        assert process.stdout is not None
+        for line in process.stdout:
+            if re.match(r"^[\w-]+: [\d.]+/3", line):
+                printed.append(line.split(":")[0])
+            if len(printed) >= 10:
+                break
+    finally:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+    assert len(printed) >= 10
+    with sqlite3.connect(tmp_path / "out" / "gradebook.sqlite") as db:
+        stored = {row[0] for row in db.execute("SELECT submission FROM grades")}
+    assert set(printed) <= stored and len(stored) < 86  # killed mid-batch, and nothing printed was lost
 
 
 def _kill_once_its_student_runs(worker) -> None:
