@@ -6,12 +6,21 @@ here may import the reference, the checks or anything secret; the zygote never h
 
 Protocol on the socket (frames of ``grader.wire``), grader first:
 
-    grader → worker   {"op": "load", "units": [...], "helpers": {...}, "stubs": [...], "main": name, "seed": int}
-    worker → grader   {"op": "ready", "errors": [...], "defined": [...]}
-    grader → worker   {"op": "call", "fn": name, "args": [...], "kwargs": {...}, "seed": int, "parts": [...]}
+    grader → worker   {"op": "load", "units": [...], "helpers": {...}, "stubs": [...], "main": name, "seed": int,
+                       "describe": [names]}
+    worker → grader   {"op": "ready", "errors": [...], "defined": [...], "signatures": {name: [[param, kind,
+                       default], ...]}}
+    grader → worker   {"op": "call", "fn": name, "args": [...], "kwargs": {...}, "seed": int, "parts": [...],
+                       "observe": bool (optional)}
     worker → grader   {"op": "ask", "fn": part, "args": [...], "kwargs": {...}}      (zero or more, see below)
     grader → worker   {"op": "answer", "ok": True, "value": ...} or {"op": "answer", "ok": False, "error": {...}}
-    worker → grader   {"op": "reply", "ok": True, "value": ...} or {"op": "reply", "ok": False, "error": {...}}
+    worker → grader   {"op": "reply", "ok": True, "value": ..., "after": [args, kwargs] (observed calls)}
+                      or {"op": "reply", "ok": False, "error": {...}}
+
+Loading runs the statements the grader kept, one at a time; an import of several names runs as one import per
+name, so that a name a module lacks costs only that name (each error says which ``names`` it left unbound). The
+``signatures`` of the functions named in ``describe`` let the grader call each in the form it has
+(``grader.signatures``); an observed call sends back its arguments as the function left them.
 
 While a call runs, each name in its ``parts`` (the functions a composite may call, declared by the assignment) is
 a proxy in the submission's namespace: calling it asks the grader, which answers with the reference's function
@@ -37,6 +46,7 @@ from typing import Any, NoReturn
 import numpy as np
 
 from . import tracing, wire
+from .signatures import describe_signature
 
 __all__ = ["STUDENT_FILES", "describe_exception", "serve"]
 
@@ -175,15 +185,37 @@ def _load(request: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]
             errors.append({"filename": filename, "line": 0, **describe_exception(exc)})
             continue
         for index in unit["keep"]:
-            if not 0 <= index < len(body):
-                continue
-            statement = body[index]
-            try:
-                code = compile(ast.Module(body=[statement], type_ignores=[]), filename, "exec")
-                exec(code, namespace)
-            except BaseException as exc:  # a failing statement costs only the names it would bind
-                errors.append({"filename": filename, "line": statement.lineno, **describe_exception(exc)})
+            if 0 <= index < len(body):
+                _run(body[index], filename, namespace, errors)
     return namespace, errors
+
+
+def _pieces(statement: ast.stmt) -> list[tuple[ast.stmt, list[str]]]:
+    """The statement as the pieces to run, each with the names it binds when it is an import: an import of several
+    names becomes one import per name. Other statements stay whole (their names: [])."""
+    if isinstance(statement, ast.ImportFrom) and all(alias.name != "*" for alias in statement.names):
+        return [(ast.copy_location(ast.ImportFrom(module=statement.module, names=[alias], level=statement.level),
+                                   statement), [alias.asname or alias.name]) for alias in statement.names]
+    if isinstance(statement, ast.Import):
+        return [(ast.copy_location(ast.Import(names=[alias]), statement), [alias.asname or alias.name.split(".")[0]])
+                for alias in statement.names]
+    return [(statement, [])]
+
+
+def _run(statement: ast.stmt, filename: str, namespace: dict[str, Any], errors: list[dict[str, Any]]) -> None:
+    """Run one top-level statement; a failure costs only the names it would bind, and is recorded once per kind."""
+    last: dict[str, Any] | None = None
+    for piece, names in _pieces(statement):
+        try:
+            code = compile(ast.Module(body=[piece], type_ignores=[]), filename, "exec")
+            exec(code, namespace)
+        except BaseException as exc:  # SystemExit and KeyboardInterrupt included: the student's doing
+            error = {"filename": filename, "line": statement.lineno, "names": names, **describe_exception(exc)}
+            if last is not None and (last["type"], last["message"]) == (error["type"], error["message"]):
+                last["names"] += names  # one missing module: one error for all the names it would have given
+                continue
+            errors.append(error)
+            last = error
 
 
 class _Channel:
@@ -256,14 +288,15 @@ def _call(namespace: dict[str, Any], request: dict[str, Any], channel: _Channel)
     saved = {part: namespace.get(part, _ABSENT) for part in parts}
     namespace.update({part: _proxy(part, channel) for part in parts})
     _seed(int(request["seed"]))
+    args, kwargs = request["args"], request["kwargs"]
     steps: list[tracing.Step] | None = None
     try:
         if request.get("trace") is True and isinstance(fn, types.FunctionType):
-            value, steps = tracing.trace_call(fn, request["args"], request["kwargs"])
+            value, steps = tracing.trace_call(fn, args, kwargs)
             if isinstance(value, BaseException):
                 raise value
         else:
-            value = fn(*request["args"], **request["kwargs"])
+            value = fn(*args, **kwargs)
     except BaseException as exc:  # SystemExit and KeyboardInterrupt included: they are the student's doing
         return {"op": "reply", "ok": False, "error": describe_exception(exc), **_trace(steps)}
     finally:
@@ -272,6 +305,8 @@ def _call(namespace: dict[str, Any], request: dict[str, Any], channel: _Channel)
                 namespace.pop(part, None)
             else:
                 namespace[part] = original
+    if request.get("observe") is True:
+        return {"op": "reply", "ok": True, "value": value, "after": _sendable([args, kwargs]), **_trace(steps)}
     return {"op": "reply", "ok": True, "value": value, **_trace(steps)}
 
 
@@ -280,6 +315,15 @@ def _trace(steps: list[tracing.Step] | None) -> dict[str, Any]:
     if steps is None:
         return {}
     return {"trace": [step.to_wire() for step in steps]}
+
+
+def _sendable(value: Any) -> Any:
+    """``value`` if it can cross the channel, else None (the function left its arguments unreadable)."""
+    try:
+        wire.encode(value)
+    except BaseException:
+        return None
+    return value
 
 
 def _flush() -> None:
@@ -310,7 +354,9 @@ def serve(sock: socket.socket) -> NoReturn:
         request = channel.receive()
         namespace, errors = _load(request)
         defined = sorted(k for k, v in namespace.items() if callable(v) and not k.startswith("__"))
-        channel.send({"op": "ready", "errors": errors, "defined": defined})
+        described = [name for name in request.get("describe", ()) if callable(namespace.get(name))]
+        channel.send({"op": "ready", "errors": errors, "defined": defined,
+                      "signatures": {name: describe_signature(namespace[name]) for name in described}})
         while True:
             request = channel.receive()
             channel.send(_call(namespace, request, channel))

@@ -2,7 +2,8 @@
 
 Public folder ``assignments/<name>/``::
 
-    assignment.toml      name, version, graded functions, composites, limits, helper modules, modules to stub
+    assignment.toml      name, version, graded functions and their signatures, composites, limits, helper modules,
+                         modules to stub
     lessons.toml         the concept behind each assignment-specific flag, for feedback
     <helpers>.py         modules a student's code may import (data helper, public checks)
     examples/            example submissions with known outcomes
@@ -30,6 +31,7 @@ from typing import Any
 
 from .errors import ConfigError, UsageError
 from .policy import LatePolicy, parse_time
+from .signatures import FunctionSignatures
 
 __all__ = [
     "Assignment",
@@ -102,6 +104,8 @@ class Assignment:
     fingerprint: str  # changes whenever config, reference, checks or helpers change
     # [composites]: function -> the parts it calls, which the reference answers while it runs (grader.parts)
     composites: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
+    # [signatures] and [accepted_signatures]: the form each graded function must have, and older ones also accepted
+    signatures: Mapping[str, FunctionSignatures] = field(default_factory=lambda: MappingProxyType({}))
     late: LatePolicy | None = None  # [late]: deadline and penalty
     hidden_until: datetime | None = None  # [visibility]: the checks' details are withheld until then
 
@@ -244,6 +248,32 @@ def _composites(table: Any, functions: tuple[str, ...], path: Path) -> Mapping[s
     return MappingProxyType(out)
 
 
+def _signatures(config: Mapping[str, Any], functions: tuple[str, ...], path: Path
+                ) -> Mapping[str, FunctionSignatures]:
+    """``[signatures]`` (function = "its signature") and ``[accepted_signatures]`` (function = ["older ones"])."""
+    asked, accepted = config.get("signatures", {}), config.get("accepted_signatures", {})
+    if not isinstance(asked, dict) or not isinstance(accepted, dict):
+        raise ConfigError("[signatures] and [accepted_signatures] must be tables", path=str(path))
+    for table, names in (("signatures", asked), ("accepted_signatures", accepted)):
+        unknown = sorted(set(names) - set(functions))
+        if unknown:
+            raise ConfigError(f"[{table}] names {', '.join(unknown)}, not a graded function", path=str(path))
+    orphans = sorted(set(accepted) - set(asked))
+    if orphans:
+        raise ConfigError(f"[accepted_signatures] {', '.join(orphans)} needs its signature in [signatures] too",
+                          path=str(path))
+    out = {}
+    for function, text in asked.items():
+        older = accepted.get(function, [])
+        if not isinstance(text, str) or not isinstance(older, list) or not all(isinstance(t, str) for t in older):
+            raise ConfigError(f"the signatures of {function} must be a string and a list of strings", path=str(path))
+        try:
+            out[function] = FunctionSignatures.parse(function, text, tuple(older))
+        except ValueError as exc:
+            raise ConfigError(f"bad signature of {function}: {exc}", path=str(path)) from None
+    return MappingProxyType(out)
+
+
 def load_assignment(root: Path, name: str) -> Assignment:
     """Read and validate the assignment ``name`` under ``root``."""
     public = root / "assignments" / name
@@ -268,6 +298,7 @@ def load_assignment(root: Path, name: str) -> Assignment:
     late, hidden_until = _read_policies(config, config_path)
     fingerprint_files = [config_path, *(public / f for f in config.get("helpers", [])), *hidden.files]
     composites = _composites(config.get("composites", {}), tuple(config["functions"]), config_path)
+    signatures = _signatures(config, tuple(config["functions"]), config_path)
 
     return Assignment(
         name=name,
@@ -285,6 +316,7 @@ def load_assignment(root: Path, name: str) -> Assignment:
         lessons=MappingProxyType({str(k): MappingProxyType(dict(v)) for k, v in lessons.items()}),
         fingerprint=_fingerprint(fingerprint_files),
         composites=composites,
+        signatures=signatures,
         late=late,
         hidden_until=hidden_until,
     )

@@ -11,6 +11,8 @@ Exception tree::
     ├── GraderError                      errors.py: the grader's own failures; ``exit_code`` and ``show()``
     │   ├── UsageError                   bad command-line input or arguments                       exit 2
     │   ├── ConfigError                  an assignment's config, reference or checks are broken    exit 3
+    │   │   └── SignatureNotGiven        signatures.py: a check did not give an argument that an
+    │   │                                accepted signature needs (outcome: grader-error)
     │   ├── SandboxUnavailable           no layer protects the reference and results, or the
     │   │                                sandbox could not start                                    exit 4
     │   ├── InternalError                a bug in the grader itself                                 exit 3
@@ -22,6 +24,7 @@ Exception tree::
     │   ├── StudentTimeout               it ran past its time limit                       flag timeout
     │   ├── ResourceLimit                it exhausted memory, CPU, disk or files          flag resource-limit
     │   ├── MissingFunction              the submission does not define it                flag missing-function
+    │   ├── WrongSignature               its parameters fit no signature the assignment takes  flag wrong-signature
     │   └── BadReply                     its value cannot cross the plain-data channel    flag crash
     ├── AssertionError
     │   └── CheckFailure                 checking.py: a check found the answer wrong; carries expected/got/flags

@@ -7,7 +7,8 @@ check plugin turns them into ``error`` outcomes. Check authors import them from 
 
 from __future__ import annotations
 
-__all__ = ["BadReply", "MissingFunction", "ResourceLimit", "StudentCrash", "StudentError", "StudentTimeout"]
+__all__ = ["BadReply", "MissingFunction", "ResourceLimit", "StudentCrash", "StudentError", "StudentTimeout",
+           "WrongSignature"]
 
 
 class StudentError(Exception):
@@ -46,3 +47,10 @@ class MissingFunction(StudentError):
 
 class BadReply(StudentError):
     """The function returned something that cannot cross the plain-data channel."""
+
+
+class WrongSignature(StudentError):
+    """The function's parameters fit neither the signature the assignment asks for nor one it accepts, so it was
+    not called (``grader.signatures``)."""
+
+    flag = "wrong-signature"

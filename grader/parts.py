@@ -48,6 +48,7 @@ __all__ = [
     "Exchange",
     "RECORD_MAX_BYTES",
     "ReferenceAnswers",
+    "Reshape",
     "too_large",
 ]
 
@@ -55,6 +56,8 @@ RECORD_MAX_BYTES = 64 * 2**20
 
 # A part is answered by calling ``answerer(name, args, kwargs)``; what it raises is sent back to the student.
 Answerer = Callable[[str, tuple[Any, ...], dict[str, Any]], Any]
+# An ask in whatever signature the composite used, turned into the one the answerer takes (TypeError if it cannot be).
+Reshape = Callable[[str, tuple[Any, ...], dict[str, Any]], tuple[tuple[Any, ...], dict[str, Any]]]
 
 # Exceptions the reference may raise on bad arguments that the student's process raises under the same name.
 _BUILTIN_ERRORS = frozenset({"ArithmeticError", "AttributeError", "FloatingPointError", "IndexError", "KeyError",
@@ -74,10 +77,12 @@ class Ask:
 
 @dataclass(frozen=True, slots=True)
 class Called:
-    """A call into student code with what its composite asked, in order (empty unless recorded)."""
+    """A call into student code with what its composite asked, in order (empty unless recorded), and for an observed
+    call the arguments as the function left them (``after``: args and kwargs; None if they could not be read)."""
 
     value: Any
     asks: tuple[Ask, ...] = ()
+    after: tuple[tuple[Any, ...], dict[str, Any]] | None = None
 
     def of(self, function: str) -> tuple[Ask, ...]:
         """The asks of one part, in order."""
@@ -142,11 +147,12 @@ class Exchange:
     """The asks of one call into a composite function: ``exchange(message, deadline)`` answers one, as a frame.
 
     ``parts`` are the functions this call may ask for; ``seed`` gives the seed of the call's answers. With
-    ``record``, every ask and its answer are kept in ``asks``. Call ``close`` when the call is over.
+    ``record``, every ask and its answer are kept in ``asks``, in the form ``reshape`` gives them (the assignment's
+    signature of the part). Call ``close`` when the call is over.
     """
 
     def __init__(self, function: str, parts: tuple[str, ...], answerer: Answerer, *, limit: int, max_dim: int,
-                 seed: int, record: bool) -> None:
+                 seed: int, record: bool, reshape: Reshape | None = None) -> None:
         self.function = function
         self.parts = frozenset(parts)
         self.answerer = answerer
@@ -154,6 +160,7 @@ class Exchange:
         self.max_dim = max_dim
         self.seed = seed
         self.record = record
+        self.reshape = reshape
         self.asks: list[Ask] = []
         self.count = 0
         self._recorded_bytes = 0
@@ -178,7 +185,8 @@ class Exchange:
             raise BadReply(f"{self.function}: the sandboxed process sent a malformed request", function=self.function)
         if time.monotonic() >= deadline:
             raise DeadlinePassed
-        answer = self._answer(name, tuple(args), kwargs)
+        args, kwargs, refused = self._reshaped(name, tuple(args), kwargs)
+        answer = refused or self._answer(name, tuple(args), kwargs)
         try:
             frame = wire.encode(answer)
         except wire.WireError as exc:  # the reference returns plain data; stay safe anyway
@@ -192,6 +200,17 @@ class Exchange:
             error = None if answer["ok"] else f"{answer['error']['type']}: {answer['error']['message']}"
             self.asks.append(Ask(name, tuple(args), kwargs, answer.get("value"), error))
         return frame
+
+    def _reshaped(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]
+                  ) -> tuple[tuple[Any, ...], dict[str, Any], dict[str, Any] | None]:
+        """The ask in the form the answerer takes, or the error answer when it has no such form."""
+        if self.reshape is None or name not in self.parts:
+            return args, kwargs, None
+        try:
+            args, kwargs = self.reshape(name, args, kwargs)
+        except TypeError as exc:
+            return args, kwargs, _error("TypeError", str(exc))
+        return args, kwargs, None
 
     def _answer(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
         if name not in self.parts:

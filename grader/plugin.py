@@ -76,22 +76,32 @@ class StudentProxy:
       it with the student's own parts instead (for report figures; it must not earn points).
       ``student.with_parts(backward_propagation=wrong).gradient_check(...)`` answers a part with ``wrong`` (in the
       grader's process) for that call: a check can feed a composite a wrong part on purpose.
+    - Checks call in the signature the assignment asks for; a function written in an older, accepted signature is
+      called in that one (``grader.signatures``). ``student.given(parameters=p).compute_cost(A2, Y)`` gives the
+      values such a signature takes that the asked one lacks.
+    - ``student.observed.update_parameters(...)`` returns a ``Called`` whose ``after`` holds the arguments as the
+      function left them: whether it changed its inputs.
     """
 
     def __init__(self, session: StudentSession, seed: int | None = None, *, own_parts: bool = False,
-                 record: bool = False, answers: Mapping[str, Callable[..., Any]] | None = None) -> None:
+                 record: bool = False, answers: Mapping[str, Callable[..., Any]] | None = None,
+                 given: Mapping[str, Any] | None = None, observe: bool = False) -> None:
         self._session = session
         self._seed = seed
         self._own_parts = own_parts
         self._record = record
         self._answers = dict(answers or {})
+        self._given = dict(given or {})
+        self._observe = observe
 
     def _with(self, *, seed: int | None = None, own_parts: bool | None = None, record: bool | None = None,
-              answers: Mapping[str, Callable[..., Any]] | None = None) -> StudentProxy:
+              answers: Mapping[str, Callable[..., Any]] | None = None, given: Mapping[str, Any] | None = None,
+              observe: bool | None = None) -> StudentProxy:
         return StudentProxy(self._session, self._seed if seed is None else seed,
                             own_parts=self._own_parts if own_parts is None else own_parts,
                             record=self._record if record is None else record,
-                            answers={**self._answers, **(answers or {})})
+                            answers={**self._answers, **(answers or {})}, given={**self._given, **(given or {})},
+                            observe=self._observe if observe is None else observe)
 
     def with_seed(self, seed: int) -> StudentProxy:
         return self._with(seed=seed)
@@ -104,6 +114,14 @@ class StudentProxy:
     def own_parts(self) -> StudentProxy:
         return self._with(own_parts=True)
 
+    @property
+    def observed(self) -> StudentProxy:
+        return self._with(observe=True)
+
+    def given(self, **values: Any) -> StudentProxy:
+        """Calls through this proxy give these values to an accepted signature that takes them."""
+        return self._with(given=values)
+
     def with_parts(self, **answers: Callable[..., Any]) -> StudentProxy:
         """Composites called through this proxy get these functions' answers for the parts named (run in the
         grader's process) instead of the reference's."""
@@ -115,8 +133,9 @@ class StudentProxy:
 
         def call(*args: Any, **kwargs: Any) -> Any:
             called = self._session.invoke(name, args, kwargs, seed=self._seed, own_parts=self._own_parts,
-                                          record=self._record, answers=self._answers)
-            return called if self._record else called.value
+                                          record=self._record, answers=self._answers, given=self._given,
+                                          observe=self._observe)
+            return called if self._record or self._observe else called.value
 
         return call
 

@@ -8,6 +8,7 @@ the process after a crash or timeout, and keeps the head of what the submission 
 from __future__ import annotations
 
 import hashlib
+import inspect
 import os
 import tempfile
 import time
@@ -28,6 +29,7 @@ from .failures import (
     StudentTimeout,
 )
 from .parts import Answerer, Called, Exchange
+from .signatures import CallPlan, FunctionSignatures, plan_ask, plan_call, read_signature
 from .sandbox import (
     DeadlinePassed,
     Ending,
@@ -71,6 +73,8 @@ class Program:
     stubs: tuple[str, ...]
     main: str  # the module's __name__
     composites: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (function, the parts the reference answers for it)
+    # The declared signatures (grader.signatures): what the sandbox describes, and how calls and asks are adapted.
+    signatures: tuple[tuple[str, FunctionSignatures], ...] = ()
 
     @classmethod
     def build(cls, loaded: LoadedSubmission, assignment: Assignment) -> Program:
@@ -80,11 +84,16 @@ class Program:
             stubs=assignment.stub_modules,
             main="__main__" if loaded.kind == "ipynb" else "submission",
             composites=tuple((name, tuple(parts)) for name, parts in assignment.composites.items()),
+            signatures=tuple(assignment.signatures.items()),
         )
 
     def parts_of(self, function: str) -> tuple[str, ...]:
         """The functions the reference answers while ``function`` runs (none unless it is a composite)."""
         return next((parts for name, parts in self.composites if name == function), ())
+
+    def declared(self, function: str) -> FunctionSignatures | None:
+        """The signatures the assignment declares for ``function``, if any."""
+        return next((forms for name, forms in self.signatures if name == function), None)
 
     def load_message(self, seed: int) -> dict[str, Any]:
         """The load request; ``seed`` seeds numpy's and random's global generators before the definitions run."""
@@ -95,11 +104,22 @@ class Program:
             "helpers": dict(self.helpers),
             "stubs": list(self.stubs),
             "main": self.main,
+            "describe": [name for name, _ in self.signatures],
         }
 
 
 def _refuse(function: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     raise RuntimeError(f"nothing answers {function} in this session")
+
+
+def _after(plan: CallPlan, reply: dict[str, Any]) -> tuple[tuple[Any, ...], dict[str, Any]] | None:
+    """The arguments as an observed call left them, in the check's form; None when they could not be sent back."""
+    after = reply.get("after")
+    if type(after) is not list or len(after) != 2 or type(after[0]) is not list or type(after[1]) is not dict:
+        return None
+    if len(after[0]) != len(plan.args) or set(after[1]) != set(plan.kwargs):
+        return None
+    return plan.back(tuple(after[0]), after[1])
 
 
 def call_seed(seed: int, *parts: object) -> int:
@@ -250,6 +270,8 @@ class StudentSession:
         self.seed = seed
         self.output = OutputHead(limits.output_bytes, bytearray())
         self.load_errors: tuple[dict[str, Any], ...] = ()
+        # The signatures of the declared functions as the running process has them (None: not a plain function).
+        self.signatures: dict[str, inspect.Signature | None] = {}
         self.context = ""  # the check being run, which makes call seeds independent of other checks
         self._calls = 0
         self._process: StudentProcess | None = None
@@ -257,7 +279,9 @@ class StudentSession:
         self._scratch: Path | None = None
         self._broken: StudentError | None = None  # loading failed: every call fails the same way
         self._timed_out: set[str] = set()
-        self._last: dict[str, tuple[tuple[Any, ...], dict[str, Any], int, bool, dict[str, Callable[..., Any]]]] = {}
+        # the last untraced call of each function: args, kwargs, seed, own_parts, answers, given
+        self._last: dict[str, tuple[tuple[Any, ...], dict[str, Any], int, bool, dict[str, Callable[..., Any]],
+                                    dict[str, Any]]] = {}
         self.traced: list[tracing.Step] = []  # the intermediates of the last traced call
         self._deadline = time.monotonic() + limits.submission_seconds
         # Who answers the parts a composite function calls (grader.parts): set by the holder of the reference.
@@ -307,6 +331,9 @@ class StudentSession:
             raise self._broken
         if self._spawns == 1 and isinstance(ready.get("errors"), list):
             self.load_errors = tuple(e for e in ready["errors"] if isinstance(e, dict))
+        described = ready.get("signatures")
+        self.signatures = {name: read_signature(described.get(name)) for name, _ in self.program.signatures
+                           } if isinstance(described, dict) else {}
         self._process = process
         return process
 
@@ -341,7 +368,8 @@ class StudentSession:
 
     def invoke(self, function: str, args: tuple[Any, ...], kwargs: dict[str, Any], *, seed: int | None = None,
                own_parts: bool = False, record: bool = False,
-               answers: Mapping[str, Callable[..., Any]] | None = None, trace: bool = False) -> Called:
+               answers: Mapping[str, Callable[..., Any]] | None = None, trace: bool = False,
+               given: Mapping[str, Any] | None = None, observe: bool = False) -> Called:
         """The one way into student code: every call goes through here, and every ask it makes through
         ``_exchange``.
 
@@ -351,6 +379,11 @@ class StudentSession:
         parts for this call (a check feeding a wrong derivative on purpose); ``record`` keeps what it asked.
         ``trace`` records the call's intermediates in ``traced`` (``grader.tracing``); untraced calls are
         remembered, the last of each function, so that ``retrace`` can run it again.
+
+        The call is made in the asked signature, or in an accepted one that the student's function has
+        (``grader.signatures``), with the arguments that form has and the asked one lacks taken from ``given``;
+        ``WrongSignature`` when the function has none of them. ``observe`` sends back the arguments as the function
+        left them (``Called.after``, in the check's form), so that a check can tell whether it changed its inputs.
         """
         if function in self._timed_out:
             raise StudentTimeout(f"{function} already ran past its time limit in an earlier check", function=function)
@@ -364,18 +397,19 @@ class StudentSession:
         except StudentError as exc:
             exc.function = function
             raise
+        plan = self._plan(function, args, kwargs, given or {})
         self._calls += 1
         limit = min(self.limits.call_seconds, remaining)
         parts = () if own_parts or self.answerer is None else self.program.parts_of(function)
         exchange = self._exchange(function, parts, record, answers or {})
         used = call_seed(self.seed, self.context, self._calls) if seed is None else seed
-        message = {"op": "call", "fn": function, "args": list(args), "kwargs": kwargs, "parts": list(parts),
-                   "seed": used}
+        message = {"op": "call", "fn": function, "args": list(plan.args), "kwargs": plan.kwargs, "parts": list(parts),
+                   "seed": used, **({"observe": True} if observe else {})}
         if trace:
             message["trace"] = True
             self.traced = []
         else:
-            self._last[function] = (args, dict(kwargs), used, own_parts, dict(answers or {}))
+            self._last[function] = (args, dict(kwargs), used, own_parts, dict(answers or {}), dict(given or {}))
         try:
             reply = process.request(message, limit, exchange)
         except DeadlinePassed:
@@ -395,7 +429,30 @@ class StudentSession:
             exchange.close()
         if trace and isinstance(reply, dict):
             self.traced = tracing.steps_from_wire(reply.get("trace"))
-        return Called(self._unpack(function, reply), tuple(exchange.asks))
+        value = self._unpack(function, reply)
+        return Called(value, tuple(exchange.asks), _after(plan, reply) if observe else None)
+
+    def _plan(self, function: str, args: tuple[Any, ...], kwargs: dict[str, Any],
+              given: Mapping[str, Any]) -> CallPlan:
+        """The call to send, in the form the student's function has (see ``grader.signatures``)."""
+        declared = self.program.declared(function)
+        if declared is None:
+            return CallPlan(tuple(args), dict(kwargs))
+        return plan_call(declared, self.signatures.get(function), args, kwargs, given)
+
+    def _reshape(self, function: str, part: str, args: tuple[Any, ...], kwargs: dict[str, Any]
+                 ) -> tuple[tuple[Any, ...], dict[str, Any]]:
+        """A composite's ask of ``part`` in the asked form, for the reference to answer; TypeError when the ask fits
+        neither the asked signature, nor an accepted one, nor that of the student's own part."""
+        declared = self.program.declared(part)
+        if declared is None:
+            return args, kwargs
+        shaped = plan_ask(declared, self.signatures.get(part), args, kwargs)
+        if shaped is None:
+            raise TypeError(f"{function} calls {part} with {len(args)} argument(s)"
+                            + (f" and {', '.join(sorted(kwargs))}" if kwargs else "")
+                            + f", which fits no signature of {part}: the assignment's is {declared.asks}")
+        return shaped
 
     def retrace(self, function: str) -> tuple[tuple[Any, ...], dict[str, Any], int, list[tracing.Step]] | None:
         """Run the last call of ``function`` again, traced, in the sandbox and within its time limit: (its
@@ -404,9 +461,10 @@ class StudentSession:
         last = self._last.get(function)
         if last is None or function in self._timed_out:
             return None
-        args, kwargs, seed, own_parts, answers = last
+        args, kwargs, seed, own_parts, answers, given = last
         try:
-            self.invoke(function, args, kwargs, seed=seed, own_parts=own_parts, answers=answers, trace=True)
+            self.invoke(function, args, kwargs, seed=seed, own_parts=own_parts, answers=answers, trace=True,
+                        given=given)
         except StudentError:
             pass  # a call that raises still shows what it computed before
         return args, kwargs, seed, list(self.traced)
@@ -414,14 +472,18 @@ class StudentSession:
     def _exchange(self, function: str, parts: tuple[str, ...], record: bool,
                   answers: Mapping[str, Callable[..., Any]]) -> Exchange:
         """Where the asks of one call are answered: by ``answerer`` (or ``answers``), for ``parts`` only, within the
-        limits."""
+        limits, each in the asked signature."""
         base = self.answerer or _refuse
 
         def answerer(name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
             return answers[name](*args, **kwargs) if name in answers else base(name, args, kwargs)
 
+        def reshape(name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[tuple[Any, ...], dict[str, Any]]:
+            return self._reshape(function, name, args, kwargs)
+
         return Exchange(function, parts, answerer, limit=self.limits.asks_per_call, max_dim=self.limits.ask_max_dim,
-                        seed=call_seed(self.seed, self.context, self._calls, "answers"), record=record)
+                        seed=call_seed(self.seed, self.context, self._calls, "answers"), record=record,
+                        reshape=reshape)
 
     def _unpack(self, function: str, reply: dict[str, Any]) -> Any:
         if reply.get("op") != "reply" or type(reply.get("ok")) is not bool:

@@ -1,5 +1,10 @@
 """compute_cost is compared with the reference on outputs A2 in the middle of (0, 1) and close to its ends, where the
-log terms are large. ``returns_float`` judges the type, and only of a cost whose value is right."""
+log terms are large. ``returns_float`` judges the type, and only of a cost whose value is right.
+
+Each A2 is the output of the reference's forward pass for parameters drawn here, and the checks give those
+parameters: the notebooks before 2021 (v3 to v6c) ask for compute_cost(A2, Y, parameters), which assignment.toml
+accepts, and a function written that way receives them (some learners' copies read W1 and W2 from them).
+"""
 
 import numpy as np
 import pytest
@@ -9,10 +14,18 @@ from grader.checking import CheckFailure, describe, expect_close, type_name
 pytestmark = pytest.mark.grades("compute_cost")
 
 
-def _inputs(rng, random_labels):
+def _inputs(rng, random_labels, random_parameters, reference):
+    """(A2, Y, parameters): A2 = the reference's output for parameters whose Z2 spans [-L, L], L = logit(1 - low), so
+    that A2 reaches from ``low`` to ``1 - low``."""
     for low in (0.05, 1e-6):
-        m = int(rng.integers(5, 40))
-        yield rng.uniform(low, 1 - low, (1, m)), random_labels(m)
+        m, n_x, n_h = int(rng.integers(5, 40)), int(rng.integers(2, 5)), int(rng.integers(2, 6))
+        X, params = rng.standard_normal((n_x, m)), random_parameters(n_x, n_h, 1)
+        z = (params["W2"] @ np.tanh(params["W1"] @ X + params["b1"])).ravel()
+        spread = max(float(np.max(np.abs(z - z.mean()))), 1e-12)
+        scale = np.log((1 - low) / low) / spread
+        params["W2"], params["b2"] = params["W2"] * scale, np.array([[-z.mean() * scale]])
+        A2, _ = reference.forward_propagation(X, params)
+        yield A2, random_labels(m), params
 
 
 def _as_number(value, what):
@@ -28,9 +41,9 @@ def _as_number(value, what):
                        expected="a float", got=describe(value), flags=("wrong-type",))
 
 
-def test_value(student, reference, rng, random_labels, tolerance, mistakes):
-    for A2, Y in _inputs(rng, random_labels):
-        got = _as_number(student.compute_cost(A2, Y), "The cost")
+def test_value(student, reference, rng, random_labels, random_parameters, tolerance, mistakes):
+    for A2, Y, params in _inputs(rng, random_labels, random_parameters, reference):
+        got = _as_number(student.given(parameters=params).compute_cost(A2, Y), "The cost")
         expected = reference.compute_cost(A2, Y)
         try:
             expect_close(np.asarray(got), np.float64(expected), "The cost", rtol=tolerance["rtol"],
@@ -41,9 +54,9 @@ def test_value(student, reference, rng, random_labels, tolerance, mistakes):
 
 
 @pytest.mark.gated_by("value")
-def test_returns_float(student, rng, random_labels, mistakes):
-    A2, Y = next(_inputs(rng, random_labels))
-    got = student.compute_cost(A2, Y)
+def test_returns_float(student, reference, rng, random_labels, random_parameters, mistakes):
+    A2, Y, params = next(_inputs(rng, random_labels, random_parameters, reference))
+    got = student.given(parameters=params).compute_cost(A2, Y)
     if isinstance(got, (float, np.floating)) and not isinstance(got, np.ndarray):
         return
     failure = CheckFailure(
