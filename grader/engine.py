@@ -23,6 +23,7 @@ from typing import Any
 
 from . import bounds, render
 from .assignment import Assignment
+from .bindings import Bindings
 from .formats import gradescope_results
 from .load import LoadedSubmission, load_source, load_submission
 from .models import (
@@ -74,19 +75,25 @@ def content_seed(sha256: str) -> int:
     return int(sha256[:8] or "0", 16) % 2**31
 
 
-def _load_problems(session: StudentSession, loaded: LoadedSubmission) -> tuple[Problem, ...]:
+def _load_problems(session: StudentSession, loaded: LoadedSubmission, functions: tuple[str, ...]
+                   ) -> tuple[Problem, ...]:
+    """The load errors that cost a graded function something (``Bindings.relevant``); the others, such as a line
+    that reads what a skipped training cell would have made, are left out."""
     problems = []
-    errors = session.load_errors
+    errors = Bindings(loaded, functions).relevant(session.load_errors)
     if len(errors) > bounds.PROBLEMS:  # a result lists no more than this: locate no more than this
         problems.append(Problem(kind=LOAD_ERROR, message=f"{len(errors):,} statements raised while your definitions "
                                 f"were loaded; the first {bounds.PROBLEMS - 1} are listed"))
         errors = errors[: bounds.PROBLEMS - 1]
-    for error in errors:
-        where: Location | None = loaded.locate(str(error.get("filename", "")), int(error.get("line") or 0))
+    for error, users in errors:
+        line = error.get("line")
+        where: Location | None = loaded.locate(str(error.get("filename", "")), line if type(line) is int else 0)
         text = f"{str(error.get('type', 'Error'))[:100]}: {str(error.get('message', ''))[:500]}"
         label = where.describe() if where else "top level"
+        cost = f"; {', '.join(users)} {'needs' if len(users) == 1 else 'need'} what it defines" if users else ""
         problems.append(Problem(kind=LOAD_ERROR, location=where,
-                                message=f"{label}: this statement raised {text} while your definitions were loaded"))
+                                message=f"{label}: this statement raised {text} while your definitions were "
+                                        f"loaded{cost}"))
     return tuple(problems)
 
 
@@ -197,7 +204,7 @@ class Engine:
                     program = Program.build(loaded, self.assignment)
                     with self.sandbox.session(program, self.assignment.limits, seed) as session:
                         outcomes, figures = self._check(Job(id=task.id, loaded=loaded, session=session, seed=seed))
-                        problems += _load_problems(session, loaded)
+                        problems += _load_problems(session, loaded, self.assignment.functions)
                         output = session.output.text()
             result = make_result(self.assignment, outcomes, submission=task.id, path=task.path, seed=seed,
                                  duration_s=round(time.monotonic() - started, 3), problems=problems,

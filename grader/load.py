@@ -52,6 +52,7 @@ _TOKEN = re.compile(r"\\.?|'''|\"\"\"|['\"#()\[\]{}]")  # what the line scanner 
 _SYSTEM_ASSIGN = re.compile(r"[\w.]+(?:\s*,\s*[\w.]+)*\s*=\s*[!%]")  # files = !ls, t = %timeit -o f()
 _HELP = re.compile(r"\?.*|[\w.*\[\]()]+\?\??")  # ?obj, obj?, obj??
 _CHUNK_START = re.compile(r"(?:(?:async[ \t]+)?def|class|import|from)[ \t]|@")
+_CONTINUES = re.compile(r"(?:else|elif|except|finally)\b")  # clauses that continue a compound statement
 _HARD_START = re.compile(r"(?:(?:async[ \t]+)?def|class|import|from)[ \t]")  # cannot continue an open bracket
 _CODE_OBJECTS = re.compile(r"\b(?:def|class|lambda|for)\b")
 _DEFINES = re.compile(r"^(?:(?:async[ \t]+)?def|class)[ \t]+([^\W\d]\w*)", re.MULTILINE)
@@ -477,10 +478,49 @@ def _py_units(text: str) -> list[_Parsed]:
     if len(bounds) * len(lines) > _PADDING_BUDGET:  # absurd files: fewer, larger chunks
         bounds = bounds[:: math.ceil(len(bounds) * len(lines) / _PADDING_BUDGET)]
     bounds.append(len(lines))
-    return [
-        _parse("\n" * a + "\n".join(lines[a:b]), original="\n".join(original[a:b]), cell=None, first_line=a + 1)
-        for a, b in zip(bounds, bounds[1:])
-    ]
+    units: list[_Parsed] = []
+    budget = _PADDING_BUDGET - len(bounds) * len(lines)
+    for a, b in zip(bounds, bounds[1:]):
+        unit = _parse("\n" * a + "\n".join(lines[a:b]), original="\n".join(original[a:b]), cell=None,
+                      first_line=a + 1)
+        pieces = _statement_starts(lines, starts, a, b) if unit[1] is None else [a]
+        if len(pieces) == 1 or len(pieces) * len(lines) > budget:
+            units.append(unit)
+            continue
+        budget -= len(pieces) * len(lines)
+        units += _split(lines, original, pieces + [b])
+    return units
+
+
+def _statement_starts(lines: list[str], starts: list[bool], a: int, b: int) -> list[int]:
+    """The lines of ``a:b`` where a top-level statement starts (not the clauses that continue one, nor the line after
+    a decorator): where a chunk that does not parse can be cut further."""
+    out = [a]
+    decorated = lines[a].startswith("@")
+    for i in range(a + 1, b):
+        line = lines[i]
+        if not starts[i] or not line[:1].strip() or line.startswith("#") or _CONTINUES.match(line):
+            continue
+        if not decorated:
+            out.append(i)
+        decorated = line.startswith("@")
+    return out
+
+
+def _split(lines: list[str], original: list[str], bounds: list[int]) -> list[_Parsed]:
+    """A chunk that does not parse, cut at its statements: the runs of statements that parse are units, and so is
+    each run of those that do not, so that a syntax error (a Python 2 print after a function, say) costs only the
+    statements that hold it."""
+    pieces = [(a, b, _parse("\n" * a + "\n".join(lines[a:b]), original="", cell=None, first_line=a + 1)[1] is not None)
+              for a, b in zip(bounds, bounds[1:])]
+    runs: list[tuple[int, int]] = []
+    for index, (a, b, ok) in enumerate(pieces):
+        if index and ok == pieces[index - 1][2]:
+            runs[-1] = (runs[-1][0], b)
+        else:
+            runs.append((a, b))
+    return [_parse("\n" * a + "\n".join(lines[a:b]), original="\n".join(original[a:b]), cell=None, first_line=a + 1)
+            for a, b in runs]
 
 
 def _parse(source: str, *, original: str, cell: int | None, first_line: int) -> _Parsed:

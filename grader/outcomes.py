@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import re
 import traceback
+from collections.abc import Mapping
 
 from .checking import CheckFailure
 from .failures import MissingFunction, StudentError
@@ -38,10 +39,13 @@ def not_judged(cid: str, function: str, gates: list[CheckOutcome], loaded: Loade
                                 f"because it is worth points only when {function}'s values are right.")
 
 
-def _blame(exc: StudentError, function: str, graded: tuple[str, ...], loaded: LoadedSubmission
-           ) -> tuple[str, tuple[str, ...], Location | None]:
-    """Say so when ``function`` failed inside, or for want of, another graded function it calls."""
+def _blame(exc: StudentError, function: str, graded: tuple[str, ...], loaded: LoadedSubmission,
+           unbound: Mapping[str, str]) -> tuple[str, tuple[str, ...], Location | None]:
+    """Say so when ``function`` failed inside, or for want of, another graded function it calls, or for want of a
+    name that a failed import (or other top-level statement) should have bound (``unbound``: name → why)."""
     missing = re.match(r"NameError: name '(\w+)' is not defined", exc.message)
+    if missing and missing.group(1) in unbound:
+        return f": {unbound[missing.group(1)]}", (), None
     if missing and missing.group(1) in graded and missing.group(1) != function:
         other = missing.group(1)
         lost = loaded.lost_to_syntax_error(other)
@@ -56,8 +60,8 @@ def _blame(exc: StudentError, function: str, graded: tuple[str, ...], loaded: Lo
 
 
 def judge(cid: str, function: str, exc: BaseException | None, loaded: LoadedSubmission,
-             graded: tuple[str, ...]) -> CheckOutcome:
-    """Turn what a check raised into its outcome."""
+          graded: tuple[str, ...], unbound: Mapping[str, str] | None = None) -> CheckOutcome:
+    """Turn what a check raised into its outcome. ``unbound`` says why names are missing (``Bindings.unbound``)."""
     where = loaded.definition(function)
     if exc is None:
         return CheckOutcome(id=cid, function=function, status="passed", location=where)
@@ -76,7 +80,7 @@ def judge(cid: str, function: str, exc: BaseException | None, loaded: LoadedSubm
                 message = f"{message}, because of a syntax error: {lost.message}"
                 where = lost.location
         else:
-            extra, more_flags, elsewhere = _blame(exc, function, graded, loaded)
+            extra, more_flags, elsewhere = _blame(exc, function, graded, loaded, unbound or {})
             message += extra
             flags += more_flags
             where = elsewhere or where

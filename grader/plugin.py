@@ -29,6 +29,7 @@ from _pytest.runner import (
 
 from . import tracing
 from .assignment import Assignment
+from .bindings import Bindings
 from .checking import Catalogue, CheckFailure
 from .errors import ConfigError, InternalError
 from .failures import StudentError
@@ -188,6 +189,7 @@ class GradingPlugin:
         self._figures = Figures()
         self._exc: dict[str, BaseException] = {}
         self._closed: list[str] = []  # the gates of the check being run that did not pass
+        self._unbound: dict[str, str] | None = None  # why names are missing in the job's submission (load errors)
 
     # -- pytest hooks -------------------------------------------------------------------------------------------------
 
@@ -365,8 +367,14 @@ class GradingPlugin:
 
     # -- running one submission -------------------------------------------------------------------------------------
 
+    def _missing_names(self, job: Job) -> dict[str, str]:
+        """Name → why a failed top-level statement left it undefined, once the submission's process has loaded."""
+        if self._unbound is None and job.session.loaded:
+            self._unbound = Bindings(job.loaded, self.assignment.functions).unbound(job.session.load_errors)
+        return self._unbound or {}
+
     def _run_job(self, items: list[pytest.Item], job: Job) -> tuple[CheckOutcome, ...]:
-        self._job, self._figures, self._exc = job, Figures(), {}
+        self._job, self._figures, self._exc, self._unbound = job, Figures(), {}, None
         if self.assignment.composites:
             job.session.answerer = ReferenceAnswers(self._solution())
         outcomes: list[CheckOutcome] = []
@@ -391,7 +399,8 @@ class GradingPlugin:
             if self._closed:
                 outcome = not_judged(cid, function, [judged[gate] for gate in self._closed], job.loaded)
             else:
-                outcome = judge(cid, function, self._exc.get(item.nodeid), job.loaded, self.assignment.functions)
+                outcome = judge(cid, function, self._exc.get(item.nodeid), job.loaded, self.assignment.functions,
+                                self._missing_names(job))
             if outcome.status == "failed" and not self._closed:
                 outcome = self._localised(outcome, job)
             outcome = dataclasses.replace(outcome, duration_s=round(time.perf_counter() - started, 4))

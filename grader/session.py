@@ -270,6 +270,7 @@ class StudentSession:
         self.seed = seed
         self.output = OutputHead(limits.output_bytes, bytearray())
         self.load_errors: tuple[dict[str, Any], ...] = ()
+        self.loaded = False  # whether a process has loaded the definitions (load_errors are then known)
         # The signatures of the declared functions as the running process has them (None: not a plain function).
         self.signatures: dict[str, inspect.Signature | None] = {}
         self.context = ""  # the check being run, which makes call seeds independent of other checks
@@ -331,6 +332,7 @@ class StudentSession:
             raise self._broken
         if self._spawns == 1 and isinstance(ready.get("errors"), list):
             self.load_errors = tuple(e for e in ready["errors"] if isinstance(e, dict))
+        self.loaded = True
         described = ready.get("signatures")
         self.signatures = {name: read_signature(described.get(name)) for name, _ in self.program.signatures
                            } if isinstance(described, dict) else {}

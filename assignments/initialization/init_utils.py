@@ -19,7 +19,10 @@ import numpy as np
 
 __all__ = [
     "DEFAULT_HIDDEN",
+    "compute_loss",
     "load_circles",
+    "load_dataset",
+    "predict_dec",
     "sigmoid",
     "relu",
     "forward_propagation",
@@ -82,6 +85,12 @@ def load_circles(
     return train_X, train_Y, test_X, test_Y
 
 
+def load_dataset() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The circles, under the name the course's notebooks import (``from init_utils import load_dataset``): the same
+    ``(train_X, train_Y, test_X, test_Y)`` as :func:`load_circles` with its defaults."""
+    return load_circles()
+
+
 # ----------------------------------------------------------------------------------------------------------------
 # The network
 # ----------------------------------------------------------------------------------------------------------------
@@ -136,6 +145,15 @@ def compute_cost(ZL: np.ndarray, Y: np.ndarray) -> float:
     Z = np.asarray(ZL, dtype=np.float64)
     losses = np.maximum(Z, 0.0) - Z * Y + np.log1p(np.exp(-np.abs(Z)))
     return float(np.mean(losses))
+
+
+def compute_loss(a3: np.ndarray, Y: np.ndarray) -> float:
+    """The cross-entropy cost from the network's output ``a3`` (not its logit), under the name the course's notebooks
+    import; like :func:`compute_cost`, but ``inf`` where ``a3`` is exactly 0 or 1 on the wrong side."""
+    a3, Y = np.asarray(a3, dtype=np.float64), np.asarray(Y, dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        losses = -(Y * np.log(a3) + (1 - Y) * np.log(1 - a3))
+    return float(np.nansum(losses) / Y.shape[-1])
 
 
 def backward_propagation(AL: np.ndarray, Y: np.ndarray, caches: list) -> dict[str, np.ndarray]:
@@ -237,6 +255,13 @@ def predict(parameters: Mapping[str, np.ndarray], X: np.ndarray) -> np.ndarray:
     """Class predictions, 1 where the network's output exceeds 0.5 and 0 elsewhere; shape ``(1, m)``, int64."""
     AL, _ = forward_propagation(X, parameters)
     return (AL > 0.5).astype(np.int64)
+
+
+def predict_dec(parameters: Mapping[str, np.ndarray], X: np.ndarray) -> np.ndarray:
+    """Booleans, True where the network's output exceeds 0.5; shape ``(1, m)``. The course's notebooks import this
+    name to draw the decision boundary."""
+    AL, _ = forward_propagation(X, parameters)
+    return AL > 0.5
 
 
 def accuracy(parameters: Mapping[str, np.ndarray], X: np.ndarray, Y: np.ndarray) -> float:

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["load_planar_dataset", "sigmoid", "plot_decision_boundary"]
+__all__ = ["load_extra_datasets", "load_planar_dataset", "sigmoid", "plot_decision_boundary"]
 
 
 def sigmoid(x: Any) -> np.ndarray:
@@ -42,6 +42,35 @@ def load_planar_dataset() -> tuple[np.ndarray, np.ndarray]:
         X[rows] = np.c_[r * np.sin(t), r * np.cos(t)]
         Y[rows] = j
     return X.T, Y.T
+
+
+def load_extra_datasets(N: int = 200) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
+    """The five other data sets the notebook's last section tries: noisy circles, noisy moons, blobs, Gaussian
+    quantiles and points with no structure, as in the course's module (which draws them with scikit-learn).
+
+    Each is ``(X, Y)`` with ``X`` of shape ``(N, 2)`` (one point per row) and ``Y`` of shape ``(N,)``: transpose ``X``
+    and reshape ``Y`` to ``(1, N)`` before training, as the notebook does. A private generator seeded with 3 draws
+    them, so numpy's global random state is left untouched.
+    """
+    rng = np.random.RandomState(3)
+    half = N // 2
+
+    def labels(first: int) -> np.ndarray:
+        return np.hstack([np.zeros(first, dtype=np.int64), np.ones(N - first, dtype=np.int64)])
+
+    angle = rng.uniform(0.0, 2 * np.pi, N)
+    radius = np.where(np.arange(N) < half, 1.0, 0.5)
+    circles = np.c_[radius * np.cos(angle), radius * np.sin(angle)] + rng.normal(0.0, 0.3, (N, 2))
+    t = np.pi * rng.uniform(0.0, 1.0, N)
+    outer, inner = np.c_[np.cos(t), np.sin(t)], np.c_[1 - np.cos(t), 0.5 - np.sin(t)]
+    moons = np.where((np.arange(N) < half)[:, None], outer, inner) + rng.normal(0.0, 0.2, (N, 2))
+    classes = np.arange(N) % 6 // 3  # six blobs, three of each class
+    blobs = rng.normal(0.0, 1.0, (N, 2)) + rng.uniform(-10.0, 10.0, (6, 2))[np.arange(N) % 6]
+    gaussian = rng.normal(0.0, 1.0, (N, 2))
+    distance = np.sum(gaussian**2, axis=1)
+    quantile = (distance > np.median(distance)).astype(np.int64)
+    return ((circles, labels(half)), (moons, labels(half)), (blobs, classes.astype(np.int64)),
+            (gaussian, quantile), (rng.rand(N, 2), rng.rand(N, 2)))
 
 
 def plot_decision_boundary(model: Callable[[np.ndarray], Any], X: np.ndarray, y: np.ndarray) -> None:

@@ -1,0 +1,191 @@
+"""Which top-level statements matter to the graded functions, and which failed statement left a name undefined.
+
+The sandbox runs a submission's kept top-level statements one at a time (``_worker``); one that raises is a load
+error, and it costs only the names it would have bound. Most load errors of a course notebook cost nothing: the
+statements after a skipped helper call (``X, Y = load_planar_dataset()`` does not run at grading time, so
+``shape_X = X.shape`` finds no ``X``) bind names that no graded function uses. ``Bindings`` reads the submission's
+own parse (the grader's, never the sandbox's account beyond where an error happened) and says:
+
+- ``relevant(errors)``: the errors of statements that bind a name the graded functions use, directly or through the
+  submission's other functions and constants; the others are left out of the report;
+- ``unbound(errors)``: for each name such a statement should have bound, why it is missing, for a NameError's
+  message ("the import `from lr_utils import load_dataset` on cell 3, line 2 failed (ModuleNotFoundError: ...)");
+- ``users(name)``: the graded functions that use a name.
+
+A star import binds names nobody can list: its failure matters when a graded function uses a name that nothing in
+the submission binds.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import warnings
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from .load import LoadedSubmission
+
+__all__ = ["Bindings"]
+
+_STAR = "*"
+_BUILTINS = frozenset(dir(builtins)) | {"__name__", "__file__", "__builtins__", "get_ipython", "display", "In",
+                                        "Out"}
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+
+
+@dataclass(frozen=True, slots=True)
+class _Statement:
+    filename: str
+    line: int
+    binds: frozenset[str]
+    uses: frozenset[str]
+    is_import: bool
+
+
+def _stored(node: ast.AST) -> set[str]:
+    """Names a statement binds at its own level (not inside the functions or classes it defines)."""
+    names: set[str] = set()
+    todo = [node]
+    while todo:
+        current = todo.pop()
+        if isinstance(current, (ast.Import, ast.ImportFrom)):
+            for alias in current.names:
+                names.add(_STAR if alias.name == "*" else alias.asname or alias.name.split(".")[0])
+            continue
+        if isinstance(current, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(current.name)
+            continue
+        if isinstance(current, ast.Lambda):
+            continue
+        if isinstance(current, ast.Name) and isinstance(current.ctx, ast.Store):
+            names.add(current.id)
+        todo.extend(ast.iter_child_nodes(current))
+    return names
+
+
+def _loaded(node: ast.AST) -> set[str]:
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+
+
+def _free(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> set[str]:
+    """The global names a function or class uses: what it loads, less its parameters and what it assigns (unless
+    declared ``global``). Nested scopes are lumped together: a little more than exact, never less."""
+    declared = {name for n in ast.walk(node) if isinstance(n, ast.Global) for name in n.names}
+    local: set[str] = set()
+    for n in ast.walk(node):
+        if isinstance(n, ast.arg):
+            local.add(n.arg)
+        elif isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del)):
+            local.add(n.id)
+        elif isinstance(n, (ast.Import, ast.ImportFrom)) and n is not node:
+            local |= {a.asname or a.name.split(".")[0] for a in n.names}
+        elif isinstance(n, _SCOPES[:2] + (ast.ClassDef,)) and n is not node:
+            local.add(n.name)
+    return _loaded(node) - (local - declared)
+
+
+def _statements(loaded: LoadedSubmission) -> list[_Statement]:
+    out = []
+    for unit in loaded.units:
+        if unit.syntax_error is not None:
+            continue
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                body = ast.parse(unit.source, unit.filename).body
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            continue
+        for index in unit.keep:
+            if 0 <= index < len(body):
+                stmt = body[index]
+                uses = _free(stmt) if isinstance(stmt, (*_SCOPES[:2], ast.ClassDef)) else _loaded(stmt)
+                out.append(_Statement(unit.filename, stmt.lineno, frozenset(_stored(stmt)), frozenset(uses),
+                                      isinstance(stmt, (ast.Import, ast.ImportFrom))))
+    return out
+
+
+class Bindings:
+    """What the kept top-level statements of one submission bind and use, and what the graded functions need."""
+
+    def __init__(self, loaded: LoadedSubmission, functions: Iterable[str]) -> None:
+        self.loaded = loaded
+        self.functions = tuple(functions)
+        self._statements = _statements(loaded)
+        self._by_place = {(s.filename, s.line): s for s in self._statements}
+        self._bound = frozenset(name for s in self._statements for name in s.binds)
+        self._needs = {function: self._closure({function}) for function in self.functions}
+
+    def _closure(self, names: set[str]) -> frozenset[str]:
+        """``names`` and every name that the statements binding them use, transitively."""
+        needed, todo = set(names), list(names)
+        while todo:
+            name = todo.pop()
+            for statement in self._statements:
+                if name in statement.binds:
+                    for used in statement.uses - needed:
+                        needed.add(used)
+                        todo.append(used)
+        return frozenset(needed)
+
+    def users(self, name: str) -> tuple[str, ...]:
+        """The graded functions that use ``name`` (or would, through a star import, when nothing binds it)."""
+        if name == _STAR:
+            return tuple(f for f, needs in self._needs.items() if needs - self._bound - _BUILTINS - {f})
+        return tuple(f for f, needs in self._needs.items() if name in needs)
+
+    def _still_bound(self, errors: Sequence[Mapping[str, Any]]) -> frozenset[str]:
+        """The names some statement that did not fail binds (an import that failed for some names binds the rest)."""
+        lost: dict[tuple[str, int], set[str]] = {}
+        for error in errors:
+            place = (str(error.get("filename", "")), _int(error.get("line")))
+            lost.setdefault(place, set()).update(self.failed(error) or ())
+        return frozenset(name for s in self._statements for name in s.binds - lost.get((s.filename, s.line), set()))
+
+    def failed(self, error: Mapping[str, Any]) -> tuple[str, ...] | None:
+        """The names a failed statement left unbound (None when the grader cannot place the statement)."""
+        statement = self._by_place.get((str(error.get("filename", "")), _int(error.get("line"))))
+        if statement is None:
+            return None
+        names = error.get("names")
+        if statement.is_import and isinstance(names, list):  # one import per name: only those that failed
+            return tuple(sorted(statement.binds & {n for n in names if isinstance(n, str)}))
+        return tuple(sorted(statement.binds))
+
+    def relevant(self, errors: Sequence[Mapping[str, Any]]) -> list[tuple[Mapping[str, Any], tuple[str, ...]]]:
+        """The load errors that matter to a graded function, each with the graded functions it matters to. An error
+        the grader cannot place is kept, said to matter to none in particular."""
+        out = []
+        bound = self._still_bound(errors)
+        for error in errors:
+            names = self.failed(error)
+            if names is None:
+                out.append((error, ()))
+                continue
+            users = tuple(dict.fromkeys(f for name in names if name not in bound for f in self.users(name)))
+            if users:
+                out.append((error, users))
+        return out
+
+    def unbound(self, errors: Sequence[Mapping[str, Any]]) -> dict[str, str]:
+        """Name → why the statement that should have bound it did not (for a NameError's message)."""
+        notes: dict[str, str] = {}
+        bound = self._still_bound(errors)
+        for error in errors:
+            names = self.failed(error)
+            where = self.loaded.locate(str(error.get("filename", "")), _int(error.get("line")))
+            if not names or where is None:
+                continue
+            text = f"{str(error.get('type', 'Error'))[:100]}: {str(error.get('message', ''))[:300]}"
+            statement = self._by_place[(str(error.get("filename", "")), _int(error.get("line")))]
+            what = "import" if statement.is_import else "statement"
+            for name in names:
+                if name != _STAR and name not in bound:
+                    notes[name] = f"the {what} `{where.code.strip()}` on {where.describe()} failed ({text})"
+        return notes
+
+
+def _int(value: Any) -> int:
+    return value if type(value) is int else 0
+
