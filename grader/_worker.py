@@ -14,13 +14,14 @@ Protocol on the socket (frames of ``grader.wire``), grader first:
                        "observe": bool (optional)}
     worker → grader   {"op": "ask", "fn": part, "args": [...], "kwargs": {...}}      (zero or more, see below)
     grader → worker   {"op": "answer", "ok": True, "value": ...} or {"op": "answer", "ok": False, "error": {...}}
-    worker → grader   {"op": "reply", "ok": True, "value": ..., "after": [args, kwargs] (observed calls)}
+    worker → grader   {"op": "reply", "ok": True, "value": ..., "after": [args, kwargs] (observed calls: the arrays
+                       passed, as the call left them, in the containers as they were passed)}
                       or {"op": "reply", "ok": False, "error": {...}}
 
 Loading runs the statements the grader kept, one at a time; an import of several names runs as one import per
 name, so that a name a module lacks costs only that name (each error says which ``names`` it left unbound). The
 ``signatures`` of the functions named in ``describe`` let the grader call each in the form it has
-(``grader.signatures``); an observed call sends back its arguments as the function left them.
+(``grader.signatures``); an observed call sends back the arrays it was given, as it left them.
 
 While a call runs, each name in its ``parts`` (the functions a composite may call, declared by the assignment) is
 a proxy in the submission's namespace: calling it asks the grader, which answers with the reference's function
@@ -289,6 +290,7 @@ def _call(namespace: dict[str, Any], request: dict[str, Any], channel: _Channel)
     namespace.update({part: _proxy(part, channel) for part in parts})
     _seed(int(request["seed"]))
     args, kwargs = request["args"], request["kwargs"]
+    passed = _frame([args, kwargs]) if request.get("observe") is True else None
     steps: list[tracing.Step] | None = None
     try:
         if request.get("trace") is True and isinstance(fn, types.FunctionType):
@@ -305,8 +307,8 @@ def _call(namespace: dict[str, Any], request: dict[str, Any], channel: _Channel)
                 namespace.pop(part, None)
             else:
                 namespace[part] = original
-    if request.get("observe") is True:
-        return {"op": "reply", "ok": True, "value": value, "after": _sendable([args, kwargs]), **_trace(steps)}
+    if passed is not None:
+        return {"op": "reply", "ok": True, "value": value, "after": _sendable(passed), **_trace(steps)}
     return {"op": "reply", "ok": True, "value": value, **_trace(steps)}
 
 
@@ -315,6 +317,20 @@ def _trace(steps: list[tracing.Step] | None) -> dict[str, Any]:
     if steps is None:
         return {}
     return {"trace": [step.to_wire() for step in steps]}
+
+
+def _frame(value: Any, depth: int = 0) -> Any:
+    """``value`` with its lists, tuples and dicts copied and everything else shared: the arrays a caller passed, in
+    the containers it passed them in, whatever the function does to those containers."""
+    if depth > wire.MAX_DEPTH:
+        return value
+    if type(value) is list:
+        return [_frame(item, depth + 1) for item in value]
+    if type(value) is tuple:
+        return tuple(_frame(item, depth + 1) for item in value)
+    if type(value) is dict:
+        return {key: _frame(item, depth + 1) for key, item in value.items()}
+    return value
 
 
 def _sendable(value: Any) -> Any:

@@ -32,7 +32,7 @@ __all__ = ["Bindings"]
 _STAR = "*"
 _BUILTINS = frozenset(dir(builtins)) | {"__name__", "__file__", "__builtins__", "get_ipython", "display", "In",
                                         "Out"}
-_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+_DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,9 +79,9 @@ def _free(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> set[st
             local.add(n.arg)
         elif isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del)):
             local.add(n.id)
-        elif isinstance(n, (ast.Import, ast.ImportFrom)) and n is not node:
+        elif isinstance(n, (ast.Import, ast.ImportFrom)):
             local |= {a.asname or a.name.split(".")[0] for a in n.names}
-        elif isinstance(n, _SCOPES[:2] + (ast.ClassDef,)) and n is not node:
+        elif isinstance(n, _DEFS) and n is not node:
             local.add(n.name)
     return _loaded(node) - (local - declared)
 
@@ -100,7 +100,7 @@ def _statements(loaded: LoadedSubmission) -> list[_Statement]:
         for index in unit.keep:
             if 0 <= index < len(body):
                 stmt = body[index]
-                uses = _free(stmt) if isinstance(stmt, (*_SCOPES[:2], ast.ClassDef)) else _loaded(stmt)
+                uses = _free(stmt) if isinstance(stmt, _DEFS) else _loaded(stmt)
                 out.append(_Statement(unit.filename, stmt.lineno, frozenset(_stored(stmt)), frozenset(uses),
                                       isinstance(stmt, (ast.Import, ast.ImportFrom))))
     return out
@@ -156,7 +156,7 @@ class Bindings:
     def relevant(self, errors: Sequence[Mapping[str, Any]]) -> list[tuple[Mapping[str, Any], tuple[str, ...]]]:
         """The load errors that matter to a graded function, each with the graded functions it matters to. An error
         the grader cannot place is kept, said to matter to none in particular."""
-        out = []
+        out: list[tuple[Mapping[str, Any], tuple[str, ...]]] = []
         bound = self._still_bound(errors)
         for error in errors:
             names = self.failed(error)

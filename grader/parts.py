@@ -78,7 +78,8 @@ class Ask:
 @dataclass(frozen=True, slots=True)
 class Called:
     """A call into student code with what its composite asked, in order (empty unless recorded), and for an observed
-    call the arguments as the function left them (``after``: args and kwargs; None if they could not be read)."""
+    call the arrays it was given as it left them (``after``: args and kwargs, in the containers as they were
+    passed, so that only changes made to the arrays themselves show; None if they could not be read back)."""
 
     value: Any
     asks: tuple[Ask, ...] = ()

@@ -80,8 +80,8 @@ class StudentProxy:
     - Checks call in the signature the assignment asks for; a function written in an older, accepted signature is
       called in that one (``grader.signatures``). ``student.given(parameters=p).compute_cost(A2, Y)`` gives the
       values such a signature takes that the asked one lacks.
-    - ``student.observed.update_parameters(...)`` returns a ``Called`` whose ``after`` holds the arguments as the
-      function left them: whether it changed its inputs.
+    - ``student.observed.update_parameters(...)`` returns a ``Called`` whose ``after`` holds the arrays it was given
+      as the function left them: whether it wrote into them.
     """
 
     def __init__(self, session: StudentSession, seed: int | None = None, *, own_parts: bool = False,

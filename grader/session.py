@@ -29,7 +29,6 @@ from .failures import (
     StudentTimeout,
 )
 from .parts import Answerer, Called, Exchange
-from .signatures import CallPlan, FunctionSignatures, plan_ask, plan_call, read_signature
 from .sandbox import (
     DeadlinePassed,
     Ending,
@@ -42,6 +41,7 @@ from .sandbox import (
     remove_scratch,
     sweep_uid,
 )
+from .signatures import CallPlan, FunctionSignatures, plan_ask, plan_call, read_signature
 
 __all__ = [
     "MAX_PROCESSES_PER_SUBMISSION",
@@ -113,7 +113,8 @@ def _refuse(function: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any
 
 
 def _after(plan: CallPlan, reply: dict[str, Any]) -> tuple[tuple[Any, ...], dict[str, Any]] | None:
-    """The arguments as an observed call left them, in the check's form; None when they could not be sent back."""
+    """The arrays an observed call was given, as it left them, in the check's form; None when they could not be sent
+    back."""
     after = reply.get("after")
     if type(after) is not list or len(after) != 2 or type(after[0]) is not list or type(after[1]) is not dict:
         return None
@@ -384,8 +385,9 @@ class StudentSession:
 
         The call is made in the asked signature, or in an accepted one that the student's function has
         (``grader.signatures``), with the arguments that form has and the asked one lacks taken from ``given``;
-        ``WrongSignature`` when the function has none of them. ``observe`` sends back the arguments as the function
-        left them (``Called.after``, in the check's form), so that a check can tell whether it changed its inputs.
+        ``WrongSignature`` when the function has none of them. ``observe`` sends back the arrays it was given as the
+        function left them (``Called.after``, in the check's form), so that a check can tell whether it wrote into
+        them.
         """
         if function in self._timed_out:
             raise StudentTimeout(f"{function} already ran past its time limit in an earlier check", function=function)

@@ -275,8 +275,9 @@ def plan_call(declared: FunctionSignatures, student: inspect.Signature | None, a
         bound = declared.asks.signature.bind(*args, **kwargs)
     except TypeError as exc:  # the check's own call does not fit the declared form
         raise SignatureNotGiven(f"the check's call does not fit {declared.asks}: {exc}") from None
-    positions = {name: ("arg", i) for i, name in enumerate(list(declared.asks.signature.parameters)[:len(args)])}
-    origin = {**positions, **{name: ("kw", name) for name in kwargs}}
+    origin: dict[str, tuple[str, int | str]] = {
+        name: ("arg", i) for i, name in enumerate(list(declared.asks.signature.parameters)[:len(args)])}
+    origin.update({name: ("kw", name) for name in kwargs})
     for form in declared.accepts:
         try:
             reshaped = _reshape(form, bound.arguments, origin, given)

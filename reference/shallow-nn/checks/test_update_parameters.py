@@ -1,7 +1,8 @@
-"""update_parameters takes one gradient-descent step. ``values`` judges the step; ``inputs_unchanged`` that the
-arrays it was given are left as they were, in every version of the notebook (see docs/course-versions.md: the 2021
-version asks for copy.deepcopy, and every version's update_parameters returns its result rather than changing its
-arguments)."""
+"""update_parameters takes one gradient-descent step. ``values`` judges the step; ``arrays_unchanged`` that it does
+not write into the arrays it was given (``W1 -= learning_rate * dW1``), in every version of the notebook: no
+version's template does, the 2021 one asks for copies explicitly, and an array changed in place changes under
+whoever else holds it. Putting new arrays into the dict passed in (``parameters["W1"] = W1 - ...``, the course's
+own style elsewhere) is not judged: the arrays the caller holds stay as they were."""
 
 import numpy as np
 import pytest
@@ -46,33 +47,28 @@ def test_values(student, reference, random_parameters, tolerance, mistakes):
 
 
 
-def _changed(given, after):
-    """The names of the arrays of ``given`` (dicts of arrays) that ``after``, the same dicts once the call is over,
-    no longer holds unchanged."""
-    out = []
-    for what, old, new in zip(("parameters", "grads"), given, after):
-        if not isinstance(new, dict) or set(new) != set(old):
-            out.append(f"the keys of {what}")
-            continue
-        out += [name for name, value in old.items()
-                if not (isinstance(new[name], np.ndarray) and new[name].shape == value.shape
-                        and np.array_equal(new[name], value))]
-    return out
+
+def _written(given, after):
+    """The names of the arrays of ``given`` (dicts of arrays) whose values ``after`` (the same arrays once the call is
+    over) no longer holds."""
+    return [name for old, new in zip(given, after) for name, value in old.items()
+            if not (isinstance(new, dict) and isinstance(new.get(name), np.ndarray) and new[name].shape == value.shape
+                    and np.array_equal(new[name], value))]
 
 
 @pytest.mark.gated_by("values")
-def test_inputs_unchanged(student, random_parameters):
+def test_arrays_unchanged(student, random_parameters):
     params = random_parameters(3, 4, 1)
     grads = {"d" + k: v for k, v in random_parameters(3, 4, 1).items()}
     called = student.observed.update_parameters(params, grads, learning_rate=0.7)
-    changed = ["its arguments"] if called.after is None else _changed((params, grads), called.after[0])
-    if changed:
-        first = changed[0]
+    written = ["its arguments"] if called.after is None else _written((params, grads), called.after[0])
+    if written:
+        first = written[0]
         raise CheckFailure(
-            f"update_parameters changed what it was given ({', '.join(changed)}), not only what it returns. "
-            "`W1 -= learning_rate * dW1` writes into the caller's array, so whoever still holds the parameters "
-            "passed in finds them changed. Write `W1 = W1 - learning_rate * dW1` (a new array), or start with "
-            "`parameters = copy.deepcopy(parameters)`.",
+            f"update_parameters wrote into the arrays it was given ({', '.join(written)}), not only into the ones it "
+            "returns. `W1 -= learning_rate * dW1` changes the caller's array in place, so whoever still holds the "
+            "parameters passed in finds them changed. Write `W1 = W1 - learning_rate * dW1` (a new array), or start "
+            "with `parameters = copy.deepcopy(parameters)`.",
             expected=f"{first} as passed in: {describe(params[first])}" if first in params else None,
             got=f"{first} afterwards: {describe(called.after[0][0].get(first))}" if first in params else None,
             flags=("changes-inputs",), lesson="changes-inputs")
