@@ -10,7 +10,6 @@ import ast
 import hashlib
 import io
 import json
-import math
 import os
 import re
 import stat
@@ -23,6 +22,7 @@ from pathlib import Path
 import nbformat
 from nbformat import reader as nbreader
 
+from ._pysource import cut, neutralise
 from .assignment import EXECUTE_MODES
 from .models import INVALID_SUBMISSION, SYNTAX_ERROR, WARNING, Location, Problem
 
@@ -39,21 +39,13 @@ _MAX_JSON_OBJECTS = 100_000  # braces in the text: objects cost the most (about 
 _MAX_JSON_DEPTH = 64
 _MAX_JSON_STRING = 16 * 2**20  # characters of one string
 _MAX_COMPILED = 1_000  # past this many def/class/lambda/for, skip the compile check (CPython can go quadratic)
-_PADDING_BUDGET = 10_000_000  # most leading newlines spent padding the chunks of one broken .py file
 _CLIP = 300  # longest code line quoted in a Location or message
 _TOO_MUCH = f"contains too much code to grade (more than {_MAX_CODE:,} characters)"
-_BODY_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun"})  # cell magics whose body is Python
 _SAFE_BUILTINS = frozenset(
     {"int", "float", "str", "bool", "tuple", "list", "dict", "set", "frozenset", "range", "len", "abs", "min",
      "max", "round", "sorted"}
 )  # fmt: skip
 _DEF_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
-_TOKEN = re.compile(r"\\.?|'''|\"\"\"|['\"#()\[\]{}]")  # what the line scanner needs to see
-_SYSTEM_ASSIGN = re.compile(r"[\w.]+(?:\s*,\s*[\w.]+)*\s*=\s*[!%]")  # files = !ls, t = %timeit -o f()
-_HELP = re.compile(r"\?.*|[\w.*\[\]()]+\?\??")  # ?obj, obj?, obj??
-_CHUNK_START = re.compile(r"(?:(?:async[ \t]+)?def|class|import|from)[ \t]|@")
-_CONTINUES = re.compile(r"(?:else|elif|except|finally)\b")  # clauses that continue a compound statement
-_HARD_START = re.compile(r"(?:(?:async[ \t]+)?def|class|import|from)[ \t]")  # cannot continue an open bracket
 _CODE_OBJECTS = re.compile(r"\b(?:def|class|lambda|for)\b")
 _DEFINES = re.compile(r"^(?:(?:async[ \t]+)?def|class)[ \t]+([^\W\d]\w*)", re.MULTILINE)
 
@@ -377,7 +369,7 @@ def _notebook_units(data: bytes, name: str, notes: list[Problem]) -> list[_Parse
         total += len(original)
         if total > _MAX_CODE:
             raise _Invalid(_TOO_MUCH)
-        lines, _ = _neutralise(original)
+        lines, _ = neutralise(original)
         parsed.append(_parse("\n".join(lines), original=original, cell=position, first_line=1))
     if skipped:
         more = ", ..." if len(skipped) > 10 else ""
@@ -395,132 +387,23 @@ def _short(exc: BaseException) -> str:
     return _clip((str(exc).strip().splitlines() or [type(exc).__name__])[0], 160)
 
 
-def _as_pass(line: str) -> str:
-    body = line.lstrip(" \t\f")
-    return f"{line[: len(line) - len(body)]}pass  # {body.rstrip()}"
-
-
-def _is_magic(line: str) -> bool:
-    body = line.strip(" \t\f")
-    return body[:1] in ("%", "!") or bool(_SYSTEM_ASSIGN.match(body) or _HELP.fullmatch(body))
-
-
-def _neutralise(text: str) -> tuple[list[str], list[bool]]:
-    """IPython syntax turned into ``pass`` lines (the line count never changes), and which lines start a statement.
-
-    A small scanner follows strings, brackets and backslash continuations, so only lines at a statement start can
-    be magics. A line at column 0 starting ``def``/``class``/``import``/``from`` closes any open bracket, so an
-    unclosed parenthesis cannot hide the rest of the file.
-    """
-    lines = text.split("\n")
-    out = list(lines)
-    starts = [False] * len(lines)
-    first = next((i for i, line in enumerate(lines) if line.strip()), None)
-    begin = 0
-    if first is not None and lines[first].lstrip().startswith("%%"):
-        magic = lines[first].strip()[2:].split(maxsplit=1)
-        out[first], starts[first] = _as_pass(lines[first]), True
-        if (magic[0] if magic else "") not in _BODY_CELL_MAGICS:  # %%bash, %%html, %%writefile, ...: not Python
-            out[first + 1 :] = [f"# {line}" if line.strip() else "" for line in lines[first + 1 :]]
-            return out, starts
-        begin = first + 1
-    quote: str | None = None
-    depth = 0
-    continued = False
-    for i in range(begin, len(lines)):
-        line = lines[i]
-        if not line or line.isspace():  # fast path: a blank line changes nothing but a continuation
-            starts[i], continued = quote is None and depth == 0 and not continued, False
-            continue
-        if quote is None and not continued and depth and _HARD_START.match(line):
-            depth = 0
-        if quote is None and depth == 0 and not continued:
-            starts[i] = True
-            if _is_magic(line):
-                out[i] = _as_pass(line)
-                continue
-        continued = False
-        for match in _TOKEN.finditer(line):
-            token = match.group()
-            if quote is not None:
-                if token[0] != "\\" and (token == quote or (len(quote) == 1 and token[0] == quote)):
-                    quote = None
-            elif token == "#":
-                break
-            elif token[0] == "\\":
-                continued = token == "\\"  # a backslash at the very end of the line
-            elif token[0] in "'\"":
-                quote = token
-            elif token in "([{":
-                depth += 1
-            else:
-                depth = max(0, depth - 1)
-        if quote is not None and len(quote) == 1:
-            quote = None
-    return out, starts
-
-
 def _py_units(text: str) -> list[_Parsed]:
-    """One unit if the file compiles; otherwise one unit per top-level chunk, padded to keep file line numbers."""
+    """One unit if the file compiles; otherwise the chunks ``_pysource.cut`` finds, each padded with newlines so that
+    compiled line numbers are file lines."""
     original = text.split("\n")
-    lines, starts = _neutralise(text)
+    lines, starts = neutralise(text)
     whole = _parse("\n".join(lines), original=text, cell=None, first_line=1)
     if whole[1] is not None:
         return [whole]
-    bounds = [0]
-    after_decorator = False
-    for i, line in enumerate(lines):
-        if not starts[i] or not line[:1].strip() or line.startswith("#"):
-            continue  # inside a statement, indented, blank or a comment
-        if i and not after_decorator and _CHUNK_START.match(line):
-            bounds.append(i)
-        after_decorator = line.startswith("@")
-    if len(bounds) * len(lines) > _PADDING_BUDGET:  # absurd files: fewer, larger chunks
-        bounds = bounds[:: math.ceil(len(bounds) * len(lines) / _PADDING_BUDGET)]
-    bounds.append(len(lines))
-    units: list[_Parsed] = []
-    budget = _PADDING_BUDGET - len(bounds) * len(lines)
-    for a, b in zip(bounds, bounds[1:]):
-        unit = _parse("\n" * a + "\n".join(lines[a:b]), original="\n".join(original[a:b]), cell=None,
-                      first_line=a + 1)
-        pieces = _statement_starts(lines, starts, a, b) if unit[1] is None else [a]
-        if len(pieces) == 1 or len(pieces) * len(lines) > budget:
-            units.append(unit)
-            continue
-        budget -= len(pieces) * len(lines)
-        units += _split(lines, original, pieces + [b])
-    return units
+    parsed: dict[tuple[int, int], _Parsed] = {}
 
+    def unit(a: int, b: int) -> _Parsed:
+        if (a, b) not in parsed:
+            parsed[a, b] = _parse("\n" * a + "\n".join(lines[a:b]), original="\n".join(original[a:b]), cell=None,
+                                  first_line=a + 1)
+        return parsed[a, b]
 
-def _statement_starts(lines: list[str], starts: list[bool], a: int, b: int) -> list[int]:
-    """The lines of ``a:b`` where a top-level statement starts (not the clauses that continue one, nor the line after
-    a decorator): where a chunk that does not parse can be cut further."""
-    out = [a]
-    decorated = lines[a].startswith("@")
-    for i in range(a + 1, b):
-        line = lines[i]
-        if not starts[i] or not line[:1].strip() or line.startswith("#") or _CONTINUES.match(line):
-            continue
-        if not decorated:
-            out.append(i)
-        decorated = line.startswith("@")
-    return out
-
-
-def _split(lines: list[str], original: list[str], bounds: list[int]) -> list[_Parsed]:
-    """A chunk that does not parse, cut at its statements: the runs of statements that parse are units, and so is
-    each run of those that do not, so that a syntax error (a Python 2 print after a function, say) costs only the
-    statements that hold it."""
-    pieces = [(a, b, _parse("\n" * a + "\n".join(lines[a:b]), original="", cell=None, first_line=a + 1)[1] is not None)
-              for a, b in zip(bounds, bounds[1:])]
-    runs: list[tuple[int, int]] = []
-    for index, (a, b, ok) in enumerate(pieces):
-        if index and ok == pieces[index - 1][2]:
-            runs[-1] = (runs[-1][0], b)
-        else:
-            runs.append((a, b))
-    return [_parse("\n" * a + "\n".join(lines[a:b]), original="\n".join(original[a:b]), cell=None, first_line=a + 1)
-            for a, b in runs]
+    return [unit(a, b) for a, b in cut(lines, starts, lambda a, b: unit(a, b)[1] is not None)]
 
 
 def _parse(source: str, *, original: str, cell: int | None, first_line: int) -> _Parsed:
