@@ -9,7 +9,6 @@ from __future__ import annotations
 import ast
 import hashlib
 import io
-import json
 import os
 import re
 import stat
@@ -20,8 +19,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import nbformat
-from nbformat import reader as nbreader
 
+from ._definitions import imported_names, keepable
+from ._notebook import Refused, read_notebook, short
 from ._pysource import cut, neutralise
 from .assignment import EXECUTE_MODES
 from .models import INVALID_SUBMISSION, SYNTAX_ERROR, WARNING, Location, Problem
@@ -31,20 +31,9 @@ __all__ = ["CodeUnit", "KINDS", "LoadedSubmission", "MAX_SUBMISSION_BYTES", "loa
 KINDS = ("py", "ipynb")
 MAX_SUBMISSION_BYTES = 50 * 2**20  # the largest file that is read at all
 _MAX_CODE = 500_000  # characters of code in one submission (~10x a big notebook; parsing ~3 s/million)
-_MAX_CELLS = 2_000  # cells in one notebook, counted after parsing
-# A notebook's JSON, bounded before nbformat sees it: a course notebook has about 2,600 values, depth 7, and its
-# longest string (an image output) is under 2 MB. Four million empty objects cost 2 GB in nbformat.
-_MAX_JSON_MARKS = 1_000_000  # commas, brackets, braces and quote pairs in the text: an upper bound on its values
-_MAX_JSON_OBJECTS = 100_000  # braces in the text: objects cost the most (about 500 bytes each once read)
-_MAX_JSON_DEPTH = 64
-_MAX_JSON_STRING = 16 * 2**20  # characters of one string
 _MAX_COMPILED = 1_000  # past this many def/class/lambda/for, skip the compile check (CPython can go quadratic)
 _CLIP = 300  # longest code line quoted in a Location or message
 _TOO_MUCH = f"contains too much code to grade (more than {_MAX_CODE:,} characters)"
-_SAFE_BUILTINS = frozenset(
-    {"int", "float", "str", "bool", "tuple", "list", "dict", "set", "frozenset", "range", "len", "abs", "min",
-     "max", "round", "sorted"}
-)  # fmt: skip
 _DEF_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 _CODE_OBJECTS = re.compile(r"\b(?:def|class|lambda|for)\b")
 _DEFINES = re.compile(r"^(?:(?:async[ \t]+)?def|class)[ \t]+([^\W\d]\w*)", re.MULTILINE)
@@ -110,10 +99,6 @@ class LoadedSubmission:
 _Parsed = tuple[CodeUnit, ast.Module | None]  # a unit (index, keep and defines not yet set) and its tree
 
 
-class _Invalid(Exception):
-    """Internal: the submission is invalid as a whole; the message is a phrase that follows the file name."""
-
-
 def load_submission(
     path: str | os.PathLike[str], *, execute: str = "definitions", max_bytes: int = MAX_SUBMISSION_BYTES,
     helpers: Iterable[str] = (),
@@ -129,9 +114,9 @@ def load_submission(
     kind = {".py": "py", ".ipynb": "ipynb"}.get(file.suffix.lower())
     try:
         if kind is None:
-            raise _Invalid("is not a .py or .ipynb file")
+            raise Refused("is not a .py or .ipynb file")
         data = _read(file, max_bytes)
-    except _Invalid as exc:
+    except Refused as exc:
         return _invalid(f"{name} {exc}", ident=file.stem, path=str(path), kind=kind or "py")
     return _load(data, name=name, ident=file.stem, path=str(path), kind=kind, execute=execute, max_bytes=max_bytes,
                  helpers=frozenset(helpers))
@@ -165,18 +150,18 @@ _NOT_A_FILE = {stat.S_IFDIR: "is a directory, not a file", stat.S_IFLNK: "is a s
 
 
 def _refuse(st: os.stat_result) -> None:
-    """Raise _Invalid unless ``st`` is that of a plain file with one name: a hard link may be a second name for a
+    """Raise Refused unless ``st`` is that of a plain file with one name: a hard link may be a second name for a
     file its owner never submitted (a root-only file would be read with the grader's rights)."""
     kind = stat.S_IFMT(st.st_mode)
     if kind != stat.S_IFREG:
-        raise _Invalid(_NOT_A_FILE.get(kind, "is not a regular file"))
+        raise Refused(_NOT_A_FILE.get(kind, "is not a regular file"))
     if st.st_nlink > 1:
-        raise _Invalid(f"has {st.st_nlink} hard links (names): a file with more than one name is not graded, since "
+        raise Refused(f"has {st.st_nlink} hard links (names): a file with more than one name is not graded, since "
                        "it may be another name for a file nobody submitted; submit a copy of it instead")
 
 
 def _read(file: Path, max_bytes: int) -> bytes:
-    """At most ``max_bytes + 1`` bytes of the file; raises _Invalid when they cannot be had, or when it is not a
+    """At most ``max_bytes + 1`` bytes of the file; raises Refused when they cannot be had, or when it is not a
     plain file with a single name. Nothing but a regular file is ever opened (opening a device can act)."""
     flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC  # no symlink swap, no hanging on a FIFO
     try:
@@ -185,15 +170,15 @@ def _read(file: Path, max_bytes: int) -> bytes:
         with open(fd, "rb") as fh:
             now, before = os.fstat(fd), os.lstat(file)
             if (now.st_dev, now.st_ino) != (before.st_dev, before.st_ino):
-                raise _Invalid("changed while it was being read")
+                raise Refused("changed while it was being read")
             _refuse(now)
             return fh.read(max_bytes + 1)
     except FileNotFoundError:
-        raise _Invalid("does not exist") from None
+        raise Refused("does not exist") from None
     except IsADirectoryError:
-        raise _Invalid("is a directory, not a file") from None
+        raise Refused("is a directory, not a file") from None
     except (OSError, ValueError) as exc:
-        raise _Invalid(f"cannot be read: {getattr(exc, 'strerror', None) or exc}") from None
+        raise Refused(f"cannot be read: {getattr(exc, 'strerror', None) or exc}") from None
 
 
 def _load(data: bytes, *, name: str, ident: str, path: str, kind: str, execute: str,
@@ -206,11 +191,11 @@ def _load(data: bytes, *, name: str, ident: str, path: str, kind: str, execute: 
     notes: list[Problem] = []
     try:
         if not data:
-            raise _Invalid("is empty")
+            raise Refused("is empty")
         parsed = _py_units(_decode_py(data)) if kind == "py" else _notebook_units(data, name, notes)
         if not any(tree is None or tree.body for _, tree in parsed):
-            raise _Invalid("contains no code")
-    except _Invalid as exc:
+            raise Refused("contains no code")
+    except Refused as exc:
         return _invalid(f"{name} {exc}", sha256=digest, warnings_=notes, **common)
     units = _finish(parsed, execute=execute, helpers=helpers)
     problems = (*notes, *(unit.syntax_error for unit in units if unit.syntax_error is not None))
@@ -220,24 +205,24 @@ def _load(data: bytes, *, name: str, ident: str, path: str, kind: str, execute: 
 def _decode_py(data: bytes) -> str:
     """The text of a .py file, honouring PEP 263 and a UTF-8 BOM, with newlines normalised."""
     if b"\0" in data:
-        raise _Invalid("is a binary file, not Python source (it contains NUL bytes)")
+        raise Refused("is a binary file, not Python source (it contains NUL bytes)")
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
     except SyntaxError as exc:
         if exc.msg == "invalid or missing encoding declaration":
-            raise _Invalid("cannot be decoded: it is not UTF-8 text and declares no encoding") from None
-        raise _Invalid(f"cannot be decoded: {exc.msg}") from None
+            raise Refused("cannot be decoded: it is not UTF-8 text and declares no encoding") from None
+        raise Refused(f"cannot be decoded: {exc.msg}") from None
     try:
         text = data.decode(encoding)
     except UnicodeDecodeError as exc:
-        raise _Invalid(f"cannot be decoded as {encoding}: byte {data[exc.start]:#04x} at position {exc.start} "
+        raise Refused(f"cannot be decoded as {encoding}: byte {data[exc.start]:#04x} at position {exc.start} "
                        "is invalid") from None  # fmt: skip
     except LookupError:
-        raise _Invalid(f"cannot be decoded: {encoding!r} is not a text encoding") from None
+        raise Refused(f"cannot be decoded: {encoding!r} is not a text encoding") from None
     if "\0" in text:
-        raise _Invalid("is a binary file, not Python source (it decodes to NUL characters)")
+        raise Refused("is a binary file, not Python source (it decodes to NUL characters)")
     if len(text) > _MAX_CODE:
-        raise _Invalid(_TOO_MUCH)
+        raise Refused(_TOO_MUCH)
     return _clean_text(text)
 
 
@@ -250,109 +235,19 @@ def _clean_text(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def _check_marks(data: bytes) -> None:
-    """Refuse, before parsing, a text that would parse into too many values: a cheap upper bound on their number
-    (the commas, brackets, braces and quotes of the text, those inside strings too)."""
-    objects = data.count(b"{")
-    marks = data.count(b",") + data.count(b"[") + objects + data.count(b'"') // 2
-    if marks > _MAX_JSON_MARKS or objects > _MAX_JSON_OBJECTS:
-        what = f"{_MAX_JSON_OBJECTS:,} JSON objects" if objects > _MAX_JSON_OBJECTS else \
-            f"{_MAX_JSON_MARKS:,} JSON values"
-        raise _Invalid(f"is too large a notebook to grade (more than {what}); clear its outputs (Kernel > Restart & "
-                       "Clear Output) and submit it again")
-
-
-def _check_tree(tree: object) -> None:
-    """Refuse parsed JSON that is nested too deeply or holds too long a string, before nbformat sees it."""
-    level: list[object] = [tree]
-    depth = 0
-    while level:  # one level of the tree at a time: no recursion, and a fast loop over a million values
-        if depth > _MAX_JSON_DEPTH:
-            raise _Invalid(f"is not a notebook: its JSON is nested more than {_MAX_JSON_DEPTH} levels deep")
-        below: list[object] = []
-        for value in level:
-            if type(value) is str:
-                if len(value) > _MAX_JSON_STRING:
-                    raise _Invalid(f"holds a string of {len(value):,} characters, more than the "
-                                   f"{_MAX_JSON_STRING:,} a notebook may hold; clear its outputs and submit it again")
-            elif type(value) is dict:
-                below += value  # the keys
-                below += value.values()
-            elif type(value) is list:
-                below += value
-        level, depth = below, depth + 1
-
-
-def _cell_count(tree: dict[str, object]) -> int:
-    """How many cells the parsed notebook has (v4: ``cells``; v3 and before: ``worksheets[].cells``)."""
-    cells = tree.get("cells")
-    if isinstance(cells, list):
-        return len(cells)
-    sheets = tree.get("worksheets")
-    if not isinstance(sheets, list):
-        return 0
-    return sum(len(sheet["cells"]) for sheet in sheets if isinstance(sheet, dict) and isinstance(sheet.get("cells"),
-                                                                                                  list))
-
-
-def _read_notebook(data: bytes) -> object:
-    """What ``nbformat.reads(text, as_version=4)`` does, within bounds and without its logging; raises _Invalid if it
-    is no notebook.
-
-    nbformat never sees a text of more than ``_MAX_JSON_MARKS`` values (counted before parsing), nor a tree deeper
-    than ``_MAX_JSON_DEPTH``, with a string longer than ``_MAX_JSON_STRING`` or with more than ``_MAX_CELLS`` cells
-    (counted after parsing, so no spelling of the keys can hide them).
-    """
-    try:
-        _check_marks(data)
-        tree = json.loads(data.decode("utf-8-sig"))
-        if not isinstance(tree, dict):
-            raise _Invalid(f"is not a notebook: its JSON is {_json_kind(tree)}, not an object")
-        _check_tree(tree)
-        if _cell_count(tree) > _MAX_CELLS:
-            raise _Invalid(f"has too many cells to grade (more than {_MAX_CELLS:,})")
-        major, minor = nbreader.get_version(tree)  # type: ignore[no-untyped-call]
-        if major not in nbformat.versions:
-            raise _Invalid(f"is not a notebook: nbformat version {str(major)[:20]!r} is not one Jupyter knows")
-        notebook: nbformat.NotebookNode = nbformat.convert(nbformat.versions[major].to_notebook_json(tree, minor=minor),
-                                                           4)  # type: ignore[no-untyped-call]
-        return notebook
-    except _Invalid:
-        raise
-    except UnicodeDecodeError:
-        reason = "the file is not UTF-8 text"
-    except json.JSONDecodeError as exc:
-        reason = f"the file is not valid JSON (line {exc.lineno}, column {exc.colno})"
-    except RecursionError:
-        reason = "its JSON is nested too deeply"
-    except Exception as exc:  # nbformat raises many types on malformed structure
-        reason = f"its structure is not that of a Jupyter notebook ({_short(exc)})"
-    raise _Invalid(f"is not a notebook: {reason}")
-
-
-def _json_kind(value: object) -> str:
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, bool):
-        return "a boolean"
-    return "null" if value is None else "a number"
-
-
 def _notebook_units(data: bytes, name: str, notes: list[Problem]) -> list[_Parsed]:
     """The code cells of a notebook as parsed units; warnings are appended to ``notes``."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        nb = _read_notebook(data)
+        nb = read_notebook(data)
         try:
             nbformat.validate(nb)
         except Exception as exc:
-            notes.append(Problem(kind=WARNING, message=f"{name} is not a valid notebook ({_short(exc)}); "
+            notes.append(Problem(kind=WARNING, message=f"{name} is not a valid notebook ({short(exc)}); "
                                                          "its cells were read anyway"))  # fmt: skip
     cells = nb.get("cells") if isinstance(nb, dict) else None
     if not isinstance(cells, list):
-        raise _Invalid("is not a notebook: it has no list of cells")
+        raise Refused("is not a notebook: it has no list of cells")
     parsed: list[_Parsed] = []
     skipped: list[str] = []
     total = 0
@@ -368,7 +263,7 @@ def _notebook_units(data: bytes, name: str, notes: list[Problem]) -> list[_Parse
         original = _clean_text(source)
         total += len(original)
         if total > _MAX_CODE:
-            raise _Invalid(_TOO_MUCH)
+            raise Refused(_TOO_MUCH)
         lines, _ = neutralise(original)
         parsed.append(_parse("\n".join(lines), original=original, cell=position, first_line=1))
     if skipped:
@@ -381,10 +276,6 @@ def _notebook_units(data: bytes, name: str, notes: list[Problem]) -> list[_Parse
 def _clip(text: str, limit: int = _CLIP) -> str:
     text = text.rstrip()
     return text if len(text) <= limit else text[:limit] + "..."
-
-
-def _short(exc: BaseException) -> str:
-    return _clip((str(exc).strip().splitlines() or [type(exc).__name__])[0], 160)
 
 
 def _py_units(text: str) -> list[_Parsed]:
@@ -444,86 +335,17 @@ def _finish(parsed: list[_Parsed], *, execute: str, helpers: frozenset[str] = fr
     Names imported from the assignment's own ``helpers`` modules (data loaders, training loops) do not make a
     call harmless: ``parameters = model(X, Y)`` with ``model`` from a helper would train at grading time.
     """
-    imported = _imported_names((tree for _, tree in parsed if tree is not None), helpers)
+    imported = imported_names((tree for _, tree in parsed if tree is not None), helpers)
     units: list[CodeUnit] = []
     for index, (unit, tree) in enumerate(parsed):
         if tree is None:
             keep: tuple[int, ...] = ()
             defines = tuple(dict.fromkeys(_DEFINES.findall(unit.source)))
         else:
-            keep = tuple(i for i, stmt in enumerate(tree.body) if execute == "all" or _keepable(stmt, imported))
+            keep = tuple(i for i, stmt in enumerate(tree.body) if execute == "all" or keepable(stmt, imported))
             defines = tuple(dict.fromkeys(stmt.name for stmt in tree.body if isinstance(stmt, _DEF_NODES)))
         units.append(replace(unit, index=index, keep=keep, defines=defines))
     return tuple(units)
-
-
-def _imported_names(trees: Iterable[ast.Module], helpers: frozenset[str] = frozenset()) -> frozenset[str]:
-    """Every name an import statement binds anywhere in the submission (star imports bind nothing we can see),
-    except those bound from the ``helpers`` modules."""
-    names: set[str] = set()
-    todo: list[ast.AST] = [stmt for tree in trees for stmt in tree.body]
-    while todo:  # statements only: imports are never inside expressions, and expressions are most of the nodes
-        node = todo.pop()
-        for field in ("body", "orelse", "finalbody", "handlers", "cases"):
-            todo.extend(getattr(node, field, ()))
-        if isinstance(node, ast.Import):
-            names.update(alias.asname or alias.name.partition(".")[0] for alias in node.names
-                         if alias.name.partition(".")[0] not in helpers)
-        elif isinstance(node, ast.ImportFrom) and (node.module or "").partition(".")[0] not in helpers:
-            names.update(alias.asname or alias.name for alias in node.names if alias.name != "*")
-    return frozenset(names)
-
-
-def _calls_allowed(node: ast.AST, imported: frozenset[str]) -> bool:
-    """True if evaluating ``node`` calls only imported names or harmless builtins (lambda bodies do not run)."""
-    todo = [node]
-    while todo:
-        current = todo.pop()
-        if isinstance(current, (ast.Await, ast.Yield, ast.YieldFrom)):
-            return False
-        if isinstance(current, ast.Call):
-            root = current.func
-            while isinstance(root, (ast.Attribute, ast.Subscript, ast.Call)):
-                root = root.func if isinstance(root, ast.Call) else root.value
-            if not (isinstance(root, ast.Name) and (root.id in imported or root.id in _SAFE_BUILTINS)):
-                return False
-        if isinstance(current, ast.Lambda):
-            todo.append(current.args)
-        else:
-            todo.extend(ast.iter_child_nodes(current))
-    return True
-
-
-def _is_main_guard(test: ast.expr) -> bool:
-    nodes = list(ast.walk(test))
-    names = {n.id for n in nodes if isinstance(n, ast.Name)}
-    return "__name__" in names and any(isinstance(n, ast.Constant) and n.value == "__main__" for n in nodes)
-
-
-def _keepable(stmt: ast.stmt, imported: frozenset[str]) -> bool:
-    """The "definitions" policy: imports, definitions, docstrings, call-free assignments and if/try made of them."""
-    todo = [stmt]
-    while todo:
-        current = todo.pop()
-        if isinstance(current, (ast.Import, ast.ImportFrom, ast.Pass, *_DEF_NODES)):
-            continue
-        if isinstance(current, ast.Expr) and isinstance(current.value, ast.Constant):
-            if isinstance(current.value.value, str):
-                continue
-            return False
-        if isinstance(current, (ast.Assign, ast.AnnAssign, ast.AugAssign)) and _calls_allowed(current, imported):
-            continue
-        if isinstance(current, ast.If) and not _is_main_guard(current.test):
-            if _calls_allowed(current.test, imported):
-                todo.extend([*current.body, *current.orelse])
-                continue
-        if isinstance(current, (ast.Try, ast.TryStar)):
-            if all(h.type is None or _calls_allowed(h.type, imported) for h in current.handlers):
-                todo.extend([*current.body, *current.orelse, *current.finalbody])
-                todo.extend(stmt for handler in current.handlers for stmt in handler.body)
-                continue
-        return False
-    return True
 
 
 def _parse_quietly(source: str) -> list[ast.stmt]:
