@@ -22,6 +22,7 @@ _MAX_JSON_MARKS = 1_000_000  # commas, brackets, braces and quote pairs in the t
 _MAX_JSON_OBJECTS = 100_000  # braces in the text: objects cost the most (about 500 bytes each once read)
 _MAX_JSON_DEPTH = 64
 _MAX_JSON_STRING = 16 * 2**20  # characters of one string
+_SLICE = 256 * 2**10  # bytes of the text counted at a time
 _NOT_MARKS = bytes(byte for byte in range(256) if byte not in b',[{"')  # what _check_marks deletes before counting
 
 
@@ -38,10 +39,16 @@ def short(exc: BaseException) -> str:
 def _check_marks(data: bytes) -> None:
     """Refuse, before parsing, a text that would parse into too many values: a cheap upper bound on their number
     (the commas, brackets, braces and quotes of the text, those inside strings too). One pass keeps only those
-    bytes, then they are counted: a 5 MB notebook of images holds a few thousand (benchmarks/loading.py)."""
-    marks_only = data.translate(None, _NOT_MARKS)
-    objects = marks_only.count(b"{")
-    marks = marks_only.count(b",") + marks_only.count(b"[") + objects + marks_only.count(b'"') // 2
+    bytes, a slice at a time so that a text made of them costs no copy of itself, and counts them: a 5 MB notebook
+    of images holds a few thousand (benchmarks/loading.py)."""
+    objects = marks = quotes = 0
+    for start in range(0, len(data), _SLICE):
+        kept = data[start:start + _SLICE].translate(None, _NOT_MARKS)
+        braces = kept.count(b"{")
+        objects += braces
+        marks += kept.count(b",") + kept.count(b"[") + braces
+        quotes += kept.count(b'"')
+    marks += quotes // 2
     if marks > _MAX_JSON_MARKS or objects > _MAX_JSON_OBJECTS:
         what = f"{_MAX_JSON_OBJECTS:,} JSON objects" if objects > _MAX_JSON_OBJECTS else \
             f"{_MAX_JSON_MARKS:,} JSON values"
