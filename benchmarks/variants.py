@@ -12,6 +12,7 @@ and the flags that must name the mistake.
 
 from __future__ import annotations
 
+import ast
 import importlib.util
 import sys
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ class Sub:
     kind: str = "py"
     function: str | None = None  # the function at fault
     flags: tuple[str, ...] = ()  # what must name the mistake (every seed)
+    also: tuple[str, ...] = ()  # other functions with a mistake of their own (cases with two mistakes)
 
 
 def _module(name: str):
@@ -212,6 +214,92 @@ GC_MISTAKES = (
 
 
 # ---------------------------------------------------------------------------------------------------------------
+# shallow-nn: the cases of issue 11
+
+
+def _with(bench, function: str, *changes: tuple[str, str], extra: str = "") -> str:
+    source = bench.SOURCES[function]
+    for old, new in changes:
+        if source.count(old) != 1:
+            raise ValueError(f"{old!r} occurs {source.count(old)} times in {function}")
+        source = source.replace(old, new)
+    return bench.submission(choice={function: source}) + extra
+
+
+NEVER_TRAINS = '''
+def nn_model(X, Y, n_h, num_iterations=10000, print_cost=False):
+    parameters = initialize_parameters(X.shape[0], n_h, Y.shape[0])
+    for i in range(num_iterations):
+        A2, cache = forward_propagation(X, parameters)
+        cost = compute_cost(A2, Y)
+        grads = backward_propagation(parameters, cache, X, Y)
+    return parameters
+'''
+
+
+def shallow_cases() -> dict[str, tuple[str, set[str], str, tuple[str, ...]]]:
+    """The shallow-nn cases of issue 11: {id: (source, the functions that must lose points, words that must be in
+    the first failing message, flags that must name the mistake)}. tests/test_blame.py grades them through the
+    pipeline; verdicts.py measures them over many seeds (the right ones with the correct code, the others with the
+    mistakes)."""
+    bench = _module("mistakes")
+    course_nn_model, course_init = (next(s for s in bench.ALTERNATIVES[f] if "the course's own seeding" in s)
+                                    for f in ("nn_model", "initialize_parameters"))
+    float32 = next(s for s in bench.ALTERNATIVES["forward_propagation"] if "float32" in s)
+    no_b1 = float32.replace("Z1 = W1 @ X.astype(np.float32) + b1", "Z1 = W1 @ X.astype(np.float32)")
+    reinitialise = ("        A2, cache = forward_propagation(X, parameters)\n",
+                    "        parameters = initialize_parameters(n_x, n_h, n_y)\n"
+                    "        A2, cache = forward_propagation(X, parameters)\n")
+    own_forward = ("A2, cache = forward_propagation(X, parameters)",
+                   "A2 = sigmoid(parameters['W2'] @ np.tanh(parameters['W1'] @ X) + parameters['b2'])")
+    all_false = "\n\ndef predict(parameters, X):\n    return np.zeros((1, X.shape[1]), dtype=bool)\n"
+    return {
+        "predict_cut_at_0_9": (_with(bench, "predict", ("A2 > 0.5", "A2 > 0.9")), {"predict"}, "A2 is above 0.5",
+                               ("mistake:predict-threshold",)),
+        "predict_own_forward_without_b1": (_with(bench, "predict", own_forward), {"predict"},
+                                           "predictions are wrong", ()),
+        "nn_model_ignores_n_h": (_with(bench, "nn_model", ("initialize_parameters(n_x, n_h, n_y)",
+                                                           "initialize_parameters(n_x, 4, n_y)")),
+                                 {"nn_model"}, "ignores its n_h", ()),
+        "nn_model_reinitialises": (_with(bench, "nn_model", reinitialise), {"nn_model"}, "exactly once", ()),
+        "nn_model_wrong_learning_rate": (_with(bench, "nn_model", ("update_parameters(parameters, grads)",
+                                                                   "update_parameters(parameters, grads, 0.5)")),
+                                         {"nn_model"}, "learning_rate=0.5", ()),
+        # a shape slip costs the shape check alone
+        "b1_flat": (_with(bench, "initialize_parameters", ("np.zeros((n_h, 1))", "np.zeros(n_h)")),
+                    {"initialize_parameters"}, "shape", ("wrong-shape",)),
+        "rand_times_0_01": (_with(bench, "initialize_parameters", ("np.random.randn(n_h, n_x) * 0.01",
+                                                                   "np.random.rand(n_h, n_x) * 0.01")),
+                            {"initialize_parameters"}, "np.random.rand", ("mistake:init-uniform-positive",)),
+        # A part that crashes, or is lost to a syntax error, costs only itself: nn_model and predict are judged on
+        # their own code.
+        "backprop_missing_transpose": (_with(bench, "backward_propagation", ("np.dot(dZ2, A1.T)", "np.dot(dZ2, A1)")),
+                                       {"backward_propagation"}, "shapes", ()),
+        "layer_sizes_from_columns": (_with(bench, "layer_sizes", ("n_x = X.shape[0]", "n_x = X.shape[1]")),
+                                     {"layer_sizes"}, "layer_sizes returned the wrong sizes", ()),
+        "backprop_syntax_error": (_with(bench, "backward_propagation", ("m = X.shape[1]", "m = X.shape[1")),
+                                  {"backward_propagation"}, "syntax error", ()),
+        # Failing a cheap check on purpose no longer switches a composite to a replay of the student's own parts.
+        "game_cost_array_and_no_training": (
+            _with(bench, "compute_cost", ("return float(cost)", "return np.array([[cost]])"), extra=NEVER_TRAINS),
+            {"compute_cost", "nn_model"}, "compute_cost should return a plain float", ()),
+        "game_garbage_forward_and_all_false": (
+            _with(bench, "forward_propagation", ("return A2, cache", "return A2 * 0 + 7, {}"), extra=all_false),
+            {"forward_propagation", "predict"}, "A2 has wrong values", ()),
+        "compute_cost_constant": (_with(bench, "compute_cost", ("return float(cost)", "return 0.0")),
+                                  {"compute_cost"}, "The cost has wrong values", ()),
+        # Right code in the course's own style keeps every point: nn_model seeding with np.random.seed(3) and
+        # initialize_parameters with np.random.seed(2) (the grader draws nn_model's initial parameters itself), and
+        # a forward pass kept in float32 (compared at float32 precision, which a wrong one's message says).
+        "course_seeding": (bench.submission(choice={"nn_model": course_nn_model, "initialize_parameters": course_init}),
+                           set(), "", ()),
+        "forward_float32": (bench.submission(choice={"forward_propagation": float32}), set(), "", ()),
+        "forward_float32_no_b1": (bench.submission(choice={"forward_propagation": no_b1}), {"forward_propagation"},
+                                  "compared at float32 precision, because that is the dtype you returned", ()),
+    }
+
+
+# ---------------------------------------------------------------------------------------------------------------
 
 
 def correct(name: str, *, k: int = 12) -> list[Sub]:
@@ -221,6 +309,7 @@ def correct(name: str, *, k: int = 12) -> list[Sub]:
         bench = _module("mistakes")
         out += [Sub(f"variant_{i:02d}", bench.submission(choice=choice))
                 for i, choice in enumerate(bench.correct_choices(k))]
+        out += [Sub(f"case_{sid}", text) for sid, (text, lost, _, _) in shallow_cases().items() if not lost]
     elif name == "initialization":
         out += [Sub(f"variant_{sid}", text) for sid, text in INIT_CORRECT.items()]
     elif name == "gradient-checking":
@@ -232,8 +321,10 @@ def mistakes(name: str) -> list[Sub]:
     """One submission per written form of every catalogued mistake, each otherwise correct."""
     if name == "shallow-nn":
         bench = _module("mistakes")
+        cases = [Sub(f"case_{sid}", text, function=min(lost), flags=flags, also=tuple(sorted(lost - {min(lost)})))
+                 for sid, (text, lost, _, flags) in shallow_cases().items() if lost]
         return [Sub(f"wrong_{w.name}", bench.submission(w), function=w.function, flags=(f"mistake:{w.mistake}",))
-                for w in bench.WRONG]
+                for w in bench.WRONG] + cases
     table = {"initialization": INIT_MISTAKES, "gradient-checking": GC_MISTAKES}[name]
     return [Sub(f"wrong_{sid}", text, function=function, flags=flags) for sid, function, flags, text in table]
 
@@ -263,12 +354,29 @@ MEMORISED = {
 }
 
 
+def _generated(name: str, function: str) -> str:
+    """The stub of ``function`` that students are given (``grade generate``'s .py file, kept up to date by
+    tests/test_author.py): its signature and docstring, then ``raise NotImplementedError()``."""
+    from grader.assignment import load_assignment
+
+    path = load_assignment(ROOT, name).public_dir / f"{load_assignment(ROOT, name).stem}.py"
+    text = path.read_text()
+    node = next(n for n in ast.parse(text).body if isinstance(n, ast.FunctionDef) and n.name == function)
+    segment = ast.get_source_segment(text, node)
+    if segment is None or "NotImplementedError" not in segment:
+        raise ValueError(f"{path} has no generated stub of {function}")
+    return segment
+
+
 def stubs(name: str, functions: tuple[str, ...]) -> list[Sub]:
-    """The reference solution with one function replaced by a stub that ignores its inputs: it returns None, 0.0,
-    1.0, an empty dict, or the reference's answer on a fixed input (``MEMORISED``, computed once by the stub)."""
+    """The reference solution with one function replaced by a stub that ignores its inputs: the generated stub
+    students start from (it raises NotImplementedError), or one that returns None, 0.0, 1.0, an empty dict, or the
+    reference's answer on a fixed input (``MEMORISED``, computed once by the stub)."""
     reference = (ROOT / "reference" / name / "solution.py").read_text()
     out = []
     for function in functions:
+        out.append(Sub(f"stub_{function}_generated", reference + "\n\n" + _generated(name, function) + "\n",
+                       function=function))
         constants = {"none": "None", "zero": "0.0", "one": "1.0", "empty": "{}"}
         if function in MEMORISED.get(name, {}):
             constants["memorised"] = MEMORISED[name][function]

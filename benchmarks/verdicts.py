@@ -70,7 +70,8 @@ Verdict = list[tuple[str, str, str, tuple[str, ...]]]  # (check id, function, st
 # Grading, in worker processes
 
 
-Task = tuple[str, str, str, str | None]  # (id, source, kind, the only function whose checks run after ``full`` seeds)
+Task = tuple[str, str, str, tuple[str, ...]]  # (id, source, kind, the only functions whose checks run after ``full``
+#                                                seeds; all when empty)
 
 
 def _grade_task(name: str, subs: list[Task], seeds: list[int], full: int) -> list[tuple[str, int, Verdict]]:
@@ -88,12 +89,12 @@ def _grade_task(name: str, subs: list[Task], seeds: list[int], full: int) -> lis
     out: list[tuple[str, int, Verdict]] = []
     with Sandbox() as sandbox:
         def jobs():
-            for sid, text, kind, function in subs:
+            for sid, text, kind, functions in subs:
                 loaded = load_source(text.encode(), name=f"{sid}.{kind}", kind=kind, execute=assignment.execute,
                                      helpers=assignment.helper_modules)
                 program = Program.build(loaded, assignment)
                 for index, seed in enumerate(seeds):
-                    only = frozenset({function}) if function is not None and index >= full else None
+                    only = frozenset(functions) if functions and index >= full else None
                     with sandbox.session(program, assignment.limits, seed) as session:
                         yield Job(id=f"{sid}\x1f{seed}", loaded=loaded, session=session, seed=seed, functions=only)
 
@@ -111,7 +112,7 @@ def grade(name: str, subs: list[Sub], seeds: list[int], jobs: int, *, full: int 
     seeds (all by default), then only those of each submission's function at fault."""
     tasks: list[list[Task]] = [[] for _ in range(max(jobs, 1))]
     for i, sub in enumerate(subs):
-        tasks[i % len(tasks)].append((sub.id, sub.text, sub.kind, sub.function))
+        tasks[i % len(tasks)].append((sub.id, sub.text, sub.kind, _at_fault(sub)))
     tasks = [t for t in tasks if t]
     results: dict[str, dict[int, Verdict]] = defaultdict(dict)
     full = len(seeds) if full is None else full
@@ -124,6 +125,11 @@ def grade(name: str, subs: list[Sub], seeds: list[int], jobs: int, *, full: int 
 
 # ---------------------------------------------------------------------------------------------------------------
 # What the verdicts say
+
+
+def _at_fault(sub: Sub) -> tuple[str, ...]:
+    """The functions a submission has a mistake in (none for correct code)."""
+    return (sub.function, *sub.also) if sub.function is not None else ()
 
 
 def _lost(verdict: Verdict) -> set[str]:
@@ -141,15 +147,16 @@ def judge_correct(results: dict[str, dict[int, Verdict]]) -> list[tuple[str, int
 
 
 def judge_mistakes(subs: list[Sub], results: dict[str, dict[int, Verdict]]) -> dict[str, dict[str, Any]]:
-    """For each mistake: the seeds where it kept its function's points, lacked its flag, or cost another function."""
+    """For each mistake: the seeds where it kept its function's points (or those of the other function with a
+    mistake of its own, ``also``), lacked its flag, or cost another function."""
     out = {}
     for sub in subs:
-        by_seed = results[sub.id]
+        by_seed, at_fault = results[sub.id], set(_at_fault(sub))
         out[sub.id] = {
             "function": sub.function, "flags": sub.flags,
-            "unpunished": sorted(s for s, v in by_seed.items() if sub.function not in _lost(v)),
+            "unpunished": sorted(s for s, v in by_seed.items() if not at_fault <= _lost(v)),
             "unnamed": sorted(s for s, v in by_seed.items() if not set(sub.flags) <= _flags(v)),
-            "elsewhere": sorted({f for v in by_seed.values() for f in _lost(v) - {sub.function}}),
+            "elsewhere": sorted({f for v in by_seed.values() for f in _lost(v) - at_fault}),
         }
     return out
 

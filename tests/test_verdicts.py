@@ -1,8 +1,8 @@
 """Verdicts that depend on the student's code alone, pinned on a few seeds (benchmarks/verdicts.py measures the same
 over 50 and more): correct code in many styles gets full marks, every catalogued mistake of every assignment loses
 points in its own function with the flag that names it, mutants of the reference are killed in their own function,
-and a function that ignores its inputs (a generated stub, or one returning a constant) earns nothing, whatever the
-seed, while every other function keeps its points.
+and a function that ignores its inputs (the generated stub students start from, or one returning a constant) earns
+nothing, whatever the seed, while every other function keeps its points.
 
 Grading goes through the real checks and sandbox, in worker processes (benchmarks/verdicts.py ``grade``).
 """
@@ -128,14 +128,20 @@ def test_correct_code_mistakes_and_mutants_on_two_seeds(bench, name):
 
 
 def test_every_catalogued_mistake_has_a_written_form(bench):
-    """Each mistake an assignment teaches (its lessons.toml flags that name a mistake) is written into some
-    submission of benchmarks/variants.py, so the tests above and the benchmark grade it."""
+    """Each mistake an assignment teaches is written into some submission of benchmarks/variants.py, so the test
+    above (two seeds) and the benchmark (50) prove it loses points in its function and is named by its flag: for
+    shallow-nn every entry of its catalogue (reference/shallow-nn/mistakes.py), for the others every flag of their
+    lessons.toml that names a mistake (their checks name their mistakes themselves)."""
+    import re
     import tomllib
 
     for name in ASSIGNMENTS:
         with open(ROOT / "assignments" / name / "lessons.toml", "rb") as f:
             lessons = {key for key in tomllib.load(f) if not key.startswith("function:")}
-        if name == "shallow-nn":  # its mistakes are the catalogue's (mistakes.py); the other flags come with them
-            lessons = {key for key in lessons if key.startswith("mistake:")}
+        if name == "shallow-nn":  # its mistakes are the catalogue's; the other flags come with them
+            text = (ROOT / "reference" / name / "mistakes.py").read_text()
+            catalogue = {f"mistake:{m}" for m in re.findall(r'Mistake\(id="([^"]+)"', text)}
+            assert len(catalogue) >= 20 and catalogue == {key for key in lessons if key.startswith("mistake:")}
+            lessons = catalogue
         written = {flag for sub in bench.mistakes(name) for flag in sub.flags}
         assert lessons <= written, (name, lessons - written)
