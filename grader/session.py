@@ -41,7 +41,7 @@ from .sandbox import (
     remove_scratch,
     sweep_uid,
 )
-from .signatures import CallPlan, FunctionSignatures, plan_ask, plan_call, read_signature
+from .signatures import CallPlan, FunctionSignatures, plan_call, read_signature, reshape_ask
 
 __all__ = [
     "MAX_PROCESSES_PER_SUBMISSION",
@@ -110,17 +110,6 @@ class Program:
 
 def _refuse(function: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     raise RuntimeError(f"nothing answers {function} in this session")
-
-
-def _after(plan: CallPlan, reply: dict[str, Any]) -> tuple[tuple[Any, ...], dict[str, Any]] | None:
-    """The arrays an observed call was given, as it left them, in the check's form; None when they could not be sent
-    back."""
-    after = reply.get("after")
-    if type(after) is not list or len(after) != 2 or type(after[0]) is not list or type(after[1]) is not dict:
-        return None
-    if len(after[0]) != len(plan.args) or set(after[1]) != set(plan.kwargs):
-        return None
-    return plan.back(tuple(after[0]), after[1])
 
 
 def call_seed(seed: int, *parts: object) -> int:
@@ -414,8 +403,18 @@ class StudentSession:
             self.traced = []
         else:
             self._last[function] = (args, dict(kwargs), used, own_parts, dict(answers or {}), dict(given or {}))
+        reply = self._request(process, function, message, limit, exchange)
+        if trace and isinstance(reply, dict):
+            self.traced = tracing.steps_from_wire(reply.get("trace"))
+        value = self._unpack(function, reply)
+        return Called(value, tuple(exchange.asks), plan.returned(reply.get("after")) if observe else None)
+
+    def _request(self, process: StudentProcess, function: str, message: dict[str, Any], limit: float,
+                 exchange: Exchange) -> dict[str, Any]:
+        """Send one call and wait for its reply, answering its asks; a failure discards the process and becomes the
+        StudentError it earns."""
         try:
-            reply = process.request(message, limit, exchange)
+            return process.request(message, limit, exchange)
         except DeadlinePassed:
             self._discard()
             self._timed_out.add(function)
@@ -431,10 +430,6 @@ class StudentSession:
             raise
         finally:
             exchange.close()
-        if trace and isinstance(reply, dict):
-            self.traced = tracing.steps_from_wire(reply.get("trace"))
-        value = self._unpack(function, reply)
-        return Called(value, tuple(exchange.asks), _after(plan, reply) if observe else None)
 
     def _plan(self, function: str, args: tuple[Any, ...], kwargs: dict[str, Any],
               given: Mapping[str, Any]) -> CallPlan:
@@ -451,12 +446,7 @@ class StudentSession:
         declared = self.program.declared(part)
         if declared is None:
             return args, kwargs
-        shaped = plan_ask(declared, self.signatures.get(part), args, kwargs)
-        if shaped is None:
-            raise TypeError(f"{function} calls {part} with {len(args)} argument(s)"
-                            + (f" and {', '.join(sorted(kwargs))}" if kwargs else "")
-                            + f", which fits no signature of {part}: the assignment's is {declared.asks}")
-        return shaped
+        return reshape_ask(declared, self.signatures.get(part), function, args, kwargs)
 
     def retrace(self, function: str) -> tuple[tuple[Any, ...], dict[str, Any], int, list[tracing.Step]] | None:
         """Run the last call of ``function`` again, traced, in the sandbox and within its time limit: (its

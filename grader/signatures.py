@@ -43,6 +43,7 @@ __all__ = [
     "plan_ask",
     "plan_call",
     "read_signature",
+    "reshape_ask",
 ]
 
 WRONG_SIGNATURE = WrongSignature.flag
@@ -222,6 +223,15 @@ class CallPlan:
                 named[str(source[1])] = value
         return tuple(positional[i] for i in sorted(positional)), named
 
+    def returned(self, after: Any) -> tuple[tuple[Any, ...], dict[str, Any]] | None:
+        """The arguments an observed call sent back (``[args, kwargs]``, as the sandbox left them), in the check's
+        form; None when they are missing or do not match the call that was sent."""
+        if type(after) is not list or len(after) != 2 or type(after[0]) is not list or type(after[1]) is not dict:
+            return None
+        if len(after[0]) != len(self.args) or set(after[1]) != set(self.kwargs):
+            return None
+        return self.back(tuple(after[0]), after[1])
+
 
 def _binds(signature: inspect.Signature, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> str | None:
     """None when the call binds; else Python's reason."""
@@ -334,3 +344,16 @@ def plan_ask(declared: FunctionSignatures, student: inspect.Signature | None, ar
         if _binds(asks, reshaped[0], reshaped[1]) is None:
             return reshaped[0], reshaped[1]
     return None
+
+
+def reshape_ask(declared: FunctionSignatures, student: inspect.Signature | None, caller: str, args: tuple[Any, ...],
+                kwargs: Mapping[str, Any]) -> tuple[tuple[Any, ...], dict[str, Any]]:
+    """``plan_ask``, or a TypeError for the student (sent back as the ask's answer) saying why ``caller``'s call of
+    the part fits no form."""
+    shaped = plan_ask(declared, student, args, kwargs)
+    if shaped is None:
+        part = declared.asks.name
+        raise TypeError(f"{caller} calls {part} with {len(args)} argument(s)"
+                        + (f" and {', '.join(sorted(kwargs))}" if kwargs else "")
+                        + f", which fits no signature of {part}: the assignment's is {declared.asks}")
+    return shaped
