@@ -17,6 +17,7 @@ import inspect
 import io
 import json
 import re
+import subprocess
 import sys
 import tomllib
 import types
@@ -116,6 +117,15 @@ def test_the_frequent_mistakes_are_planted_in_every_shallow_nn_version():
 def test_one_notebook_is_large_enough_for_the_loader_benchmark():
     sizes = [p.stat().st_size for p in VERSIONS_DIR.glob("*/*/*.ipynb")]
     assert max(sizes) >= 5_000_000
+
+
+def test_the_loading_benchmark_runs_on_that_notebook():
+    """benchmarks/loading.py stays runnable (its figures are for people: nothing here is timed)."""
+    done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "loading.py"), "--repeat", "1"],
+                          capture_output=True, text=True, timeout=300, check=True)
+    rows = [line.split()[0] for line in done.stdout.splitlines()[1:4]]
+    assert rows == ["no", "47", "5.4"], done.stdout
+    assert "5.40MB" in done.stdout and "JSON parsing" in done.stdout and "schema validation" in done.stdout
 
 
 # --------------------------------------------------------------------------------------------- well formed
