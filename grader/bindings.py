@@ -10,6 +10,8 @@ own parse (the grader's, never the sandbox's account beyond where an error happe
   submission's other functions and constants; the others are left out of the report;
 - ``unbound(errors)``: for each name such a statement should have bound, why it is missing, for a NameError's
   message ("the import `from lr_utils import load_dataset` on cell 3, line 2 failed (ModuleNotFoundError: ...)");
+  also the names only a statement that does not run at grading time binds (a training cell's ``X``), and under
+  ``"*"`` a star import that failed, which may have been meant to bind a name that nothing binds;
 - ``users(name)``: the graded functions that use a name.
 
 A star import binds names nobody can list: its failure matters when a graded function uses a name that nothing in
@@ -86,8 +88,10 @@ def _free(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> set[st
     return _loaded(node) - (local - declared)
 
 
-def _statements(loaded: LoadedSubmission) -> list[_Statement]:
-    out = []
+def _statements(loaded: LoadedSubmission) -> tuple[list[_Statement], list[_Statement]]:
+    """The top-level statements that run at grading time, and those the definitions policy leaves out."""
+    kept: list[_Statement] = []
+    skipped: list[_Statement] = []
     for unit in loaded.units:
         if unit.syntax_error is not None:
             continue
@@ -97,13 +101,13 @@ def _statements(loaded: LoadedSubmission) -> list[_Statement]:
                 body = ast.parse(unit.source, unit.filename).body
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             continue
-        for index in unit.keep:
-            if 0 <= index < len(body):
-                stmt = body[index]
-                uses = _free(stmt) if isinstance(stmt, _DEFS) else _loaded(stmt)
-                out.append(_Statement(unit.filename, stmt.lineno, frozenset(_stored(stmt)), frozenset(uses),
-                                      isinstance(stmt, (ast.Import, ast.ImportFrom))))
-    return out
+        keep = set(unit.keep)
+        for index, stmt in enumerate(body):
+            uses = _free(stmt) if isinstance(stmt, _DEFS) else _loaded(stmt)
+            (kept if index in keep else skipped).append(_Statement(
+                unit.filename, stmt.lineno, frozenset(_stored(stmt)), frozenset(uses),
+                isinstance(stmt, (ast.Import, ast.ImportFrom))))
+    return kept, skipped
 
 
 class Bindings:
@@ -112,7 +116,7 @@ class Bindings:
     def __init__(self, loaded: LoadedSubmission, functions: Iterable[str]) -> None:
         self.loaded = loaded
         self.functions = tuple(functions)
-        self._statements = _statements(loaded)
+        self._statements, self._skipped = _statements(loaded)
         self._by_place = {(s.filename, s.line): s for s in self._statements}
         self._bound = frozenset(name for s in self._statements for name in s.binds)
         self._needs = {function: self._closure({function}) for function in self.functions}
@@ -149,7 +153,7 @@ class Bindings:
         if statement is None:
             return None
         names = error.get("names")
-        if statement.is_import and isinstance(names, list):  # one import per name: only those that failed
+        if statement.is_import and isinstance(names, list) and names:  # one import per name: those that failed
             return tuple(sorted(statement.binds & {n for n in names if isinstance(n, str)}))
         return tuple(sorted(statement.binds))
 
@@ -181,8 +185,24 @@ class Bindings:
             statement = self._by_place[(str(error.get("filename", "")), _int(error.get("line")))]
             what = "import" if statement.is_import else "statement"
             for name in names:
-                if name != _STAR and name not in bound:
+                if name == _STAR:
+                    notes.setdefault(_STAR, f"the import `{where.code.strip()}` on {where.describe()} failed ({text})")
+                elif name not in bound:
                     notes[name] = f"the {what} `{where.code.strip()}` on {where.describe()} failed ({text})"
+        return {**self._left_out(bound | frozenset(notes)), **notes}
+
+    def _left_out(self, bound: frozenset[str]) -> dict[str, str]:
+        """Name → which statement the definitions policy left out would have bound it (a training cell's ``X, Y =
+        load_planar_dataset()``): a function that reads it as a global finds nothing at grading time."""
+        notes: dict[str, str] = {}
+        for statement in self._skipped:
+            where = self.loaded.locate(statement.filename, statement.line)
+            if where is None:
+                continue
+            for name in sorted(statement.binds - bound - {_STAR}):
+                notes.setdefault(name, f"it is set by `{where.code.strip()}` on {where.describe()}, which does not "
+                                       "run at grading time (only imports, definitions and assignments of "
+                                       "constants do): take it as an argument instead")
         return notes
 
 

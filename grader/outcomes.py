@@ -53,6 +53,8 @@ def _blame(exc: StudentError, function: str, graded: tuple[str, ...], loaded: Lo
             return (f" {function} calls {other}, which is missing because of a syntax error: {lost.message}",
                     (SYNTAX_ERROR,), lost.location)
         return f" {function} calls {other}, which is not defined.", (), None
+    if missing and "*" in unbound:  # bound by nothing the grader can see: perhaps by the star import that failed
+        return f": nothing in your code defines it, and {unbound['*']}", (), None
     inner = exc.frames[-1][2] if exc.frames else function
     if inner != function and inner in graded:
         return f" The error happened inside {inner}, which {function} calls: fix {inner} first.", (), None

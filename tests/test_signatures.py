@@ -336,6 +336,12 @@ SUBMISSIONS = {
                            "from course_utils import not_there, sigmoid, relu\nimport lr_utils\n"
                            "X = lr_utils.load()\nshape = X.shape\n")
                   .replace("return relu(z)", "return lr_utils.relu(z)"),
+    # a star import of a module the grader does not know, and a name that nothing binds
+    "star": NEW.replace("from course_utils import sigmoid, relu", "from course_utils import sigmoid, relu\n"
+                        "from lr_utils import *").replace("return relu(z)", "return leaky_relu(z)"),
+    # a global that only a cell the grader does not run sets
+    "global": NEW.replace("def act2(z):", "def make():\n    return 2.0\n\nscale = make()\n\ndef act2(z):")
+                 .replace("return relu(z)", "return relu(z) * scale"),
 }
 
 
@@ -393,3 +399,20 @@ def test_a_failed_import_costs_only_the_code_that_uses_it_and_is_named(graded):
     assert len(problems) == 1 and problems[0].startswith("line 4: this statement raised ModuleNotFoundError")
     assert problems[0].endswith("act2 needs what it defines")  # not_there, X and shape matter to no function
 
+
+
+def test_a_name_nothing_binds_points_to_the_star_import_that_failed(graded):
+    result = graded["star"]
+    assert set(lost(result)) == {"act2"}
+    assert lost(result)["act2"].startswith(
+        "NameError: name 'leaky_relu' is not defined: nothing in your code defines it, and the import "
+        "`from lr_utils import *` on line 4 failed (ModuleNotFoundError: No module named 'lr_utils')")
+
+
+def test_a_global_set_by_a_statement_that_does_not_run_is_named(graded):
+    result = graded["global"]
+    assert set(lost(result)) == {"act2"}
+    message = lost(result)["act2"]
+    assert message.startswith("NameError: name 'scale' is not defined: it is set by `scale = make()` on line "), message
+    assert "does not run at grading time" in message and "take it as an argument instead" in message
+    assert not [p for p in result.problems if p.kind == "load-error"]  # nothing raised: it was left out
