@@ -27,7 +27,7 @@ from _pytest.runner import (
     runtestprotocol,  # the public-in-practice re-run entry point (pytest-rerunfailures)
 )
 
-from . import tracing
+from . import locating, tracing
 from .assignment import Assignment
 from .bindings import Bindings
 from .checking import Catalogue, CheckFailure
@@ -414,8 +414,9 @@ class GradingPlugin:
 
     def _localised(self, outcome: CheckOutcome, job: Job) -> CheckOutcome:
         """A failed check's outcome pointing at the first intermediate that differs from the reference's: the last
-        call of the function is run again traced in the sandbox, the reference's on the same inputs here, and
-        ``tracing.locate`` compares them. Unchanged when nothing can be told (or anything here goes wrong)."""
+        call of the function is run again traced in the sandbox (``StudentSession.retrace``, within its budget),
+        the reference's on the same inputs here, under the same seed and another one, and ``locating.locate``
+        compares them. Unchanged when nothing can be told (or anything here goes wrong)."""
         try:
             retraced = job.session.retrace(outcome.function)
             fn = getattr(self._solution(), outcome.function, None)
@@ -425,13 +426,13 @@ class GradingPlugin:
             runs = []
             state = np.random.get_state()
             try:
-                for draw in (seed, seed + 1):  # what changes with the seed is random: no value to compare with
+                for draw in (seed, seed + 1):  # the student's seed first: the same random draws
                     np.random.seed(draw % 2**32)
                     with np.errstate(all="ignore"):
                         runs.append(tracing.trace_call(fn, copy.deepcopy(args), copy.deepcopy(kwargs))[1])
             finally:
                 np.random.set_state(state)
-            found = tracing.locate(steps, tracing.stable(*runs))
+            found = locating.locate(steps, *runs)
             where = job.loaded.locate(found.filename, found.line) if found is not None else None
         except StudentError:
             return outcome
@@ -440,9 +441,14 @@ class GradingPlugin:
             return outcome
         if found is None or where is None:
             return outcome
+
+        def place(filename: str, line: int) -> str | None:
+            at = job.loaded.locate(filename, line)
+            return None if at is None else at.describe()
+
         return dataclasses.replace(outcome, location=where,
                                    message=f"{outcome.message.rstrip()} Where it goes wrong: "
-                                           f"{found.sentence(where.describe())}.")
+                                           f"{found.sentence(where.describe(), place)}.")
 
 
 def _forget_modules(folder: Path) -> None:

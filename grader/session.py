@@ -45,6 +45,7 @@ from .signatures import CallPlan, FunctionSignatures, plan_call, read_signature,
 
 __all__ = [
     "MAX_PROCESSES_PER_SUBMISSION",
+    "RETRACE_SHARE",
     "PROTECTIVE_LAYERS",
     "Program",
     "Sandbox",
@@ -57,6 +58,7 @@ if TYPE_CHECKING:
     from .load import LoadedSubmission
 
 MAX_PROCESSES_PER_SUBMISSION = 8
+RETRACE_SHARE = 0.1  # of a submission's time budget, at most, spent running failed calls again traced
 # OSError messages that mean a sandbox limit was reached, by their "[Errno N]" prefix.
 _OS_LIMITS = {"[Errno 27] ": "file size", "[Errno 24] ": "open files", "[Errno 28] ": "disk space (scratch quota)",
               "[Errno 122]": "disk space (scratch quota)"}
@@ -265,6 +267,7 @@ class StudentSession:
         self.signatures: dict[str, inspect.Signature | None] = {}
         self.context = ""  # the check being run, which makes call seeds independent of other checks
         self._calls = 0
+        self._retrace_left = limits.submission_seconds * RETRACE_SHARE  # seconds left for retracing failed calls
         self._process: StudentProcess | None = None
         self._spawns = 0
         self._scratch: Path | None = None
@@ -361,7 +364,8 @@ class StudentSession:
     def invoke(self, function: str, args: tuple[Any, ...], kwargs: dict[str, Any], *, seed: int | None = None,
                own_parts: bool = False, record: bool = False,
                answers: Mapping[str, Callable[..., Any]] | None = None, trace: bool = False,
-               given: Mapping[str, Any] | None = None, observe: bool = False) -> Called:
+               given: Mapping[str, Any] | None = None, observe: bool = False,
+               time_limit: float | None = None) -> Called:
         """The one way into student code: every call goes through here, and every ask it makes through
         ``_exchange``.
 
@@ -370,7 +374,8 @@ class StudentSession:
         answering its parts when ``answerer`` is set, unless ``own_parts``; ``answers`` replaces the answer of some
         parts for this call (a check feeding a wrong derivative on purpose); ``record`` keeps what it asked.
         ``trace`` records the call's intermediates in ``traced`` (``grader.tracing``); untraced calls are
-        remembered, the last of each function, so that ``retrace`` can run it again.
+        remembered, the last of each function, so that ``retrace`` can run it again. ``time_limit`` shortens the
+        call's time limit.
 
         The call is made in the asked signature, or in an accepted one that the student's function has
         (``grader.signatures``), with the arguments that form has and the asked one lacks taken from ``given``;
@@ -392,7 +397,7 @@ class StudentSession:
             raise
         plan = self._plan(function, args, kwargs, given or {})
         self._calls += 1
-        limit = min(self.limits.call_seconds, remaining)
+        limit = min(self.limits.call_seconds, remaining, self.limits.call_seconds if time_limit is None else time_limit)
         parts = () if own_parts or self.answerer is None else self.program.parts_of(function)
         exchange = self._exchange(function, parts, record, answers or {})
         used = call_seed(self.seed, self.context, self._calls) if seed is None else seed
@@ -451,16 +456,32 @@ class StudentSession:
     def retrace(self, function: str) -> tuple[tuple[Any, ...], dict[str, Any], int, list[tracing.Step]] | None:
         """Run the last call of ``function`` again, traced, in the sandbox and within its time limit: (its
         arguments, keyword arguments, seed, and the student's intermediates), or None when it was never called or
-        cannot run again (its process crashed, it timed out before)."""
+        cannot run again (its process crashed, it timed out before), or the retrace budget is spent.
+
+        Retracing is the grader's doing and costs the submission nothing: together the retraces of a submission
+        take at most ``RETRACE_SHARE`` of its time budget, each at most one call's time limit; the time they take
+        is given back to the submission's budget, and a retrace that runs out of time or ends the process neither
+        marks the function as timed out nor counts as a restart of the student's code, nor shifts the seeds of
+        later calls."""
         last = self._last.get(function)
-        if last is None or function in self._timed_out:
+        if last is None or function in self._timed_out or self._retrace_left <= 0:
             return None
         args, kwargs, seed, own_parts, answers, given = last
+        started, calls, spawns, alive = time.monotonic(), self._calls, self._spawns, self._process is not None
         try:
             self.invoke(function, args, kwargs, seed=seed, own_parts=own_parts, answers=answers, trace=True,
-                        given=given)
+                        given=given, time_limit=self._retrace_left)
+        except StudentTimeout:
+            self._timed_out.discard(function)
         except StudentError:
             pass  # a call that raises still shows what it computed before
+        finally:
+            spent = time.monotonic() - started
+            self._retrace_left -= spent
+            self._deadline += spent
+            self._calls = calls
+            if self._process is None:
+                self._spawns = spawns - alive
         return args, kwargs, seed, list(self.traced)
 
     def _exchange(self, function: str, parts: tuple[str, ...], record: bool,

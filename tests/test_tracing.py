@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from grader.tracing import MAX_STEPS, locate, stable, steps_from_wire, trace_call
+from grader.locating import locate
+from grader.tracing import MAX_ELEMENTS, MAX_STEPS, steps_from_wire, trace_call
 
 
 def reference_backward(W2, A1, A2, X, Y):
@@ -73,17 +74,146 @@ def test_a_right_function_is_not_located(inputs):
     assert locate(theirs, expected) is None
 
 
-def test_random_draws_are_left_out_of_the_comparison():
+def test_random_draws_are_compared_with_the_same_draw_and_judged_by_their_scale():
     def init(n):
+        W = np.random.randn(n, 2) * np.sqrt(2 / n)
+        b = np.zeros((n, 1))
+        return W, b
+
+    def small(n):
         W = np.random.randn(n, 2) * 0.01
         b = np.zeros((n, 1))
         return W, b
 
+    def other_draw(n):
+        np.random.rand()  # a draw first: W is another random draw, of which nothing can be told
+        W = np.random.randn(n, 2) * np.sqrt(2 / n)
+        b = np.ones((n, 1))
+        return W, b
+
+    def run(fn, seed):
+        np.random.seed(seed)
+        return trace_call(fn, (4,), {})[1]
+
+    first, second = run(init, 1), run(init, 2)
+    assert locate(run(init, 1), first, second) is None
+    found = locate(run(small, 1), first, second)
+    assert found is not None and (found.name, found.how) == ("W", "scaled")
+    assert found.factor == pytest.approx(0.01 / np.sqrt(2 / 4))
+    assert "W on line 3 is 0.0141 times the expected W (the same random draw" in found.sentence("line 3")
+    found = locate(run(other_draw, 1), first, second)
+    assert found is not None and (found.name, found.right) == ("b", ())
+
+
+def test_a_zero_matrix_where_a_draw_is_expected_is_named():
+    def init(n):
+        W1 = np.random.randn(n, 3) * 0.01
+        W2 = np.random.randn(1, n) * 0.01
+        return W1, W2
+
+    def zero_w2(n):
+        W1 = np.random.randn(n, 3) * 0.01
+        W2 = np.zeros((1, n))
+        return W1, W2
+
     runs = []
-    for seed in (1, 2):
+    for seed in (5, 6):
         np.random.seed(seed)
         runs.append(trace_call(init, (4,), {})[1])
-    assert [s.name for s in stable(*runs)] == ["b"]
+    np.random.seed(5)
+    found = locate(trace_call(zero_w2, (4,), {})[1], *runs)
+    assert found is not None and (found.name, found.how, found.factor, found.right) == ("W2", "scaled", 0.0, ("W1",))
+    assert found.sentence("line 9") == ("W2 on line 9 is all zeros, where the expected W2 is drawn at random; W1 is "
+                                        "right")
+
+
+def test_dict_entries_are_steps_matched_by_their_key():
+    def reference(dims):
+        L = len(dims)
+        parameters = {}
+        for l in range(1, L):
+            parameters["W" + str(l)] = np.full((dims[l], dims[l - 1]), float(l))
+            parameters["b" + str(l)] = np.zeros((dims[l], 1))
+        return parameters
+
+    def student(dims):
+        L = len(dims) - 1
+        params = {}
+        for l in range(1, L + 1):
+            params["W" + str(l)] = np.full((dims[l], dims[l - 1]), float(l))
+            params["b" + str(l)] = np.zeros((dims[l], 1)) + (l == 2)  # the mistake: b2 is ones
+        return params
+
+    _, theirs = trace_call(student, ([3, 4, 2],), {})
+    _, expected = trace_call(reference, ([3, 4, 2],), {})
+    assert [s.name for s in theirs if "[" in s.name] == ['params["W1"]', 'params["b1"]', 'params["W2"]', 'params["b2"]']
+    found = locate(theirs, expected)
+    assert found is not None and found.name == 'params["b2"]' and found.expected == 'parameters["b2"]'
+    assert found.line == student.__code__.co_firstlineno + 5
+    # the count L differs from the reference's (2 and 3): it is said beside the mistake, not taken for it
+    assert found.sentence("line 6").startswith(
+        'params["b2"] on line 6 differs from the expected parameters["b2"]; L on line '
+        f"{student.__code__.co_firstlineno + 1} is 2, where the reference's L is 3; ")
+
+
+def test_a_count_that_differs_is_said_beside_the_mistake_and_named_alone_only_when_nothing_else_differs():
+    def reference(X):
+        m = X.shape[1]
+        total = X.sum(axis=1) / m
+        return total
+
+    def student(X):
+        m = X.shape[0]
+        total = X.sum(axis=1) / m
+        return total
+
+    def convention(X):
+        m = X.shape[0]  # a count of another meaning, and nothing else differs
+        total = X.sum(axis=1) / X.shape[1]
+        return total
+
+    X = np.arange(6.0).reshape(2, 3)
+    _, expected = trace_call(reference, (X,), {})
+    found = locate(trace_call(student, (X,), {})[1], expected)
+    assert found is not None and found.name == "total"
+    assert found.sentence("line 4") == ("total on line 4 differs from the expected total; m on line "
+                                        f"{student.__code__.co_firstlineno + 1} is 2, where the reference's m is 3")
+    alone = locate(trace_call(convention, (X,), {})[1], expected)
+    assert alone is not None and alone.how == "count"
+    assert alone.sentence("line 2") == "m on line 2 is 2, where the reference's m is 3; total is right"
+
+
+def test_an_array_computed_at_once_is_compared_with_the_reference_filled_in_place():
+    def student(theta, f, eps):
+        approx = np.array([(f(theta + eps * e) - f(theta - eps * e)) / (2 * eps) for e in np.eye(theta.size)])
+        numerator = np.linalg.norm(approx - 3 * theta ** 2)
+        denominator = np.linalg.norm(approx) * np.linalg.norm(3 * theta ** 2)  # the mistake
+        return numerator / denominator
+
+    def reference(theta, f, eps):
+        approx = reference_check(theta, f, eps)
+        numerator = np.linalg.norm(approx - 3 * theta ** 2)
+        denominator = np.linalg.norm(approx) + np.linalg.norm(3 * theta ** 2)
+        return numerator / denominator
+
+    theta = np.array([1.0, 2.0, 3.0])
+    _, theirs = trace_call(student, (theta, cube, 1e-3), {})
+    _, expected = trace_call(reference, (theta, cube, 1e-3), {})
+    found = locate(theirs, expected)
+    assert found is not None and found.name == "denominator" and found.right == ("approx", "numerator")
+
+
+def test_a_large_array_is_recorded_as_a_sample_with_its_shape():
+    def big(n):
+        W = np.random.randn(n, n) * 0.5
+        return W
+
+    np.random.seed(0)
+    (step,) = trace_call(big, (300,), {})[1]
+    assert step.dims == (300, 300) and step.value.shape == (MAX_ELEMENTS,)
+    (wired,) = steps_from_wire([step.to_wire()])
+    assert wired.dims == (300, 300) and np.array_equal(wired.value, step.value)
+    assert steps_from_wire([["W", 1, "f.py", np.ones(4), None, "", [1, 2]]]) == []  # a shape the sample cannot have
 
 
 def test_a_crash_keeps_what_was_computed_before_it(inputs):
