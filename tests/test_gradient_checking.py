@@ -224,3 +224,63 @@ def test_public_tests_pass_the_reference_and_catch_the_shortcuts(reference, gc_u
         function = getattr(submission, test.removesuffix("_test"))
         with pytest.raises(AssertionError, match=words):
             getattr(public, test)(function)
+
+
+# Mistakes outside the examples, each made in the correct example by one substitution.
+VARIANTS = {
+    # J_plus - J_minus over epsilon: twice the derivative, 1/3 for the correct gradients like a missing copy
+    "divides_by_epsilon": (").reshape(n, 1) / (2 * epsilon)", ").reshape(n, 1) / epsilon"),
+    # over 4 * epsilon: half the derivative, 1/3 too, and neither a missing copy nor the epsilon divisor
+    "divides_by_4_epsilon": (").reshape(n, 1) / (2 * epsilon)", ").reshape(n, 1) / (4 * epsilon)"),
+    # a wrong relative difference: the estimate is right, the last formula is not
+    "product_denominator": ("    denominator = np.linalg.norm(grad) + np.linalg.norm(gradapprox)\n    difference = "
+                            "numerator / denominator\n\n    if", "    denominator = np.linalg.norm(grad) * "
+                            "np.linalg.norm(gradapprox)\n    difference = numerator / denominator\n\n    if"),
+}
+
+
+@pytest.fixture(scope="module")
+def variants(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("gc-variants")
+    source = (EXAMPLES / "correct.py").read_text()
+    for name, (old, new) in VARIANTS.items():
+        assert source.count(old) == 1
+        (folder / "in").mkdir(exist_ok=True)
+        (folder / "in" / f"{name}.py").write_text(source.replace(old, new))
+    return _grade([folder / "in"], folder / "out")
+
+
+def _failed(data: dict) -> dict[str, dict]:
+    return {c["id"]: c for c in data["checks"] if c["status"] != "passed"}
+
+
+@pytest.mark.slow  # grades three submissions
+def test_a_second_epsilon_tells_dividing_by_epsilon_from_a_missing_copy(variants):
+    failed = _failed(variants["divides_by_epsilon"])
+    assert set(failed) == {"gradient_check_n::correct_gradients", "gradient_check_n::values"}
+    correct = failed["gradient_check_n::correct_gradients"]
+    assert correct["got"] == "0.333333"  # the value a missing copy gives as well
+    assert "divides-by-epsilon" in correct["flags"] and "missing-copy" not in variants["divides_by_epsilon"]["flags"]
+    assert correct["lesson"] == "divides-by-epsilon" and "instead of 2 * epsilon" in correct["message"]
+    assert "copy" not in correct["message"].split("Where it goes wrong")[0]
+    assert "gradapprox on line 44 differs from the expected gradapprox" in correct["message"]
+    assert correct["location"]["line"] == 44
+
+
+@pytest.mark.slow  # grades three submissions
+def test_a_value_that_fits_a_mistake_at_one_epsilon_only_is_not_called_that_mistake(variants):
+    data = variants["divides_by_4_epsilon"]
+    assert not {"missing-copy", "divides-by-epsilon"} & set(data["flags"])
+    for check in _failed(data).values():
+        assert "Your value is what" not in check["message"] and check["lesson"] == "function:gradient_check_n"
+        assert "gradapprox on line 44 differs from the expected gradapprox" in check["message"]
+
+
+@pytest.mark.slow  # grades three submissions
+def test_a_wrong_relative_difference_costs_values_alone_and_points_at_its_formula(variants):
+    failed = _failed(variants["product_denominator"])
+    assert set(failed) == {"gradient_check_n::values"}  # two_sided: the estimate is two-sided
+    message = failed["gradient_check_n::values"]["message"]
+    assert "denominator on line 47 differs from the expected denominator" in message
+    assert "gradapprox and numerator are right" in message
+    assert "(J_plus - J_minus)" not in message

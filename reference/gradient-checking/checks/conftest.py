@@ -48,6 +48,9 @@ MISSING_COPY = ("Your value is what you get when theta_plus (or theta_minus) is 
 ONE_SIDED = ("Your value is what the one-sided difference (J(theta + epsilon) - J(theta)) / epsilon gives. Use "
              "the two-sided difference (J(theta + epsilon) - J(theta - epsilon)) / (2 * epsilon): its error "
              "shrinks like epsilon squared instead of like epsilon.")
+ONE_STEP = ("Your value is what you get when J_plus - J_minus is divided by epsilon instead of 2 * epsilon: "
+            "theta_plus and theta_minus lie 2 * epsilon apart, so this estimate is twice the derivative. Divide by "
+            "2 * epsilon.")
 ABSOLUTE = ("Your value is the absolute difference ||grad - gradapprox||. Divide it by ||grad|| + ||gradapprox||, "
             "so that the result does not depend on the size of the gradients.")
 
@@ -59,6 +62,7 @@ class Tools:
     as_number = staticmethod(as_number)
     same = staticmethod(same)
     MISSING_COPY = MISSING_COPY
+    ONE_STEP = ONE_STEP
     ONE_SIDED = ONE_SIDED
     ABSOLUTE = ABSOLUTE
 
@@ -119,6 +123,8 @@ class Tools:
         plus, minus = np.where(at, up, base), np.where(at, theta - epsilon, base)
         if kind == "two-sided":
             J_plus, J_minus, step = self.costs(X, Y, plus), self.costs(X, Y, minus), 2 * epsilon
+        elif kind == "one-step":  # the two-sided difference divided by epsilon, not by 2 * epsilon
+            J_plus, J_minus, step = self.costs(X, Y, plus), self.costs(X, Y, minus), epsilon
         elif kind == "one-sided":
             J_plus, J_minus, step = self.costs(X, Y, plus), self.costs(X, Y, theta[None]), epsilon
         elif kind == "one-sided-back":
@@ -141,16 +147,33 @@ class Tools:
         grad = self.net.gradients_to_vector(gradients)
         return float(np.linalg.norm(grad - self.gradapprox(parameters, X, Y, epsilon)))
 
-    def explain(self, got: float, expected: float, candidates: dict) -> tuple[str, tuple[str, ...], str | None]:
-        """(sentence, flags, lesson) for the first mistake whose value matches ``got``; a neutral default."""
+    def explain(self, got: float, expected: float, candidates: dict,
+                probe=None) -> tuple[str, tuple[str, ...], str | None]:
+        """(sentence, flags, lesson) for the mistake whose value matches ``got``; a neutral default.
+
+        ``candidates`` maps a name to (value, sentence, flags, lesson) or (value, sentence, flags, lesson, at):
+        ``at(epsilon)`` is that mistake's value at another epsilon. Where mistakes of different lessons give the
+        same value (dividing by epsilon doubles the estimate, a missing copy halves it, and both give 1/3), the
+        ``probe`` (epsilon, the student's value at that epsilon) tells them apart: a mistake is named only when
+        the student's value matches it at both epsilons. Without a probe, mistakes of different lessons that fit
+        are each offered as a possibility, and none is flagged."""
         if got == 0.0 and expected != 0.0:
             return (" A difference of exactly 0 means gradapprox was compared with itself (or grad was set to "
                     "gradapprox): such a check passes every gradient, right or wrong. Compare the gradients "
                     "passed in (or the result of backward_propagation) with the numerical estimate.",
                     ("self-comparison",), "self-comparison")
-        for value, sentence, flags, lesson in candidates.values():
-            if same(got, value, 1e-6):
-                return " " + sentence, tuple(flags), lesson
+        matches = [c for c in candidates.values() if same(got, c[0], 1e-6)]
+        if probe is not None and any(len(c) > 4 for c in matches):
+            epsilon, student_at = probe
+            value = student_at(epsilon)
+            matches = [c for c in matches if len(c) < 5 or same(value, c[4](epsilon), 1e-6)]
+        lessons = list(dict.fromkeys(c[3] for c in matches))
+        if len(lessons) == 1:
+            return " " + matches[0][1], tuple(matches[0][2]), matches[0][3]
+        if lessons:
+            offered = [next(c for c in matches if c[3] == lesson)[1] for lesson in lessons]
+            return (" Your value fits more than one mistake. "
+                    + " Or: ".join(offered), (), None)
         return "", (), None
 
 

@@ -8,7 +8,8 @@ chosen so that a mistake judged by another check cannot change this check's outc
     correct_gradients   the correct gradients give a difference below 1e-7 (the default epsilon)
     buggy_gradients     backward_propagation_n_buggy's gradients give a difference above 1e-3
     values              wrong gradients, epsilon = 1e-7: the same difference as the reference (copies, the formula)
-    two_sided           correct gradients, epsilon = 1e-2: the two-sided difference, not a one-sided one
+    two_sided           correct gradients, epsilon = 1e-2: the two-sided difference, not a one-sided one (a
+                        two-sided estimate with another formula for the relative difference is left to values)
     epsilon             the epsilon passed in is used
 
 Points only for behaviour: each check earns only from a function whose result responds to what the check varies
@@ -31,11 +32,23 @@ def _call(student, gc, parameters, gradients, X, Y, *epsilon):
                         "The result of gradient_check_n")
 
 
-def _missing_copy(gc, parameters, gradients, X, Y, epsilon):
-    """The candidates for explain(): the two ways of perturbing theta without copying it."""
-    return {kind: (gc.difference(parameters, gradients, X, Y, epsilon, kind), gc.MISSING_COPY, ("missing-copy",),
-                   "missing-copy")
-            for kind in ("alias-both", "alias-plus")}
+def _step_mistakes(gc, parameters, gradients, X, Y, epsilon):
+    """The candidates for explain(): the two ways of perturbing theta without copying it, and dividing by epsilon
+    instead of 2 * epsilon, each with its value at another epsilon (a missing copy and the wrong divisor both give
+    1/3 for the correct gradients)."""
+    def at(kind):
+        return lambda other: gc.difference(parameters, gradients, X, Y, other, kind)
+
+    candidates = {kind: (gc.difference(parameters, gradients, X, Y, epsilon, kind), gc.MISSING_COPY,
+                         ("missing-copy",), "missing-copy", at(kind)) for kind in ("alias-both", "alias-plus")}
+    candidates["one-step"] = (gc.difference(parameters, gradients, X, Y, epsilon, "one-step"), gc.ONE_STEP,
+                              ("divides-by-epsilon",), "divides-by-epsilon", at("one-step"))
+    return candidates
+
+
+def _probe(student, gc, parameters, gradients, X, Y):
+    """(epsilon, the student's value at it): what tells apart mistakes that give the same value at 1e-7."""
+    return LARGE_EPSILON, lambda epsilon: _call(student, gc, parameters, gradients, X, Y, epsilon)
 
 
 def _buggy(net, X, Y, parameters):
@@ -78,7 +91,8 @@ def test_correct_gradients(student, gc, net, network_case, tolerance):
                 raise failure
             continue
         expected = gc.difference(parameters, gradients, X, Y, 1e-7)
-        sentence, flags, lesson = gc.explain(got, expected, _missing_copy(gc, parameters, gradients, X, Y, 1e-7))
+        sentence, flags, lesson = gc.explain(got, expected, _step_mistakes(gc, parameters, gradients, X, Y, 1e-7),
+                                             _probe(student, gc, parameters, gradients, X, Y))
         raise CheckFailure(
             f"For gradients from the correct backward_propagation_n, gradient_check_n returned {got:.3g}. A correct "
             f"gradient check returns a relative difference below {limit:g} for them (the reference gets "
@@ -141,7 +155,7 @@ def test_values(student, reference, rng, gc, network_case, tolerance):
             if not gc.same(gc.difference(parameters, wrong, X, Y, 1e-7, "one-sided"), reference, rtol / 10):
                 return False
             others = [gc.absolute(parameters, wrong, X, Y, 1e-7),
-                      *(v for v, *_ in _missing_copy(gc, parameters, wrong, X, Y, 1e-7).values())]
+                      *(v for v, *_ in _step_mistakes(gc, parameters, wrong, X, Y, 1e-7).values())]
             if any(gc.same(v, reference, 1e-2) for v in others):
                 return False
             chosen.update(wrong=wrong, reference=reference)
@@ -153,10 +167,10 @@ def test_values(student, reference, rng, gc, network_case, tolerance):
         got = _call(student, gc, parameters, wrong, X, Y, 1e-7)
         if gc.same(got, expected, rtol):
             continue
-        candidates = _missing_copy(gc, parameters, wrong, X, Y, 1e-7)
+        candidates = _step_mistakes(gc, parameters, wrong, X, Y, 1e-7)
         candidates["absolute"] = (gc.absolute(parameters, wrong, X, Y, 1e-7), gc.ABSOLUTE, ("absolute-difference",),
                                   "absolute-difference")
-        sentence, flags, lesson = gc.explain(got, expected, candidates)
+        sentence, flags, lesson = gc.explain(got, expected, candidates, _probe(student, gc, parameters, wrong, X, Y))
         raise CheckFailure(
             f"For gradients with deliberate mistakes (epsilon=1e-7), gradient_check_n returned {got:.6g}; the "
             f"relative difference between those gradients and the two-sided estimate is {expected:.6g} (tolerance "
@@ -188,6 +202,14 @@ def test_two_sided(student, reference, gc, net, network_case, tolerance):
                 "error is plain to see; with epsilon=1e-7 it hides at the edge of the threshold.",
                 expected=f"{expected:.6g}", got=f"{got:.6g}", flags=("one-sided-difference",),
                 lesson="one-sided-difference")
+    # A two-sided estimate with the relative difference computed another way is for values to judge: fed the
+    # two-sided estimate itself as the gradients, a check whose estimate is two-sided finds no difference (up to
+    # rounding) whatever its formula, where a one-sided estimate still differs. Only from a function whose result
+    # responds to the gradients it is given.
+    estimate = net.vector_to_dictionary(gc.gradapprox(parameters, X, Y, LARGE_EPSILON))
+    fed = _call(student, gc, parameters, {"d" + name: value for name, value in estimate.items()}, X, Y, LARGE_EPSILON)
+    if 0.0 <= fed < expected / 100 and got != 0.0 and not gc.same(fed, got, 1e-3):
+        return
     # Mistakes that other checks judge: an ignored epsilon, anything already wrong at the default epsilon (a
     # missing copy, a wrong formula), but only from a function whose result responds to the gradients.
     at_default = _call(student, gc, parameters, gradients, X, Y)

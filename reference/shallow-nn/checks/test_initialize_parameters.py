@@ -41,14 +41,26 @@ def test_shapes(student, shapes):
             expect_array(params[name], f"{name} of initialize_parameters{sizes}", shape=shape(*sizes))
 
 
+# What zeros do, for each set of zero weight matrices: only what holds for that set is said.
+_ZERO_EFFECT = {
+    ("W1", "W2"): "With every weight zero, every hidden unit computes the same function and receives the same "
+                  "gradient, so the units never become different.",
+    ("W1",): "With W1 zero, every hidden unit starts with the same incoming weights and computes the same value; "
+             "only the random W2 gives them different gradients, so they must drift apart in training instead of "
+             "starting out different.",
+    ("W2",): "With W2 zero, the output ignores the hidden units at first, and every unit of W1 receives a zero "
+             "gradient in the first step (dZ1 = W2.T dZ2 = 0): only W2 learns then, and the hidden units start "
+             "learning a step later.",
+}
+
+
 def test_not_zero(big, mistakes):
     for params in big:
         zero = [name for name in ("W1", "W2") if not np.any(params[name])]
         if zero:
             failure = CheckFailure(
-                f"{' and '.join(zero)} {'is' if len(zero) == 1 else 'are'} all zeros. With zero weights every "
-                "hidden unit computes the same function and receives the same gradient, so the units never become "
-                "different.", expected="small random values, e.g. np.random.randn(n_h, n_x) * 0.01",
+                f"{' and '.join(zero)} {'is' if len(zero) == 1 else 'are'} all zeros. {_ZERO_EFFECT[tuple(zero)]}",
+                expected="small random values, e.g. np.random.randn(n_h, n_x) * 0.01",
                 got=describe(params[zero[0]]), flags=("zero-init",), lesson="zero-init")
             raise mistakes.explain(failure, "initialize_parameters", params)
 
