@@ -29,7 +29,7 @@ import numpy as np
 
 from .tracing import Step
 
-__all__ = ["Located", "locate"]
+__all__ = ["Located", "Place", "locate"]
 
 Place = Callable[[str, int], "str | None"]  # (filename, line) -> "cell 4, line 2", or None when not the student's
 

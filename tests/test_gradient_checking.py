@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 import shutil
 import sys
 import types
@@ -284,3 +285,21 @@ def test_a_wrong_relative_difference_costs_values_alone_and_points_at_its_formul
     assert "denominator on line 47 differs from the expected denominator" in message
     assert "gradapprox and numerator are right" in message
     assert "(J_plus - J_minus)" not in message
+
+
+def test_public_tests_tell_dividing_by_epsilon_from_a_missing_copy(gc_utils):
+    """The public test's hint too: a second epsilon tells the mistakes that give 1/3 apart."""
+    import ast
+
+    public = _module(PUBLIC / "public_tests.py", "gc_public_tests_under_test")
+    source = (EXAMPLES / "correct.py").read_text()
+    for name, words, absent in (("divides_by_epsilon", "2 \\* epsilon apart", "np.copy"),
+                                ("divides_by_4_epsilon", "expected a difference below 1e-7", "np.copy|2 \\* eps")):
+        old, new = VARIANTS[name]
+        tree = ast.parse(source.replace(old, new))
+        tree.body = [node for node in tree.body if isinstance(node, ast.FunctionDef)]
+        namespace = {"np": np, **{k: getattr(gc_utils, k) for k in dir(gc_utils) if not k.startswith("_")}}
+        exec(compile(tree, name, "exec"), namespace)
+        with pytest.raises(AssertionError, match=words) as caught:
+            public.gradient_check_n_test(namespace["gradient_check_n"])
+        assert not re.search(absent, str(caught.value)), (name, str(caught.value))

@@ -131,7 +131,7 @@ def test_dict_entries_are_steps_matched_by_their_key():
     def reference(dims):
         L = len(dims)
         parameters = {}
-        for l in range(1, L):
+        for l in range(1, L):  # noqa: E741 (the course's name for a layer)
             parameters["W" + str(l)] = np.full((dims[l], dims[l - 1]), float(l))
             parameters["b" + str(l)] = np.zeros((dims[l], 1))
         return parameters
@@ -139,7 +139,7 @@ def test_dict_entries_are_steps_matched_by_their_key():
     def student(dims):
         L = len(dims) - 1
         params = {}
-        for l in range(1, L + 1):
+        for l in range(1, L + 1):  # noqa: E741 (the course's name for a layer)
             params["W" + str(l)] = np.full((dims[l], dims[l - 1]), float(l))
             params["b" + str(l)] = np.zeros((dims[l], 1)) + (l == 2)  # the mistake: b2 is ones
         return params
@@ -168,7 +168,7 @@ def test_a_count_that_differs_is_said_beside_the_mistake_and_named_alone_only_wh
         return total
 
     def convention(X):
-        m = X.shape[0]  # a count of another meaning, and nothing else differs
+        m = X.shape[0]  # noqa: F841 (a count of another meaning, and nothing else differs)
         total = X.sum(axis=1) / X.shape[1]
         return total
 

@@ -63,6 +63,10 @@ _COPY = (
     "This is the value you get when theta_plus (or theta_minus) is theta itself rather than np.copy(theta): "
     "changing one then changes the other, and J_minus is evaluated at the wrong point."
 )
+_ONE_STEP = (
+    "This is the value you get when J_plus - J_minus is divided by epsilon instead of 2 * epsilon: theta_plus and "
+    "theta_minus lie 2 * epsilon apart."
+)
 _ONE_SIDED = (
     "This is the one-sided difference (J(theta + epsilon) - J(theta)) / epsilon. Use the two-sided one, "
     "(J(theta + epsilon) - J(theta - epsilon)) / (2 * epsilon)."
@@ -125,7 +129,7 @@ def gradient_check_test(target: Callable[..., Any]) -> None:
 
 
 def _gradapprox(parameters: dict, X: np.ndarray, Y: np.ndarray, epsilon: float, *, copies: bool = True,
-                one_sided: bool = False) -> np.ndarray:
+                one_sided: bool = False, divisor: float = 2.0) -> np.ndarray:
     gc_utils = _gc_utils()
     theta, _ = gc_utils.dictionary_to_vector(parameters)
 
@@ -142,7 +146,7 @@ def _gradapprox(parameters: dict, X: np.ndarray, Y: np.ndarray, epsilon: float, 
             continue
         minus = np.copy(theta) if copies else theta
         minus[i, 0] -= epsilon
-        approx[i, 0] = (j_plus - cost(minus)) / (2 * epsilon)
+        approx[i, 0] = (j_plus - cost(minus)) / (divisor * epsilon)
     return approx
 
 
@@ -153,6 +157,23 @@ def _expected_n(parameters: dict, gradients: dict, X: np.ndarray, Y: np.ndarray,
 
 def _fresh(arrays: dict) -> dict:
     return {k: np.array(v, copy=True) for k, v in arrays.items()}
+
+
+def _step_hint(target: Callable[..., Any], parameters: dict, gradients: dict, X: np.ndarray, Y: np.ndarray,
+               got: float) -> str:
+    """The hint for a value that a missing copy gives at epsilon = 1e-7, or dividing by epsilon instead of
+    2 * epsilon: both give 1/3 for correct gradients, so the function runs again at epsilon = 1e-2, where they
+    differ, and a hint is given only for the mistake whose value it gives at both."""
+    if not _close(got, _expected_n(parameters, gradients, X, Y, 1e-7, copies=False), 1e-3) and not _close(
+            got, _expected_n(parameters, gradients, X, Y, 1e-7, divisor=1.0), 1e-3):
+        return ""
+    other = _number(target(_fresh(parameters), _fresh(gradients), X.copy(), Y.copy(), 1e-2),
+                    "gradient_check_n(parameters, gradients, X, Y, 1e-2)")
+    if _close(other, _expected_n(parameters, gradients, X, Y, 1e-2, copies=False), 1e-6):
+        return _COPY
+    if _close(other, _expected_n(parameters, gradients, X, Y, 1e-2, divisor=1.0), 1e-6):
+        return _ONE_STEP
+    return ""
 
 
 def gradient_check_n_test(target: Callable[..., Any]) -> None:
@@ -168,7 +189,7 @@ def gradient_check_n_test(target: Callable[..., Any]) -> None:
     assert got < 1e-7, (
         f"for the correct gradients gradient_check_n returned {got:.3g}; expected a difference below 1e-7 "
         f"(about {_expected_n(parameters, good, X, Y, 1e-7):.2g}). "
-        + (_COPY if _close(got, _expected_n(parameters, good, X, Y, 1e-7, copies=False), 1e-3) else "")
+        + _step_hint(target, parameters, good, X, Y, got)
     )
 
     expected = _expected_n(parameters, buggy, X, Y, 1e-7)
@@ -181,7 +202,7 @@ def gradient_check_n_test(target: Callable[..., Any]) -> None:
     )
     assert _close(got, expected), (
         f"for the gradients of backward_propagation_n_buggy: expected {expected:.6g}, got {got:.6g}. "
-        + (_COPY if _close(got, _expected_n(parameters, buggy, X, Y, 1e-7, copies=False), 1e-3) else
+        + (_step_hint(target, parameters, buggy, X, Y, got) or
            "Compare gradients_to_vector(gradients) with gradapprox: ||grad - gradapprox|| / "
            "(||grad|| + ||gradapprox||).")
     )
