@@ -19,6 +19,14 @@ grades them all through ``grader.pipeline.grade_paths`` with one worker per core
 - confused: how many wrong submissions carry some other ``mistake:`` flag as well,
 - false positives: how many correct submissions carry any ``mistake:`` flag (and how many lost points at all).
 
+Every report is also read by ``benchmarks/contradictions.py``: how many say what their own measurements
+contradict (0 is the goal).
+
+With ``--mutants`` it measures mistakes outside the catalogue instead (``benchmarks/where_to_look.py``): the
+generated mutants of every assignment's reference, and how often "Where to look" names the mutated line::
+
+    .venv/bin/python benchmarks/mistakes.py --mutants [--limit 20] [--assignment shallow-nn] [--verbose]
+
 tests/test_mistakes.py imports the templates from here (``SOURCES``, ``WRONG``, ``submission``).
 """
 
@@ -462,7 +470,13 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=None, help="seed of the check inputs (default: per file)")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--keep", type=Path, default=None, help="write submissions and reports here and keep them")
+    parser.add_argument("--mutants", action="store_true", help="measure Where to look on generated mutants instead")
+    parser.add_argument("--assignment", action="append", default=None, help="with --mutants: only this assignment")
+    parser.add_argument("--limit", type=int, default=None, help="with --mutants: the first N mutants of each")
+    parser.add_argument("--verbose", action="store_true", help="with --mutants: list the mutants not named")
     args = parser.parse_args()
+    if args.mutants:
+        return _mutants(args)
 
     sys.path.insert(0, str(ROOT))
     from grader.assignment import load_assignment
@@ -478,6 +492,7 @@ def main() -> int:
         results = tuple(grade_paths([work / "submissions"], assignment, out_dir=work / "out",  # read before rmtree
                                     options=BatchOptions(jobs=args.jobs, seed=args.seed, regrade=True)))
         elapsed = time.perf_counter() - start
+        contradicted = _contradicted(work / "out")
     finally:
         if args.keep is None:
             shutil.rmtree(work, ignore_errors=True)
@@ -496,13 +511,45 @@ def main() -> int:
     print(f"wrong submissions with another mistake flag too: {len(confused)} / {len(wrong)}")
     print(f"correct submissions with a false mistake flag: {len(flagged)} / {len(correct)}"
           f" (not full marks: {len(imperfect)})")
+    print(f"reports with a statement their own measurements contradict: {len(contradicted)} / {len(results)}")
+    for line in contradicted:
+        print(f"  contradiction: {line}")
     for sid in sorted(set(wrong) - set(named)):
         print(f"  not named: {sid} (expected {wrong[sid]}, got {sorted(mistakes_of(sid)) or 'none'})")
     for sid in confused:
         print(f"  confused: {sid} (expected {wrong[sid]}, got {sorted(mistakes_of(sid))})")
     for sid in flagged + imperfect:
         print(f"  correct but flagged or marked down: {sid} {by_id[sid].score} {sorted(by_id[sid].flags)}")
-    return 0 if len(named) == len(wrong) and not confused and not flagged and not imperfect else 1
+    return 0 if len(named) == len(wrong) and not confused and not flagged and not imperfect and not contradicted \
+        else 1
+
+
+def _contradicted(out: Path) -> list[str]:
+    """The reports in ``out`` that say what their own measurements contradict: "<id>: <rule>: ..."."""
+    import json
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from contradictions import contradictions
+
+    found = []
+    for path in sorted(out.glob("*/results.json")):
+        lines = contradictions(json.loads(path.read_text()), (path.parent / "report.md").read_text())
+        found += [f"{path.parent.name}: {line}" for line in lines]
+    return found
+
+
+def _mutants(args: argparse.Namespace) -> int:
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import where_to_look
+
+    work = args.keep or Path(tempfile.mkdtemp(prefix="mutants-"))
+    try:
+        return where_to_look.main(work, jobs=args.jobs, seed=args.seed, limit=args.limit,
+                                  assignments=tuple(args.assignment or where_to_look.ASSIGNMENTS),
+                                  verbose=args.verbose)
+    finally:
+        if args.keep is None:
+            shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

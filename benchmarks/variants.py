@@ -205,6 +205,9 @@ GC_MISTAKES = (
      _gc(("theta_minus[i][0] = theta_minus[i][0] - epsilon", "theta_minus[i][0] = theta_minus[i][0]"),
          ("gradapprox[i] = (J_plus[i] - J_minus[i]) / (2 * epsilon)",
           "gradapprox[i] = (J_plus[i] - J_minus[i]) / epsilon"))),
+    ("n_divides_by_epsilon", "gradient_check_n", ("divides-by-epsilon",),
+     _gc(("gradapprox[i] = (J_plus[i] - J_minus[i]) / (2 * epsilon)",
+          "gradapprox[i] = (J_plus[i] - J_minus[i]) / epsilon"))),
     ("n_epsilon_ignored", "gradient_check_n", ("epsilon-ignored",),
      _gc(check_n=GC_CHECK_N.replace("+ epsilon", "+ 1e-7").replace("- epsilon", "- 1e-7")
          .replace("(2 * epsilon)", "(2 * 1e-7)"))),

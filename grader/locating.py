@@ -29,7 +29,9 @@ import numpy as np
 
 from .tracing import Step
 
-__all__ = ["Located", "Place", "locate"]
+__all__ = ["Located", "Place", "ROUNDING", "locate"]
+
+ROUNDING = 1e-12  # relative differences up to this are rounding (a few operations in another order)
 
 Place = Callable[[str, int], "str | None"]  # (filename, line) -> "cell 4, line 2", or None when not the student's
 
@@ -38,8 +40,11 @@ Place = Callable[[str, int], "str | None"]  # (filename, line) -> "cell 4, line 
 class Located:
     """The first intermediate of the student's that differs from the reference's, and those before it that agree.
 
-    ``how``: "value"; "scaled" (a random draw ``factor`` times the expected one, 0 for zeros); "shared" (another
-    name for ``alias``, written into); "final" (filled in place, ends wrong); "count" (only a count differs).
+    ``how``: "value"; "slight" (differs by ``factor`` of its size, within the tolerance but more than rounding,
+    before something that differs clearly); "scaled" (a random draw ``factor`` times the expected one, 0 for
+    zeros); "shared" (another name for ``alias``, written into); "final" (filled in place, ends wrong; ``line``
+    bound it); "filled" (the same, ``line`` last wrote into it); "unwritten" (bound right, never written into
+    where the reference's is); "count" (only a count differs).
     ``counts`` are earlier counts that differ: (name, line, filename, the student's value, the reference's).
     """
 
@@ -63,9 +68,18 @@ class Located:
         elif self.how == "final":
             text = (f"{self.name}, bound on {at} and then filled in place, ends with values that differ from the "
                     f"expected {self.expected}")
+        elif self.how == "unwritten":
+            text = (f"{self.name}, bound on {at}, is never changed afterwards, where the expected {self.expected} "
+                    "is then written into in place")
+        elif self.how == "filled":
+            text = (f"{self.name}, filled in place on {at}, ends with values that differ from the expected "
+                    f"{self.expected}")
         elif self.how == "count" and self.counts:
             text = (f"{self.name} on {at} is {self.counts[0][3]:g}, where the reference's {self.expected} is "
                     f"{self.counts[0][4]:g}")
+        elif self.how == "slight":
+            text = (f"{self.name} on {at} differs from the expected {self.expected}, slightly (by {self.factor:.2g} "
+                    "of its size, more than rounding) but enough to change what is computed from it")
         elif self.how == "scaled" and self.factor == 0.0:
             text = f"{self.name} on {at} is all zeros, where the expected {self.expected} is drawn at random"
         elif self.how == "scaled":
@@ -126,6 +140,18 @@ def _factor(student: Step, drawn: Step) -> float | None:
     return c if fits and not np.isclose(c, 1.0, rtol=1e-6) else None
 
 
+def _slight(step: Step, twin: Step) -> float:
+    """How far a step judged right is from its twin, relative to its size, when that is more than rounding
+    (``ROUNDING``) can explain; 0 otherwise. theta + epsilon and theta - epsilon agree to 1e-11 when theta is 1e4."""
+    if step.dims != twin.dims:
+        return 0.0
+    s, t = np.asarray(step.last, dtype=np.float64), np.asarray(twin.last, dtype=np.float64)
+    with np.errstate(all="ignore"):
+        size = float(np.max(np.abs(t))) if t.size else 0.0
+        gap = float(np.max(np.abs(s - t))) if t.size else 0.0
+    return gap / size if np.isfinite(gap) and size > 0 and gap > ROUNDING * size else 0.0
+
+
 def _verdict(step: Step, twin: Step, drawn: bool, rtol: float, atol: float) -> tuple[str, float]:
     """How the student's step compares with the reference's of the same name: right, count, final (filled in
     place and ends wrong), scaled (by the factor), unknown (another random draw) or differs."""
@@ -139,6 +165,12 @@ def _verdict(step: Step, twin: Step, drawn: bool, rtol: float, atol: float) -> t
     if _alike(step, twin, rtol, atol, first=True):  # bound right, and one of the two was then written into
         return "final", 1.0
     return "differs", 1.0
+
+
+def _order(suspect: Located) -> tuple[bool, int]:
+    """Suspects by line, an array never written into last: it is more often what a wrong write left behind
+    (J_plus equal to J_minus fills gradapprox with the zeros it started with) than the mistake."""
+    return suspect.how == "unwritten", suspect.line
 
 
 def _draws(first: Sequence[Step], second: Sequence[Step] | None) -> tuple[list[Step], set[str]]:
@@ -172,12 +204,27 @@ def locate(student: Sequence[Step], reference: Sequence[Step], second: Sequence[
     right: list[str] = []
     accounted: set[str] = set()
     counts: list[tuple[str, int, str, float, float]] = []
-    ends_wrong: Located | None = None
+    # steps that may be where it went wrong, if something later differs clearly: arrays filled in place that end
+    # wrong, and the first step right within the tolerance but not within rounding
+    suspects: list[Located] = []
+    slight = False
     shares = any(step.alias for step in reference)
 
     def found(step: Step, expected: str, how: str = "value", factor: float = 1.0) -> Located:
+        if how == "final" and step.final is None:
+            how = "unwritten"
+        if how == "final" and step.wrote:
+            return Located(step.name, expected, step.wrote, step.filename, tuple(right), "filled", "", 1.0,
+                           tuple(counts))
+        if how == "slight" and step.final is not None and step.wrote:  # the write made the difference
+            return Located(step.name, expected, step.wrote, step.filename, tuple(right), how, "", factor,
+                           tuple(counts))
         return Located(step.name, expected, step.line, step.filename, tuple(right), how, step.alias, factor,
                        tuple(counts))
+
+    def first(clear: Located) -> Located:
+        """What a clear difference is blamed on: the suspect on the earliest line, if any."""
+        return min(suspects, key=_order) if suspects and clear.how == "value" else clear
 
     for step in student:
         if step.alias and not shares:  # the reference writes into no shared array
@@ -187,13 +234,17 @@ def locate(student: Sequence[Step], reference: Sequence[Step], second: Sequence[
             accounted.add(twin.name)
             verdict, factor = _verdict(step, twin, twin.name in drawn, rtol, atol)
             if verdict == "right":
+                gap = 0.0 if slight or twin.name in drawn else _slight(step, twin)
+                if gap:
+                    slight = True
+                    suspects.append(found(step, twin.name, "slight", gap))
                 right.append(step.name)
             elif verdict == "count":
                 counts.append((step.name, step.line, step.filename, float(step.value), float(twin.value)))
             elif verdict == "final":
-                ends_wrong = ends_wrong or found(step, twin.name, "final")
+                suspects.append(found(step, twin.name, "final"))
             elif verdict != "unknown":
-                return found(step, twin.name, verdict, factor)
+                return first(found(step, twin.name, "value" if verdict == "differs" else verdict, factor))
             continue
         if not _telling(step.value):
             continue
@@ -207,15 +258,18 @@ def locate(student: Sequence[Step], reference: Sequence[Step], second: Sequence[
             if _alike(step, match, rtol, atol):
                 right.append(step.name if match.name == step.name else f"{step.name} (the expected {match.name})")
             else:
-                ends_wrong = ends_wrong or found(step, match.name, "final")
+                suspects.append(found(step, match.name, "final"))
             continue
         if not by_value:
             continue
         expected = next((r for r in reference if r.name not in accounted and r.name not in drawn
                          and r.dims == step.dims and _telling(r.last)), None)
         if expected is not None:
-            return found(step, expected.name)
-    if ends_wrong is None and counts:
+            return first(found(step, expected.name))
+    ends = [suspect for suspect in suspects if suspect.how in ("final", "filled", "unwritten")]
+    if ends:  # nothing differs clearly: an array that ends wrong is, a slight difference alone is not
+        return min(ends, key=_order)
+    if counts:
         name, line, filename, *_ = counts[0]
         return Located(name, name, line, filename, tuple(right), "count", counts=tuple(counts))
-    return ends_wrong
+    return None

@@ -422,16 +422,24 @@ class GradingPlugin:
             fn = getattr(self._solution(), outcome.function, None)
             if retraced is None or not retraced[3] or not callable(fn):
                 return outcome
-            args, kwargs, seed, steps = retraced
+            args, kwargs, seed, steps, answers = retraced
             runs = []
             state = np.random.get_state()
+            namespace = getattr(fn, "__globals__", {})
+            parts = {name: namespace[name] for name in answers if name in namespace}
             try:
+                namespace.update(answers)  # the parts the check answered its own way, for the reference too
                 for draw in (seed, seed + 1):  # the student's seed first: the same random draws
                     np.random.seed(draw % 2**32)
                     with np.errstate(all="ignore"):
                         runs.append(tracing.trace_call(fn, copy.deepcopy(args), copy.deepcopy(kwargs))[1])
             finally:
                 np.random.set_state(state)
+                for name in answers:
+                    if name in parts:
+                        namespace[name] = parts[name]
+                    else:
+                        namespace.pop(name, None)
             found = locating.locate(steps, *runs)
             where = job.loaded.locate(found.filename, found.line) if found is not None else None
         except StudentError:

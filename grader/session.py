@@ -45,9 +45,9 @@ from .signatures import CallPlan, FunctionSignatures, plan_call, read_signature,
 
 __all__ = [
     "MAX_PROCESSES_PER_SUBMISSION",
-    "RETRACE_SHARE",
     "PROTECTIVE_LAYERS",
     "Program",
+    "RETRACE_SHARE",
     "Sandbox",
     "StudentSession",
     "call_seed",
@@ -453,9 +453,11 @@ class StudentSession:
             return args, kwargs
         return reshape_ask(declared, self.signatures.get(part), function, args, kwargs)
 
-    def retrace(self, function: str) -> tuple[tuple[Any, ...], dict[str, Any], int, list[tracing.Step]] | None:
+    def retrace(self, function: str) -> tuple[tuple[Any, ...], dict[str, Any], int, list[tracing.Step],
+                                              dict[str, Callable[..., Any]]] | None:
         """Run the last call of ``function`` again, traced, in the sandbox and within its time limit: (its
-        arguments, keyword arguments, seed, and the student's intermediates), or None when it was never called or
+        arguments, keyword arguments, seed, the student's intermediates, and the parts a check answered in its own
+        way for that call, ``invoke``'s ``answers``), or None when it was never called or
         cannot run again (its process crashed, it timed out before), or the retrace budget is spent.
 
         Retracing is the grader's doing and costs the submission nothing: together the retraces of a submission
@@ -482,7 +484,7 @@ class StudentSession:
             self._calls = calls
             if self._process is None:
                 self._spawns = spawns - alive
-        return args, kwargs, seed, list(self.traced)
+        return args, kwargs, seed, list(self.traced), dict(answers)
 
     def _exchange(self, function: str, parts: tuple[str, ...], record: bool,
                   answers: Mapping[str, Callable[..., Any]]) -> Exchange:

@@ -36,7 +36,8 @@ class Step:
     ``final`` is the array's value when the call ended, if the call wrote into it in place (else None);
     ``alias`` names an earlier local bound to the very same array, when the call wrote into that shared array.
     An array of more than ``MAX_ELEMENTS`` entries is recorded as a sample, its first entries flattened, and
-    ``shape`` is then its whole shape (else ``()``, and the value's own shape is its shape).
+    ``shape`` is then its whole shape (else ``()``, and the value's own shape is its shape). ``wrote`` is the
+    last line seen writing into the array in place (arrays recorded whole only).
     """
 
     name: str
@@ -46,6 +47,7 @@ class Step:
     final: Any = None
     alias: str = ""
     shape: tuple[int, ...] = ()
+    wrote: int = 0  # the last line that wrote into the array in place (0: none seen)
 
     @property
     def dims(self) -> tuple[int, ...]:
@@ -59,7 +61,8 @@ class Step:
 
     def to_wire(self) -> list[Any]:
         """Plain data for a reply (``steps_from_wire`` reads it back)."""
-        return [self.name, self.line, self.filename, self.value, self.final, self.alias, list(self.shape)]
+        return [self.name, self.line, self.filename, self.value, self.final, self.alias, list(self.shape),
+                self.wrote]
 
 
 def _recordable(value: Any, max_elements: int) -> Any:
@@ -89,15 +92,21 @@ class _Recorder:
         self.arrays: dict[int, Any] = {}  # index in steps -> the array object it recorded (to see writes into it)
         self.shared: dict[int, str] = {}  # index in steps -> the earlier local bound to the same array
         self.written: set[int] = set()  # indices whose shared array was seen written into
+        self.contents: dict[int, Any] = {}  # index in steps -> the array's contents when last seen written into
+        self.wrote: dict[int, int] = {}  # index in steps -> the last line seen writing into its array
         self.tracked: dict[str, int] = {}  # name -> index in steps, while the name still holds the recorded array
         self.events = 0
         self.line = 0
 
     def _scan(self, frame: types.FrameType) -> None:
-        for index in (self.shared.keys() & self.arrays.keys()) - self.written:  # a shared array written into
-            if not np.array_equal(_recordable(self.arrays[index], self.max_elements), self.steps[index].value,
-                                  equal_nan=True):
-                self.written.add(index)
+        for index, array in self.arrays.items():  # arrays written into in place by the line just run
+            if array.size > self.max_elements:
+                continue
+            if not np.array_equal(array, self.contents.get(index, self.steps[index].value), equal_nan=True):
+                self.contents[index] = _recordable(array, self.max_elements)
+                self.wrote[index] = self.line
+                if index in self.shared:
+                    self.written.add(index)
         local = frame.f_locals
         arguments = self.code.co_varnames[:self.code.co_argcount + self.code.co_kwonlyargcount]
         for name, value in list(local.items()):
@@ -141,7 +150,8 @@ class _Recorder:
             final = None
         alias = self.shared[index] if index in self.written or (index in self.shared and final is not None) else ""
         if final is not None or alias:
-            self.steps[index] = Step(step.name, step.line, step.filename, step.value, final, alias, step.shape)
+            self.steps[index] = Step(step.name, step.line, step.filename, step.value, final, alias, step.shape,
+                                     self.wrote.get(index, 0) if final is not None else 0)
 
     def _finish(self) -> None:
         for index, array in self.arrays.items():
@@ -198,14 +208,14 @@ def _shape_from_wire(data: Any, value: Any) -> tuple[int, ...] | None:
 
 
 def steps_from_wire(data: Any, *, max_steps: int = MAX_STEPS, max_elements: int = MAX_ELEMENTS) -> list[Step]:
-    """Steps sent by the student's process (``[[name, line, filename, value, final, alias, shape], ...]``; the
-    last three may be left out), validated: anything that does not have that form, or is over the bounds, is left
+    """Steps sent by the student's process (``[[name, line, filename, value, final, alias, shape, wrote], ...]``;
+    the last four may be left out), validated: anything that does not have that form, or is over the bounds, is left
     out."""
     steps: list[Step] = []
     for item in data if isinstance(data, list) else ():
         if len(steps) >= max_steps:
             break
-        if not (isinstance(item, list) and len(item) in (4, 6, 7) and isinstance(item[0], str)
+        if not (isinstance(item, list) and len(item) in (4, 6, 7, 8) and isinstance(item[0], str)
                 and type(item[1]) is int and isinstance(item[2], str) and len(item[0]) <= 100
                 and len(item[2]) <= 500):
             continue
@@ -215,8 +225,9 @@ def steps_from_wire(data: Any, *, max_steps: int = MAX_STEPS, max_elements: int 
         value = _recordable(item[3], max_elements)
         if value is None or (isinstance(item[3], np.ndarray) and item[3].size > max_elements):
             continue
-        shape = _shape_from_wire(item[6] if len(item) == 7 else None, value)
-        if shape is not None:
+        shape = _shape_from_wire(item[6] if len(item) >= 7 else None, value)
+        wrote = item[7] if len(item) == 8 else 0
+        if shape is not None and type(wrote) is int and wrote >= 0:
             kept = None if final is None else _recordable(final, max_elements)
-            steps.append(Step(item[0], item[1], item[2], value, kept, alias, shape))
+            steps.append(Step(item[0], item[1], item[2], value, kept, alias, shape, wrote if kept is not None else 0))
     return steps

@@ -306,9 +306,17 @@ def test_an_array_filled_in_place_keeps_its_last_value_and_is_not_called_right()
     _, expected = trace_call(reference_check, (theta.copy(), cube, 1e-4), {})
     approx = next(s for s in theirs if s.name == "approx")
     assert np.all(approx.value == 0) and approx.final is not None and np.all(approx.final > 1)
+    assert approx.wrote == one_sided_check.__code__.co_firstlineno + 6  # the line that filled it
     found = locate(theirs, expected)
-    assert found is not None and (found.name, found.how) == ("approx", "final")
-    assert "approx" not in found.right and "filled in place" in found.sentence()
+    # approx is filled with the one-sided quotient on that line; minus, never moved, is what it leaves behind
+    assert found is not None and (found.name, found.how, found.line) == ("approx", "filled", approx.wrote)
+    assert "approx" not in found.right
+    alone = locate([s for s in theirs if s.name != "approx"], expected)
+    assert alone is not None and (alone.name, alone.how) == ("minus", "unwritten")
+    assert alone.line == one_sided_check.__code__.co_firstlineno + 5
+    assert alone.sentence("line 6") == ("minus, bound on line 6, is never changed afterwards, where the expected "
+                                        "minus is then written into in place; i and plus are right")
+    assert found.sentence("line 7").startswith("approx, filled in place on line 7, ends with values that differ")
     wired = steps_from_wire([step.to_wire() for step in theirs])
     assert [(s.name, s.alias) for s in wired] == [(s.name, s.alias) for s in theirs]
     assert np.array_equal(wired[0].last, approx.last)
@@ -344,3 +352,34 @@ def test_where_to_look_names_the_faulty_line(tmp_path):
     assert "dZ1 on line 66 differs from the expected dZ1; m, W2, A1, A2, dZ2, dW2 and db2 are right" in values.message
     assert values.location is not None and values.location.line == 66 and "np.power(Z1, 2)" in values.location.code
     assert all(c.location is None or "Where it goes wrong" not in c.message for c in result.checks if c.passed)
+
+
+def test_a_slight_difference_before_a_clear_one_is_where_it_goes_wrong():
+    """theta + epsilon and theta - epsilon agree to 2e-11 when theta is 1e4, well within the tolerance; J_plus -
+    J_minus magnifies it, so the first clear difference comes two lines later."""
+    def reference(x, theta, epsilon):
+        theta_plus = theta + epsilon
+        theta_minus = theta - epsilon
+        gradapprox = (x * theta_plus - x * theta_minus) / (2 * epsilon)
+        return gradapprox
+
+    def student(x, theta, epsilon):
+        theta_plus = theta - epsilon  # the mistake
+        theta_minus = theta - epsilon
+        gradapprox = (x * theta_plus - x * theta_minus) / (2 * epsilon)
+        return gradapprox
+
+    def reordered(x, theta, epsilon):
+        theta_plus = epsilon + theta
+        theta_minus = -epsilon + theta
+        gradapprox = (theta_plus * x - theta_minus * x) / (epsilon * 2)
+        return gradapprox
+
+    args = (2.5, 12345.678, 1e-7)
+    _, expected = trace_call(reference, args, {})
+    found = locate(trace_call(student, args, {})[1], expected)
+    assert found is not None and (found.name, found.how, found.right) == ("theta_plus", "slight", ())
+    assert found.line == student.__code__.co_firstlineno + 1
+    assert found.sentence("line 2").startswith("theta_plus on line 2 differs from the expected theta_plus, slightly "
+                                               "(by 1.6e-11 of its size")
+    assert locate(trace_call(reordered, args, {})[1], expected) is None  # rounding alone is no difference
