@@ -89,7 +89,13 @@ def test_messages_name_the_mistake(graded):
     assert "factor 10 is missing" in unscaled["message"]
     assert unscaled["lesson"] == "function:initialize_parameters_random"
     report = (out / "xavier_he" / "report.md").read_text()
-    assert "Xavier's scale is for tanh" in report and "def initialize_parameters_he" in report
+    assert "Xavier's scale is for tanh" in report
+    # Where to look: the line that scales the draw, and by how much (the same draw as the reference's, seeded alike)
+    assert "np.sqrt(1 / fan_in)" in xavier["location"]["code"] and xavier["location"]["line"] == 29
+    assert 'parameters["W1"] on line 29 is 0.707 times the expected parameters["W1"]' in xavier["message"]
+    assert 'parameters["W1"] on line 30 is 1.22 times the expected' in fan["message"]
+    assert "L on line 26 is 3, where the reference's L is 4" in fan["message"]  # a count, beside the mistake
+    assert unscaled["location"]["line"] == 25 and 'parameters["W1"] on line 25 is 0.1 times' in unscaled["message"]
 
 
 @pytest.mark.slow  # grades every example of the assignment
