@@ -25,16 +25,20 @@ bound what a student's values can add to it, such as a list of any length return
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 __all__ = [
     "CODE",
     "CUT",
+    "FACTS",
+    "FACT_VALUE",
     "FIGURES",
     "FIGURES_JSON",
     "FIGURE_JSON",
     "FLAGS",
+    "Fact",
     "NAME",
     "OUTPUT",
     "PREVIEW",
@@ -43,6 +47,7 @@ __all__ = [
     "RESULT_TEXT",
     "TEXT",
     "clip",
+    "facts",
     "names",
     "printable",
     "share",
@@ -54,6 +59,8 @@ PREVIEW = 1_000  # characters of an expected or got preview (``describe`` stops 
 CODE = 400  # characters of one line of student code quoted in a location
 NAME = 200  # characters of an id, function name, flag, problem kind, lesson key, figure title, path
 FLAGS = 16  # flags of one check
+FACTS = 16  # facts a check records (names are the check author's; values at most FACT_VALUE characters)
+FACT_VALUE = 40  # characters of a fact's text value
 RESULT_FLAGS = 64  # flags of one result
 PROBLEMS = 50  # problems of one result; the rest are counted in a last one
 OUTPUT = 64 * 1024  # characters of printed output kept in a result
@@ -102,6 +109,33 @@ def names(values: Iterable[object], count: int, limit: int = NAME) -> tuple[str,
         if len(out) == count:
             break
         out.append(text(value, limit))
+    return tuple(out)
+
+
+Fact = tuple[str, bool | int | float | str | None]
+
+
+def facts(values: Iterable[tuple[object, object]] | Mapping[str, object]) -> tuple[Fact, ...]:
+    """At most ``FACTS`` facts as (name, value) pairs: names as ``text(name, NAME)``; values plain (a bool, an
+    integer within 2**53, a finite float, a text of at most ``FACT_VALUE`` characters, or None for a measurement
+    without a value); anything else is left out."""
+    pairs = values.items() if isinstance(values, Mapping) else values
+    out: list[Fact] = []
+    for name, value in pairs:
+        if len(out) == FACTS:
+            break
+        kept: bool | int | float | str | None
+        if value is None or isinstance(value, bool):
+            kept = value
+        elif isinstance(value, int):
+            kept = value if abs(value) <= 2**53 else None
+        elif isinstance(value, float):
+            kept = value if math.isfinite(value) else None
+        elif isinstance(value, str):
+            kept = text(value, FACT_VALUE)
+        else:
+            continue
+        out.append((text(name, NAME), kept))
     return tuple(out)
 
 

@@ -69,6 +69,7 @@ class CheckFailure(AssertionError):
         got: str | None = None,
         flags: Iterable[str] = (),
         lesson: str | None = None,
+        facts: Mapping[str, bool | int | float | str | None] | None = None,
     ) -> None:
         message = bounds.text(message, bounds.TEXT)
         super().__init__(message)
@@ -77,6 +78,7 @@ class CheckFailure(AssertionError):
         self.got = None if got is None else bounds.text(got, bounds.PREVIEW)
         self.flags = bounds.names(flags, bounds.FLAGS)
         self.lesson = lesson
+        self.facts = bounds.facts(facts or {})  # what the check measured: lessons' conditions read them
 
 
 def type_name(value: Any) -> str:
@@ -324,4 +326,5 @@ class Catalogue:
         titles = "; ".join(m.title for m in found)
         return CheckFailure(f"This looks like a known mistake: {titles}. {failure.message}",
                             expected=failure.expected, got=failure.got,
-                            flags=(*failure.flags, *(m.flag for m in found)), lesson=found[0].flag)
+                            flags=(*failure.flags, *(m.flag for m in found)), lesson=found[0].flag,
+                            facts=dict(failure.facts))

@@ -186,7 +186,7 @@ def facts_of(result: SubmissionResult) -> dict[str, Any]:
     facts: dict[str, Any] = {}
     recorded: Iterable[Any] = [
         *(figure.data.get("facts") for figure in result.figures),
-        *(getattr(check, "facts", None) for check in result.checks),
+        *(dict(check.facts) for check in result.checks),
     ]
     for measured in recorded:
         if isinstance(measured, Mapping):

@@ -157,6 +157,8 @@ def _verdict(step: Step, twin: Step, drawn: bool, rtol: float, atol: float) -> t
     place and ends wrong), scaled (by the factor), unknown (another random draw) or differs."""
     if _alike(step, twin, rtol, atol):
         return "right", 1.0
+    if drawn and step.dims != twin.dims:  # a draw's shape is not random
+        return "differs", 1.0
     if drawn:
         factor = _factor(step, twin)
         return ("unknown", 1.0) if factor is None else ("scaled", factor)

@@ -92,6 +92,7 @@ class CheckOutcome:
     location: Location | None = None
     lesson: str | None = None
     duration_s: float = 0.0  # how long the check ran, set up and torn down included
+    facts: tuple[bounds.Fact, ...] = ()  # what the check measured, for the lessons' conditions (grader.lessons)
 
     def __post_init__(self) -> None:
         _bound_check(self)
@@ -113,6 +114,7 @@ class CheckResult:
     location: Location | None = None  # where in the submission to look
     lesson: str | None = None  # key into the lessons table that explains the concept
     duration_s: float = 0.0  # how long the check ran (JUnit's time), set up and torn down included
+    facts: tuple[bounds.Fact, ...] = ()  # what the check measured, for the lessons' conditions (grader.lessons)
 
     def __post_init__(self) -> None:
         _bound_check(self)
@@ -135,6 +137,7 @@ class CheckResult:
             "location": self.location.to_dict() if self.location else None,
             "lesson": self.lesson,
             "duration_s": self.duration_s,
+            "facts": dict(self.facts),
         }
 
     @classmethod
@@ -156,6 +159,7 @@ class CheckResult:
             location=Location.from_dict(loc) if loc else None,
             lesson=data.get("lesson"),
             duration_s=float(data.get("duration_s", 0.0)),
+            facts=bounds.facts(facts) if isinstance(facts := data.get("facts"), dict) else (),
         )
 
 
@@ -379,6 +383,7 @@ def _bound_check(check: CheckOutcome | CheckResult) -> None:
             object.__setattr__(check, name, bounds.text(value, bounds.PREVIEW))
     if check.lesson is not None:
         object.__setattr__(check, "lesson", bounds.text(check.lesson, bounds.NAME))
+    object.__setattr__(check, "facts", bounds.facts(check.facts))
 
 
 def _printable_json(value: Any) -> Any:

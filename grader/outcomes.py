@@ -69,7 +69,8 @@ def judge(cid: str, function: str, exc: BaseException | None, loaded: LoadedSubm
         return CheckOutcome(id=cid, function=function, status="passed", location=where)
     if isinstance(exc, CheckFailure):
         return CheckOutcome(id=cid, function=function, status="failed", message=exc.message, flags=exc.flags,
-                            expected=exc.expected, got=exc.got, location=where, lesson=exc.lesson)
+                            expected=exc.expected, got=exc.got, location=where, lesson=exc.lesson,
+                            facts=exc.facts)
     if isinstance(exc, StudentError):
         flags = [exc.flag]
         message = exc.message

@@ -26,7 +26,7 @@ def score_checks(outcomes: Iterable[CheckOutcome], points: Mapping[str, float]) 
             id=outcome.id, function=outcome.function, status=outcome.status,
             score=worth if outcome.status == "passed" else 0.0, max_score=worth,
             message=outcome.message, flags=outcome.flags, expected=outcome.expected, got=outcome.got,
-            location=outcome.location, lesson=outcome.lesson, duration_s=outcome.duration_s,
+            location=outcome.location, lesson=outcome.lesson, duration_s=outcome.duration_s, facts=outcome.facts,
         ))
     return tuple(results)
 

@@ -3,7 +3,8 @@
 ``trace_call`` runs a function once under a tracer and records, for the function's own frame only, each local
 variable the first time it is bound, with the line that bound it: plain numbers and copies of numeric arrays,
 bounded in count and in size like every reply. The entries of a local dict are steps of their own
-(``parameters["W1"] = ...``), unless they are also bound to a local name. An array also keeps its last value when
+(``parameters["W1"] = ...``), unless they are also bound to a local name, and so is the value returned when no
+local holds it (``returned``, ``returned["W1"]``). An array also keeps its last value when
 the call writes into it in place (``gradapprox[i] = ...``), and the name of the earlier local it is only another
 name for (``thetaplus = theta`` without a copy) when the call then writes into that shared array. It runs in the
 student's process (``_worker``, only when a check failed, within the call's time limit) and in the grader's, for
@@ -21,12 +22,13 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["MAX_ELEMENTS", "MAX_STEPS", "Step", "steps_from_wire", "trace_call"]
+__all__ = ["MAX_ELEMENTS", "MAX_STEPS", "RETURNED", "Step", "steps_from_wire", "trace_call"]
 
 MAX_STEPS = 64  # intermediates recorded per call
 MAX_ELEMENTS = 20_000  # an array larger than this is not recorded
 _MAX_EVENTS = 200_000  # line events after which tracing stops (a long loop): what was recorded is kept
 _MAX_ENTRIES = 16  # entries of a local dict recorded as steps of their own
+RETURNED = "returned"  # the name of the step that holds the value returned, when no local holds it
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,8 +168,21 @@ class _Recorder:
             self._scan(frame)
             self.line = frame.f_lineno
         if event == "return":
+            self._returned(frame, arg)
             self._finish()
         return self.local
+
+    def _returned(self, frame: types.FrameType, value: Any) -> None:
+        """The value returned is a step too (``returned``, or ``returned["W1"]`` for the entries of a dict), unless
+        a local already holds it: a function that computes its result in its return statement has no other."""
+        bound = {id(v) for v in frame.f_locals.values()}
+        if id(value) in bound:
+            return
+        self._see(RETURNED, value, None, False)
+        if type(value) is dict:
+            for key, item in list(value.items())[:_MAX_ENTRIES]:
+                if isinstance(key, str) and len(key) <= 40 and id(item) not in bound:
+                    self._see(f'{RETURNED}["{key}"]', item, None, False)
 
     def global_(self, frame: types.FrameType, event: str, arg: Any) -> Callable[..., Any] | None:
         if event == "call" and frame.f_code is self.code:

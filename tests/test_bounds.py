@@ -306,3 +306,15 @@ def test_a_check_failure_is_bounded_when_raised():
     assert len(failure.message) <= bounds.TEXT and str(failure) == failure.message
     assert len(failure.expected) <= bounds.PREVIEW and len(failure.got) <= bounds.PREVIEW
     assert len(failure.flags) == bounds.FLAGS
+
+
+def test_check_facts_are_few_plain_and_bounded():
+    failure = CheckFailure("wrong", facts={huge(300): huge(), "nan": float("nan"), "big": 10**100, "ok": 0.5,
+                                           "flag": True, "none": None, "object": object(), "list": [1]})
+    assert [name for name, _ in failure.facts] == [bounds.text(huge(300), bounds.NAME), "nan", "big", "ok", "flag",
+                                                   "none"]
+    values = dict(failure.facts)
+    assert len(values[bounds.text(huge(300), bounds.NAME)]) <= bounds.FACT_VALUE
+    assert (values["nan"], values["big"], values["ok"], values["flag"], values["none"]) == (None, None, 0.5, True, None)
+    many = CheckFailure("wrong", facts={f"f{i}": i for i in range(1000)})
+    assert len(many.facts) == bounds.FACTS

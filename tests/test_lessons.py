@@ -4,6 +4,7 @@ Rendered for real (HTML and Markdown) from results built the way the pipeline bu
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import tomllib
 
@@ -110,6 +111,22 @@ def test_the_zero_init_lesson_needs_every_weight_to_be_zero():
         assert "Concept: Zeros keep units identical" in text and "Random, small weights" not in text
     for text in _both(_result(checks)):  # not measured: not claimed
         assert "Zeros keep units identical" not in text
+
+
+def test_a_check_records_what_it_measured_and_the_lessons_read_it():
+    """Facts recorded by a check (CheckFailure(facts=...)) reach the lessons without any figure: the zero-init
+    lesson for W2 zero alone is not told, for both zero it is; a figure measuring the same name first wins."""
+    def zeros(**facts):
+        check = _check("initialize_parameters::not_zero", "zero-init", "zero-init")
+        return dataclasses.replace(check, facts=tuple(facts.items()))
+
+    for text in _both(_result((zeros(W1_zero=False, W2_zero=True, weights_all_zero=False),))):
+        assert "Zeros keep units identical" not in text and "Concept: Random, small weights" in text
+    for text in _both(_result((zeros(W1_zero=True, W2_zero=True, weights_all_zero=True),))):
+        assert "Concept: Zeros keep units identical" in text
+    both = _result((zeros(weights_all_zero=True),), facts={"weights_all_zero": False})
+    assert facts_of(both)["weights_all_zero"] is False
+    assert SubmissionResult.from_dict(both.to_dict()).checks[0].facts == (("weights_all_zero", True),)
 
 
 def test_extra_paragraphs_follow_the_cost_curve():

@@ -15,7 +15,8 @@ def sample() -> SubmissionResult:
         CheckResult(id="f::a", function="f", score=1.0, max_score=1.0, status="passed", duration_s=0.0125),
         CheckResult(id="f::b", function="f", score=0.0, max_score=0.5, status="failed", message="wrong",
                     flags=("zero-init",), expected="1", got="0", location=Location(cell=7, line=3, code="x = 0"),
-                    lesson="zero-init"),
+                    lesson="zero-init", facts=(("W1_zero", False), ("W2_zero", True), ("scale", 0.01),
+                                               ("kind", "zeros"), ("spread", None), ("units", 4))),
         CheckResult(id="g::a", function="g", score=0.0, max_score=2.0, status="error", flags=("timeout",)),
     )
     return SubmissionResult(assignment="a", submission="s", score=1.0, max_score=3.5, duration_s=0.25, seed=9,

@@ -383,3 +383,27 @@ def test_a_slight_difference_before_a_clear_one_is_where_it_goes_wrong():
     assert found.sentence("line 2").startswith("theta_plus on line 2 differs from the expected theta_plus, slightly "
                                                "(by 1.6e-11 of its size")
     assert locate(trace_call(reordered, args, {})[1], expected) is None  # rounding alone is no difference
+
+
+def test_the_value_returned_is_a_step_when_no_local_holds_it():
+    def reference(parameters, grads, learning_rate=1.2):
+        return {name: parameters[name] - learning_rate * grads["d" + name] for name in ("W1", "b1")}
+
+    def student(parameters, grads, learning_rate=1.2):
+        return {name: parameters[name] + learning_rate * grads["d" + name] for name in ("W1", "b1")}
+
+    def with_locals(parameters, grads, learning_rate=1.2):
+        W1 = parameters["W1"] - learning_rate * grads["dW1"]
+        b1 = parameters["b1"] - learning_rate * grads["db1"]
+        return {"W1": W1, "b1": b1}
+
+    rng = np.random.default_rng(0)
+    args = ({"W1": rng.standard_normal((3, 2)), "b1": rng.standard_normal((3, 1))},
+            {"dW1": rng.standard_normal((3, 2)), "db1": rng.standard_normal((3, 1))})
+    _, expected = trace_call(reference, args, {})
+    assert [s.name for s in expected] == ['returned["W1"]', 'returned["b1"]']  # a dict is no step, its entries are
+    found = locate(trace_call(student, args, {})[1], expected)
+    assert found is not None and found.name == 'returned["W1"]' and found.line == student.__code__.co_firstlineno + 1
+    # locals that hold the result are steps already: the dict that only gathers them adds none
+    assert [s.name for s in trace_call(with_locals, args, {})[1]] == ["W1", "b1"]
+    assert locate(trace_call(with_locals, args, {})[1], expected) is None

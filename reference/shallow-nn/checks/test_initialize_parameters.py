@@ -61,7 +61,8 @@ def test_not_zero(big, mistakes):
             failure = CheckFailure(
                 f"{' and '.join(zero)} {'is' if len(zero) == 1 else 'are'} all zeros. {_ZERO_EFFECT[tuple(zero)]}",
                 expected="small random values, e.g. np.random.randn(n_h, n_x) * 0.01",
-                got=describe(params[zero[0]]), flags=("zero-init",), lesson="zero-init")
+                got=describe(params[zero[0]]), flags=("zero-init",), lesson="zero-init",
+                facts={"W1_zero": "W1" in zero, "W2_zero": "W2" in zero, "weights_all_zero": len(zero) == 2})
             raise mistakes.explain(failure, "initialize_parameters", params)
 
 
