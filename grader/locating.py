@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from .tracing import Step
+from .tracing import RETURNED, Step
 
 __all__ = ["Located", "Place", "ROUNDING", "locate"]
 
@@ -162,7 +162,7 @@ def _verdict(step: Step, twin: Step, drawn: bool, rtol: float, atol: float) -> t
     if drawn:
         factor = _factor(step, twin)
         return ("unknown", 1.0) if factor is None else ("scaled", factor)
-    if _count(step.value) and _count(twin.value):
+    if _count(step.value) and _count(twin.value) and step.name != RETURNED:  # a result is no mere count
         return "count", 1.0
     if _alike(step, twin, rtol, atol, first=True):  # bound right, and one of the two was then written into
         return "final", 1.0

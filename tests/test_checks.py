@@ -58,7 +58,9 @@ def test_outcomes_and_scores(tmp_path):
     make_assignment(tmp_path)
     checks, result = grade(tmp_path, "def add(a, b):\n    return a - b\ndef mul(a, b):\n    return a * b\n", tmp_path)
     assert checks["add::small"].status == "failed" and checks["add::small"].got == "-1"
-    assert checks["add::small"].location.line == 1
+    # Where to look: the line that computes the value returned, which no local holds
+    assert checks["add::small"].location.line == 2
+    assert "Where it goes wrong: returned on line 2 differs from the expected returned" in checks["add::small"].message
     assert checks["mul::product"].status == "passed"
     assert (result.score, result.max_score) == (1.0, 3.0)
 

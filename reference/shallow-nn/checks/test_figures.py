@@ -355,6 +355,10 @@ TRAINING_NOTES = [
      "text": "nn_model's check passed because it judges the training loop itself, not the functions it calls; "
              "this figure trains with your own functions, so the mistakes reported above for those functions show "
              "here instead."},
+    {"when": "passed.nn_model and training_worse and not (" + " or ".join(f"failed.{part}" for part in PARTS) + ")",
+     "text": "nn_model's check passed because it judges the training loop with the reference's functions around "
+             "it; this figure trains with your own functions, whose checks passed too, so the difference comes "
+             "from something those checks do not measure on these inputs."},
     {"when": "failed.nn_model and not training_worse",
      "text": "Training reaches the reference's accuracy here, yet nn_model's check failed: the check compares "
              "each step of your loop with the reference's on small inputs, and a good accuracy does not prove "
