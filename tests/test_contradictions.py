@@ -133,3 +133,20 @@ def test_sections_follow_the_functions_of_the_report(graded, checker):
 def test_the_checker_reads_markdown_escapes(checker):
     assert list(checker.sections("2 \\* epsilon\n### `f`: 1 / 2 points\nx\\_y")) == [
         (None, "2 * epsilon"), ("f", "### `f`: 1 / 2 points\nx_y")]
+
+
+def test_where_to_look_names_the_mutated_line_of_generated_mutants(tmp_path):
+    """benchmarks/where_to_look.py on the first ten mutants of gradient_check (theta +/- epsilon swapped or
+    dropped, the quotient's operators changed): each is caught, Where to look names the very line that was
+    changed (theta + epsilon and theta - epsilon agree to 1e-11 when theta is 1e4, a slight difference the
+    locator still blames), and no report contradicts itself."""
+    spec = importlib.util.spec_from_file_location("where_to_look", ROOT / "benchmarks" / "where_to_look.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclass looks itself up there
+    spec.loader.exec_module(module)
+    tally = module.measure("gradient-checking", tmp_path, jobs=2, seed=None, limit=10)
+    assert (tally.mutants, tally.killed, tally.judged) == (10, 10, 10)
+    assert (tally.named_first, tally.at_definition, tally.contradictions) == (10, 0, [])
+    assert module.mutated_line("a = 1\nb = 2\n", "a = 1\nb = 3\n") == 2
+    assert module.mutated_line("a = 1\nb = 2\n", "a = 1\n") is None  # a statement left out has no line
