@@ -1,19 +1,30 @@
-"""Batch throughput against a floor measured in the same run.
+"""Batch throughput against a floor measured in the same run, for two kinds of notebook.
 
 Usage::
 
-    .venv/bin/python benchmarks/batch.py            # N = 200 and N = 2000
-    .venv/bin/python benchmarks/batch.py --n 200    # one size
-    .venv/bin/python benchmarks/batch.py --memory   # the coordinator's memory at N = 100 and N = 5000
+    .venv/bin/python benchmarks/batch.py                 # both kinds, N = 200, --jobs 1 and 2
+    .venv/bin/python benchmarks/batch.py --n 1000 --kind five --jobs 2
+    .venv/bin/python benchmarks/batch.py --memory        # the coordinator's memory at N = 100 and N = 5000
+    .venv/bin/python benchmarks/batch.py --tiny          # a few notebooks of each kind: proves the script works
 
-For each N it generates N submissions (the bundled examples: correct ones and typical mistakes, as .py and
-.ipynb, each made unique), then measures
+Kinds of submission:
 
-- the floor: the same hidden checks calling the same student functions in this one process, with no isolation;
-- ``grade`` with one worker, and with one worker per core (sandboxed, the real pipeline: files, reports, gradebook).
+- ``five``: five-function notebooks (``_five.py``: nbgrader's cells, five numpy functions, correct work and typical
+  mistakes, one function left out), the kind ``peers.py`` compares with nbgrader;
+- ``full``: full shallow-nn submissions (the bundled examples, .py and .ipynb, correct and with mistakes: eight
+  functions, nn_model's training loop and the report's figures), each made unique.
 
-It prints submissions per second, the overhead per submission in ms (sandboxed time per submission minus the
-floor's), their ratio to the floor, and peak memory (resident set of the whole process tree).
+For each kind and N it measures
+
+- the floor: the same hidden checks calling the same student functions in this one process, with no isolation, no
+  files and no reports (composites answered by the reference in-process, as the sandbox's parts are);
+- ``grade`` with each ``--jobs`` (sandboxed, the real pipeline: reports, gradebook, CSV, summary);
+- a rerun of the unchanged batch into the same folder (everything reused; nothing graded or rendered again).
+
+It prints ms per submission (wall), CPU-ms per submission (this process and every process it started, workers,
+zygotes and student processes included), the ratio of each to the floor's, and peak memory (resident set of the
+whole process tree, sampled). The floor runs the checks without the localisation of failures (``tracing``), which
+only the sandboxed run does.
 
 ``--memory`` asks whether the coordinator's memory grows with the batch. For each N it generates N small
 submissions (each defines a correct ``layer_sizes`` and nothing else, and is unique), grades them with one worker
@@ -25,6 +36,8 @@ holds one submission at a time.
 from __future__ import annotations
 
 import argparse
+import ast
+import copy
 import os
 import shutil
 import subprocess
@@ -39,11 +52,15 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+import _five  # noqa: E402
 
 from grader.assignment import load_assignment  # noqa: E402
 from grader.engine import content_seed  # noqa: E402
 from grader.failures import MissingFunction, StudentCrash  # noqa: E402
 from grader.load import load_submission  # noqa: E402
+from grader.parts import Ask, Called  # noqa: E402
 from grader.pipeline import BatchOptions, discover, grade_paths  # noqa: E402
 from grader.plugin import Job, run_checks  # noqa: E402
 from grader.session import call_seed  # noqa: E402
@@ -65,38 +82,68 @@ def generate(folder: Path, n: int) -> None:
 
 
 class InProcessSession:
-    """The floor: a StudentSession look-alike that calls the student's functions directly, with no sandbox."""
+    """The floor: a StudentSession look-alike that calls the student's functions directly, with no sandbox. A
+    composite's parts are answered by the reference in this process (recorded when asked), as the sandbox's are."""
 
-    def __init__(self, namespace: dict, seed: int) -> None:
+    def __init__(self, namespace: dict, seed: int, composites: dict[str, tuple[str, ...]]) -> None:
         self.namespace = namespace
         self.seed = seed
+        self.composites = composites
         self.context = ""
         self.calls = 0
         self.load_errors = ()
+        self.answerer = None
 
     def call(self, function: str, *args, **kwargs):
-        return self.call_seeded(None, function, *args, **kwargs)
+        return self.invoke(function, args, kwargs).value
 
-    def call_seeded(self, seed, function, *args, **kwargs):
+    def invoke(self, function, args, kwargs, *, seed=None, own_parts=False, record=False, answers=None,
+               trace=False):
         fn = self.namespace.get(function)
-        if fn is None:
+        if not callable(fn):
             raise MissingFunction(f"{function} is not defined", function=function)
         self.calls += 1
         np.random.seed((call_seed(self.seed, self.context, self.calls) if seed is None else seed) % 2**32)
+        args, kwargs = copy.deepcopy(args), copy.deepcopy(kwargs)  # what crossing the channel does
+        asks: list[Ask] = []
+        saved = {}
+        if not own_parts and self.answerer is not None:
+            for part in self.composites.get(function, ()):
+                answer = (answers or {}).get(part) or (lambda *a, _p=part, **k: self.answerer(_p, a, k))
+
+                def proxy(*a, _p=part, _answer=answer, **k):
+                    value = _answer(*copy.deepcopy(a), **copy.deepcopy(k))
+                    if record:
+                        asks.append(Ask(_p, a, k, value))
+                    return copy.deepcopy(value)
+
+                saved[part] = self.namespace.get(part)
+                self.namespace[part] = proxy
         try:
-            return fn(*args, **kwargs)
+            return Called(copy.deepcopy(fn(*args, **kwargs)), tuple(asks))
         except Exception as exc:
             raise StudentCrash(f"{type(exc).__name__}: {exc}", function=function) from None
+        finally:
+            self.namespace.update(saved)
+
+    def retrace(self, function):
+        return None  # no localisation of failures in the floor
 
 
-def floor(folder: Path) -> float:
-    """Seconds for the checks over every submission in this process, unsandboxed."""
-    assignment = load_assignment(ROOT, "shallow-nn")
+def _helpers(assignment) -> dict:
     helpers = {}
     for helper in assignment.helpers:
         module = types.ModuleType(helper.module)
         exec(compile(helper.source, helper.module, "exec"), module.__dict__)
         helpers[helper.module] = module
+    return helpers
+
+
+def floor(root: Path, name: str, folder: Path) -> tuple[float, float]:
+    """(seconds, CPU seconds) for the checks over every submission in this process, unsandboxed."""
+    assignment = load_assignment(root, name)
+    helpers = _helpers(assignment)
+    composites = {function: tuple(parts) for function, parts in assignment.composites.items()}
 
     def jobs():
         for submission in discover([folder]):
@@ -105,8 +152,8 @@ def floor(folder: Path) -> float:
             namespace: dict = {"__name__": "floor"}
             sys.modules.update(helpers)
             for unit in loaded.units:
-                import ast
-
+                if unit.syntax_error is not None:
+                    continue
                 body = ast.parse(unit.source).body
                 for index in unit.keep:
                     try:
@@ -114,11 +161,12 @@ def floor(folder: Path) -> float:
                     except Exception:
                         pass
             seed = content_seed(loaded.sha256)
-            yield Job(id=submission.id, loaded=loaded, session=InProcessSession(namespace, seed), seed=seed)
+            yield Job(id=submission.id, loaded=loaded, session=InProcessSession(namespace, seed, composites),
+                      seed=seed)
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     run_checks(assignment, jobs(), lambda job, outcomes, figures: None)
-    return time.perf_counter() - started
+    return time.perf_counter() - started, time.process_time() - cpu
 
 
 class PeakMemory:
@@ -164,14 +212,55 @@ class PeakMemory:
         self._thread.join()
 
 
-def sandboxed(folder: Path, out: Path, jobs: int) -> tuple[float, int]:
-    assignment = load_assignment(ROOT, "shallow-nn")
+def _cpu() -> float:
+    """CPU seconds of this process and of every process it started and waited for (workers, zygotes, students)."""
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
+def sandboxed(root: Path, name: str, folder: Path, out: Path, jobs: int) -> tuple[float, float, int]:
+    """(seconds, CPU seconds, peak bytes) of ``grade_paths`` over ``folder``."""
+    assignment = load_assignment(root, name)
     with PeakMemory() as memory:
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), _cpu()
         results = grade_paths([folder], assignment, out_dir=out, options=BatchOptions(jobs=jobs))
-        elapsed = time.perf_counter() - started
+        elapsed, used = time.perf_counter() - started, _cpu() - cpu
     assert len(results) == len(list(folder.iterdir()))
-    return elapsed, memory.peak
+    if name == _five.NAME:  # the scores are known: a fast wrong grader would be no result
+        wrong = [(r.submission, r.score) for r in results if r.score != _five.expected_score(r.submission)]
+        assert not wrong, f"unexpected scores: {wrong}"
+    return elapsed, used, memory.peak
+
+
+def _batch(kind: str, tmp: Path, n: int) -> tuple[Path, str, Path]:
+    """(course root, assignment name, folder of n submissions) for a kind."""
+    folder = tmp / "batch"
+    if kind == "five":
+        _five.write_batch(folder, n)
+        return _five.write_course(tmp / "root"), _five.NAME, folder
+    generate(folder, n)
+    return ROOT, "shallow-nn", folder
+
+
+def measure(kind: str, n: int, jobs_list: list[int]) -> None:
+    """Print the floor, each --jobs and the rerun for ``n`` submissions of ``kind``."""
+    with tempfile.TemporaryDirectory() as tmp:
+        root, name, folder = _batch(kind, Path(tmp), n)
+        base, base_cpu = floor(root, name, folder)
+        rows = [("floor: same checks, one process, no isolation", base, base_cpu, 0)]
+        for jobs in jobs_list:
+            out = Path(tmp) / f"out-{jobs}"
+            rows.append((f"grade --jobs {jobs} (sandboxed, files, gradebook)", *sandboxed(root, name, folder, out,
+                                                                                          jobs)))
+            if jobs == jobs_list[-1]:
+                rows.append((f"rerun, unchanged (--jobs {jobs})", *sandboxed(root, name, folder, out, jobs)))
+            shutil.rmtree(out)
+    print(f"\n{kind}: N = {n} submissions, {os.cpu_count()} cores")
+    print(f"{'':52} {'ms/sub':>8} {'CPU-ms/sub':>11} {'x floor':>8} {'CPU x floor':>12} {'peak MB':>8}")
+    for label, elapsed, cpu, peak in rows:
+        per, cpu_per = 1000 * elapsed / n, 1000 * cpu / n
+        memory = f"{peak / 2**20:8.0f}" if peak else f"{'-':>8}"
+        print(f"{label:52} {per:8.1f} {cpu_per:11.1f} {elapsed / base:8.2f} {cpu / base_cpu:12.2f} {memory}")
 
 
 def generate_small(folder: Path, n: int) -> None:
@@ -210,43 +299,25 @@ def coordinator_memory(sizes: list[int], jobs: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--n", type=int, action="append", help="batch size (repeatable; default 200 and 2000)")
-    parser.add_argument("--jobs", type=int, action="append",
-                        help="worker counts to measure (repeatable; default 1 and all cores)")
+    parser.add_argument("--n", type=int, action="append", help="batch size (repeatable; default 200)")
+    parser.add_argument("--kind", choices=("five", "full"), action="append",
+                        help="kind of notebook (repeatable; default both)")
+    parser.add_argument("--jobs", type=int, action="append", help="worker counts to measure (default 1 and 2)")
+    parser.add_argument("--tiny", action="store_true", help="a few submissions of each kind, --jobs 1 and 2")
     parser.add_argument("--memory", action="store_true",
                         help="measure the coordinator's peak memory (default N = 100 and 5000) instead")
     parser.add_argument("--coordinator", nargs=3, metavar=("FOLDER", "OUT", "JOBS"), help=argparse.SUPPRESS)
     args = parser.parse_args()
-    cores = os.cpu_count() or 1
     if args.coordinator:
         coordinator(Path(args.coordinator[0]), Path(args.coordinator[1]), int(args.coordinator[2]))
         return
     if args.memory:
-        coordinator_memory(sorted(args.n or [100, 5000]), max(args.jobs or [cores]))
+        coordinator_memory(sorted(args.n or [100, 5000]), max(args.jobs or [os.cpu_count() or 1]))
         return
-    for n in args.n or [200, 2000]:
-        with tempfile.TemporaryDirectory() as tmp:
-            folder = Path(tmp) / "batch"
-            generate(folder, n)
-            base = floor(folder)
-            rows = [("floor: same checks, one process, no isolation", base, 0)]
-            for jobs in sorted(set(args.jobs or (1, cores))):
-                out = Path(tmp) / f"out-{jobs}"
-                elapsed, peak = sandboxed(folder, out, jobs)
-                rows.append((f"grade --jobs {jobs} (sandboxed, files, gradebook)", elapsed, peak))
-                shutil.rmtree(out)
-        print(f"\nN = {n} submissions, {cores} cores")
-        print(f"{'':52} {'subs/s':>8} {'ms/sub':>8} {'overhead ms/sub':>16} {'x floor':>8} {'peak MB':>8}")
-        floor_ms = 1000 * base / n
-        for label, elapsed, peak in rows:
-            per = 1000 * elapsed / n
-            overhead = per - floor_ms
-            ratio = per / floor_ms
-            memory = f"{peak / 2**20:8.0f}" if peak else f"{'-':>8}"
-            print(f"{label:52} {n / elapsed:8.1f} {per:8.1f} {overhead:16.1f} {ratio:8.2f} {memory}")
-        if len(rows) > 2:
-            print(f"scaling: {rows[-1][0].split()[2]} workers are {rows[1][1] / rows[-1][1]:.2f}x as fast as "
-                  f"{rows[1][0].split()[2]}")
+    jobs = sorted(set(args.jobs or (1, 2)))
+    for n in args.n or ([len(_five.KINDS)] if args.tiny else [200]):
+        for kind in args.kind or ("five", "full"):
+            measure(kind, n, jobs)
 
 
 if __name__ == "__main__":

@@ -1,8 +1,9 @@
 """Run an assignment's hidden pytest checks, in the trusted process, over a stream of submissions.
 
 pytest collects the checks once; then our ``pytest_runtestloop`` runs every check item against each submission
-in turn (``runtestprotocol`` supports re-running an item), so collection, assertion rewriting and session
-fixtures cost once per worker, not once per submission. Each check's exception becomes a ``CheckOutcome``
+in turn (``GradingPlugin._protocol``: pytest's setup state and fixtures, then the function, as runtestprotocol does
+without its reports), so collection, assertion rewriting and session fixtures cost once per worker, not once per
+submission. Each check's exception becomes a ``CheckOutcome``
 (``grader.outcomes``). Composite functions run with the reference answering their parts (``grader.parts``); a check
 marked ``gated_by`` is judged only once the checks it names passed.
 """
@@ -19,13 +20,10 @@ import types
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pytest
-from _pytest.runner import (
-    runtestprotocol,  # the public-in-practice re-run entry point (pytest-rerunfailures)
-)
 
 from . import locating, tracing
 from .assignment import Assignment
@@ -212,6 +210,11 @@ class GradingPlugin:
             pictures = [item for item in items if item.get_closest_marker("report_only")] if self.with_figures else []
             items[:] = [item for item in items if not item.get_closest_marker("report_only")]
             ids = [check_id(item) for item in items]
+            for item in items:
+                for mark in ("skip", "skipif", "xfail"):
+                    if item.get_closest_marker(mark):
+                        raise ConfigError(f"{item.nodeid} is marked {mark}: a check is graded or removed, never "
+                                          "skipped", path=str(self.assignment.checks_dir))
             for cid, function in ids:
                 if function not in order:
                     raise ConfigError(f"check {cid} grades {function!r}, which assignment.toml does not list")
@@ -253,32 +256,6 @@ class GradingPlugin:
         except BaseException as exc:  # surfaced by run_checks after pytest has cleaned up
             self.error = exc
         return True
-
-    @pytest.hookimpl(tryfirst=True)
-    def pytest_runtest_setup(self, item: pytest.Item) -> None:
-        """A gated check whose gates did not pass, or a check the job leaves out, stops here, before its fixtures
-        run (as pytest's skip does)."""
-        if self._closed:
-            raise _NotJudged
-
-    @pytest.hookimpl(tryfirst=True)
-    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> pytest.TestReport:
-        """A short report in place of pytest's: the outcome is built from the stored exception, so the long
-        traceback pytest would format for a failing check (its source, an AST walk per entry, the reprs of its
-        arguments) is never needed, and formatting it was most of a failing submission's time."""
-        outcome: Literal["passed", "failed", "skipped"] = "passed"
-        longrepr = None
-        if call.excinfo is not None:
-            exc = call.excinfo.value
-            outcome = "skipped" if isinstance(exc, pytest.skip.Exception) else "failed"
-            longrepr = f"{type(exc).__name__} (the check's outcome holds it)"
-            if call.when in ("setup", "call"):
-                if isinstance(exc, (AssertionError, StudentError)):  # CheckFailure too: an outcome needs no frames,
-                    exc = exc.with_traceback(None)  # and theirs hold the student's values until the next submission
-                self._exc.setdefault(item.nodeid, exc)
-        assert call.when != "collect"
-        return pytest.TestReport(item.nodeid, item.location, {}, outcome, longrepr, call.when, (), call.duration,
-                                 call.start, call.stop)
 
     # -- fixtures for the checks ------------------------------------------------------------------------------------
 
@@ -385,7 +362,7 @@ class GradingPlugin:
             if item.get_closest_marker("report_only"):
                 self._closed = []
                 job.session.context = item.nodeid
-                runtestprotocol(item, log=False, nextitem=nextitem)
+                self._protocol(item, nextitem)
                 self._report_only_failure(item, self._exc.get(item.nodeid))
                 continue
             cid, function = check_id(item)
@@ -393,7 +370,7 @@ class GradingPlugin:
             self._closed = ["(left out)"] if left_out else [gate for gate in gates(item) if gate not in passed]
             job.session.context = cid
             started = time.perf_counter()
-            runtestprotocol(item, log=False, nextitem=nextitem)  # even when closed: pytest's setup state moves on
+            self._protocol(item, nextitem)  # even when closed: pytest's setup state moves on
             if left_out:
                 continue
             if self._closed:
@@ -411,6 +388,37 @@ class GradingPlugin:
         self._job, self._closed = None, []
         return tuple(outcomes)
 
+
+    def _protocol(self, item: pytest.Item, nextitem: pytest.Item) -> None:
+        """Run one check: its fixtures (pytest's own setup state, so scopes and finalizers hold), the function, the
+        teardown up to ``nextitem``. What it raised in setup or call is kept for its outcome, without frames when
+        it is the student's or the check's failure (theirs hold the student's values until the next submission).
+
+        This is runtestprotocol less what the grader never uses: per-phase hooks for other plugins (capture,
+        logging, skip marks: refused at collection), CallInfo and reports, whose long tracebacks of failing checks
+        were most of a failing submission's time. A teardown error is ignored, as pytest's reports of it were."""
+        if not getattr(item, "_request", True):  # a re-run item (as pytest-rerunfailures does)
+            item._initrequest()  # type: ignore[attr-defined]
+        state = item.session._setupstate
+        try:
+            try:
+                if self._closed:  # a gated check whose gates did not pass, or a check the job leaves out
+                    raise _NotJudged
+                state.setup(item)
+                item.runtest()
+            except (KeyboardInterrupt, pytest.exit.Exception):
+                raise
+            except BaseException as exc:
+                if isinstance(exc, (AssertionError, StudentError)):  # CheckFailure too
+                    exc = exc.with_traceback(None)
+                self._exc.setdefault(item.nodeid, exc)
+            try:
+                state.teardown_exact(nextitem)
+            except Exception:
+                logger.debug("a check's fixture teardown failed", exc_info=True)
+        finally:
+            item._request = False  # type: ignore[attr-defined]
+            item.funcargs = None  # type: ignore[attr-defined]
 
     def _localised(self, outcome: CheckOutcome, job: Job) -> CheckOutcome:
         """A failed check's outcome pointing at the first intermediate that differs from the reference's: the last

@@ -285,6 +285,15 @@ def test_a_gate_must_be_an_earlier_check_of_the_same_function(tmp_path):
         grade(tmp_path, {"any": "def plain(x):\n    return x\n"}, tmp_path)
 
 
+@pytest.mark.parametrize("mark", ["skip", "skipif(True, reason='x')", "xfail"])
+def test_a_check_is_never_skipped(tmp_path, mark):
+    checks = CHECKS.replace('@pytest.mark.grades("square")\ndef test_square',
+                            f'@pytest.mark.grades("square")\n@pytest.mark.{mark}\ndef test_square')
+    make_assignment(tmp_path, checks=checks)
+    with pytest.raises(ConfigError, match="never skipped"):
+        grade(tmp_path, {"any": "def plain(x):\n    return x\n"}, tmp_path)
+
+
 @pytest.mark.parametrize(("table", "words"), [
     ('[composites]\nnot_graded = ["square"]\n', "not a graded function"),
     ('[composites]\ntotal = ["total"]\n', "must list the names of other functions"),
