@@ -92,13 +92,15 @@ class InProcessSession:
         self.context = ""
         self.calls = 0
         self.load_errors = ()
+        self.loaded = True
         self.answerer = None
 
     def call(self, function: str, *args, **kwargs):
         return self.invoke(function, args, kwargs).value
 
     def invoke(self, function, args, kwargs, *, seed=None, own_parts=False, record=False, answers=None,
-               trace=False):
+               trace=False, given=None, observe=False):
+        """As StudentSession.invoke, less the signature adapters (the floor's submissions use the course's own)."""
         fn = self.namespace.get(function)
         if not callable(fn):
             raise MissingFunction(f"{function} is not defined", function=function)
@@ -120,7 +122,8 @@ class InProcessSession:
                 saved[part] = self.namespace.get(part)
                 self.namespace[part] = proxy
         try:
-            return Called(copy.deepcopy(fn(*args, **kwargs)), tuple(asks))
+            value = copy.deepcopy(fn(*args, **kwargs))
+            return Called(value, tuple(asks), (args, kwargs) if observe else None)
         except Exception as exc:
             raise StudentCrash(f"{type(exc).__name__}: {exc}", function=function) from None
         finally:

@@ -56,8 +56,15 @@ COURSE = {
     "wrong_backprop_notebook": (7.5, ("backward_propagation",)),
     "zero_init_notebook": (9.0, ("initialize_parameters",)),
 }
-COURSE_POINTS = {"layer_sizes": 0.5, "initialize_parameters": 2.5, "forward_propagation": 1.5, "compute_cost": 1.0,
-                 "backward_propagation": 2.5, "update_parameters": 0.5, "predict": 0.5, "nn_model": 1.0}
+
+
+def _function_points() -> dict[str, float]:
+    """Each shallow-nn function's points in grading.toml: what its public test cell is worth for nbgrader."""
+    assignment = load_assignment(ROOT, "shallow-nn")
+    return {f: sum(p for cid, p in assignment.points.items() if cid.split("::")[0] == f) for f in assignment.functions}
+
+
+COURSE_POINTS = _function_points()
 
 
 def _cpu() -> float:
