@@ -477,10 +477,13 @@ def _forget_modules(folder: Path) -> None:
 
 
 def pytest_args(assignment: Assignment) -> list[str]:
-    """The command line for the checks' pytest session: isolated from any project configuration."""
+    """The command line for the checks' pytest session: isolated from any project configuration, and from the
+    plugins installed beside the grader (none runs in the trusted process with the reference, and loading them all
+    cost each worker most of a second: anyio's alone half of it)."""
     checks = str(assignment.checks_dir)
     return [checks, "--rootdir", checks, "-c", os.devnull, "-s", "--strict-markers", "--import-mode=importlib",
-            "-p", "no:cacheprovider", "-p", "no:terminal", "-p", "no:randomly", "-W", "ignore"]
+            "--disable-plugin-autoload", "-p", "no:cacheprovider", "-p", "no:terminal", "-p", "no:randomly",
+            "-W", "ignore"]
 
 
 def run_checks(assignment: Assignment, jobs: Iterator[Job],
