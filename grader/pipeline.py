@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import fcntl
 import hashlib
+import json
 import os
 import stat
 import tempfile
@@ -27,7 +28,7 @@ from pathlib import Path
 
 from .assignment import Assignment
 from .discovery import FEEDBACK_ZIP, RESERVED, SUFFIXES, Submission, discover, no_submissions
-from .engine import Graded, Task, file_names, finish, results_json
+from .engine import Graded, Task, file_names, finish
 from .errors import Interrupted, UsageError
 from .executors import EngineOptions, Executor, make_executor
 from .formats import write_junit
@@ -157,12 +158,13 @@ def _tasks(todo: Sequence[tuple[Submission, str | None, str | None]], batch: _Ba
 def _stale(folder: Path, shown: SubmissionResult, formats: tuple[str, ...]) -> bool:
     """Whether the files on disk differ from what would be written now (a file missing, details released since):
     results.json holds everything the reports are rendered from, so an unchanged one means unchanged reports, and
-    an unchanged result is never rendered again."""
+    an unchanged result is never rendered again. results.json is compared as data (parsing it is much cheaper than
+    writing the indented text again)."""
     if not all((folder / name).is_file() for name in file_names(formats)):
         return True
     try:
-        return (folder / "results.json").read_text(encoding="utf-8") != results_json(shown)
-    except (OSError, UnicodeDecodeError):
+        return bool(json.loads((folder / "results.json").read_text(encoding="utf-8")) != shown.to_dict())
+    except (OSError, ValueError):
         return True
 
 
