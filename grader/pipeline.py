@@ -293,15 +293,20 @@ class _Commits:
             self.flush()
 
     def flush(self) -> None:
-        waiting, self.waiting = self.waiting, []
+        """Commit what waits, count it, then report it. A Ctrl-C while reporting (the progress display runs here)
+        must not leave committed results uncounted: the count is what ``Interrupted`` says was saved."""
+        waiting = self.waiting
         if not waiting:
             return
         hashes = self.batch.hashes
-        rows = self.book.record_many(self.run_id, [(g.result, hashes.pop(g.result.submission, "")) for g in waiting],
+        rows = self.book.record_many(self.run_id, [(g.result, hashes.get(g.result.submission, "")) for g in waiting],
                                      self.version)
-        for graded, row in zip(waiting, rows):
-            self.batch.rows[graded.result.submission] = row
-            self.batch.done += 1
+        self.waiting = []
+        self.batch.rows.update((graded.result.submission, row) for graded, row in zip(waiting, rows))
+        self.batch.done += len(rows)
+        for graded in waiting:
+            hashes.pop(graded.result.submission, None)
+        for graded in waiting:
             self.report(graded)
 
 
