@@ -92,6 +92,27 @@ def test_a_correct_notebook_of_every_version_gets_full_marks_without_load_noise(
             assert noise == [], f"{assignment}/{version}"
 
 
+# The planted mistakes of shallow-nn that the catalogue names (reference/shallow-nn/mistakes.py), by fixture mistake.
+NAMED = {"cost-no-one-minus-y": "mistake:cost-no-one-minus-y", "cost-hint-copied": "mistake:cost-no-one-minus-y",
+         "cost-no-mean": "mistake:cost-sum-not-mean", "rand-for-randn": "mistake:init-uniform-positive",
+         "tanh-derivative-from-z1": "mistake:tanh-derivative-from-z1",
+         "hidden-sigmoid": "mistake:forward-sigmoid-hidden",
+         "db-without-keepdims": "mistake:missing-keepdims", "update-ascent": "mistake:update-plus"}
+
+
+def test_the_frequent_mistakes_are_named_in_every_version(graded):
+    """Feedback names what the learner did, in every version and both formats: the cost without the (1 - Y) term or
+    without 1/m, rand for randn, and the other catalogued mistakes planted in the fixtures."""
+    checked = 0
+    for (assignment, version, file), result in graded.items():
+        fixture = MANIFEST[assignment][version][file.rsplit(".", 1)[0]]
+        for mistake in fixture["mistakes"]:
+            if assignment == "shallow-nn" and mistake in NAMED:
+                assert NAMED[mistake] in result.flags, f"{version}/{file}: {result.flags}"
+                checked += 1
+    assert checked >= 2 * 7 * 3  # three of the frequent mistakes, in each of the seven versions, in both formats
+
+
 def test_every_import_of_every_fixture_resolves_in_the_sandbox():
     """Not one import statement of any fixture fails in the sandbox: every course module of every version resolves
     (the helpers shipped, the test-case modules and display libraries stubbed). The reports leave out load errors

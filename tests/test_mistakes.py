@@ -197,7 +197,8 @@ def test_catalogue_covers_the_brief(catalogue):
         "init-zeros", "init-constant", "init-uniform-positive", "init-oversized",
         "tanh-derivative-from-z1", "sigmoid-derivative-for-tanh", "missing-1-over-m", "extra-1-over-m",
         "missing-keepdims", "sum-wrong-axis", "transposed-gradient", "elementwise-for-matmul",
-        "cost-wrong-sign", "cost-as-array", "cost-outer-product", "forward-sigmoid-hidden", "update-plus",
+        "cost-wrong-sign", "cost-as-array", "cost-outer-product", "cost-no-one-minus-y", "forward-sigmoid-hidden",
+        "update-plus",
         "predict-threshold"}
     functions = {"initialize_parameters", "forward_propagation", "compute_cost", "backward_propagation",
                  "update_parameters", "predict"}

@@ -255,6 +255,14 @@ CATALOGUE = [
     Mistake(id="cost-sum-not-mean", function="compute_cost",
             title="the cost is summed over the examples but not divided by m",
             variant=lambda A2, Y: reference.compute_cost(A2, Y) * Y.shape[1]),  # noqa: F821
+    # the notebooks' hint, logprobs = np.multiply(np.log(A2), Y), taken for the whole answer (with or without 1/m)
+    Mistake(id="cost-no-one-minus-y", function="compute_cost",
+            title="the cost keeps only the Y * log(A2) term: the (1 - Y) * log(1 - A2) term is missing",
+            variant=lambda A2, Y: float(-np.sum(Y * np.log(A2)) / Y.shape[1])),
+    Mistake(id="cost-no-one-minus-y", function="compute_cost",
+            title="the cost keeps only the Y * log(A2) term, summed: the (1 - Y) * log(1 - A2) term and the "
+                  "division by m are missing",
+            variant=lambda A2, Y: float(-np.sum(Y * np.log(A2)))),
     Mistake(id="cost-outer-product", function="compute_cost",
             title="np.dot is used where the element-wise product Y * log(A2) is meant",
             variant=_cost_outer_product),
