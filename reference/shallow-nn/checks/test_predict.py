@@ -3,7 +3,8 @@ reference answers its forward_propagation, so predict is judged on its own code,
 
 Its inputs probe the edge it exists for, on purpose: at several scales of the parameters, the output bias b2 is set
 so that the outputs A2 fall on both sides of 0.5, with two points just either side of it (a few 1e-3 away, far
-above rounding noise) and many in between 0.5 and any other cut-off one might use. Every catalogued mistake (a
+above rounding noise), many in between 0.5 and any other cut-off one might use, and some beyond 0.05 and 0.95 (so a
+cut-off at 0.9 still predicts both classes, which is how the catalogue names it). Every catalogued mistake (a
 cut-off other than 0.5, swapped classes, no threshold) and a forward pass of its own that forgets a bias change
 some of these predictions, whatever the draw.
 """
@@ -17,11 +18,12 @@ pytestmark = pytest.mark.grades("predict")
 
 SCALES = (0.5, 1.0, 3.0)  # W1 and b1: tanh nearly linear, moderate, saturating
 NEAR = 1e-3  # every |Z2| is above this: far above rounding noise, so any correct forward pass agrees
+REACH = 3.0  # some Z2 below -REACH and some above: A2 from below 0.05 to above 0.95
 
 
 def _straddling(reference, rng, X, n_h, scale):
-    """Parameters whose outputs A2 on X lie on both sides of 0.5, spread over (0.02, 0.98), with a pair of
-    points just either side of 0.5."""
+    """Parameters whose outputs A2 on X lie on both sides of 0.5, reaching below 0.05 and above 0.95, with a pair
+    of points just either side of 0.5."""
     n_x = X.shape[0]
     params = {"W1": rng.standard_normal((n_h, n_x)) * scale, "b1": rng.standard_normal((n_h, 1)) * scale,
               "W2": rng.standard_normal((1, n_h)), "b2": np.zeros((1, 1))}
@@ -31,7 +33,11 @@ def _straddling(reference, rng, X, n_h, scale):
     z = np.sort((params["W2"] @ cache["A1"]).ravel())
     # the threshold goes in the widest gap between two adjacent outputs of the middle third
     low = max(range(len(z) // 3, 2 * len(z) // 3), key=lambda i: z[i + 1] - z[i])
-    params["b2"] = np.array([[-(z[low] + z[low + 1]) / 2]])
+    cut = (z[low] + z[low + 1]) / 2
+    # Outputs reach beyond sigmoid(±REACH) on both sides, so that any other cut-off in (0.05, 0.95) leaves both
+    # classes in the predictions (what names the mistake): Z2 stretched about the cut-off when it falls short.
+    stretch = max(1.0, REACH / min(cut - z[0], z[-1] - cut))
+    params["W2"], params["b2"] = params["W2"] * stretch, np.array([[-cut * stretch]])
     return params
 
 
@@ -46,7 +52,9 @@ def _inputs(reference, rng, flower):
 def test_values(student, reference, rng, flower, mistakes):
     for params, X in _inputs(reference, rng, flower):
         A2, cache = reference.forward_propagation(X, params)
-        if not (np.min(np.abs(cache["Z2"])) > NEAR and 0.3 < np.mean(A2 > 0.5) < 0.7):
+        Z2 = cache["Z2"]
+        if not (np.min(np.abs(Z2)) > NEAR and 0.3 < np.mean(A2 > 0.5) < 0.7 and np.min(Z2) <= -REACH + 1e-9
+                and np.max(Z2) >= REACH - 1e-9):
             raise RuntimeError("the check's inputs do not straddle 0.5 as they should")
         answer = student.predict(params, X)
         try:
