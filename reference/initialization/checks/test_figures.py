@@ -86,8 +86,8 @@ def test_three_schemes_side_by_side(student, helpers, seed, figures):
                 train, test = utils.accuracy(params, train_X, train_Y), utils.accuracy(params, test_X, test_Y)
             big = getattr(student.with_seed(seed), function)(list(SCALE_LAYERS))
             scale = scale_of({k: np.asarray(v, dtype=np.float64) for k, v in dict(big).items()}, SCALE_LAYERS)
-        except (StudentError, TypeError, ValueError, KeyError, AttributeError, ArithmeticError):
-            notes.append(function)
+        except (StudentError, TypeError, ValueError, LookupError, AttributeError, ArithmeticError):
+            notes.append(function)  # parameters the network cannot use (too few layers: IndexError) too
             continue
         steps = [min(k * EVERY, ITERATIONS) for k in range(len(costs))]
         panels.append({"title": f"your {label} function: {scale['text']}; {train:.0%} train, {test:.0%} test",
