@@ -240,7 +240,8 @@ def locate(student: Sequence[Step], reference: Sequence[Step], second: Sequence[
                 if gap:
                     slight = True
                     suspects.append(found(step, twin.name, "slight", gap))
-                right.append(step.name)
+                if not (_count(step.value) and float(step.value) in (0.0, 1.0)):  # a loop index at its start
+                    right.append(step.name)                                     # says nothing: not listed
             elif verdict == "count":
                 counts.append((step.name, step.line, step.filename, float(step.value), float(twin.value)))
             elif verdict == "final":

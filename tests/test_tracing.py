@@ -315,7 +315,7 @@ def test_an_array_filled_in_place_keeps_its_last_value_and_is_not_called_right()
     assert alone is not None and (alone.name, alone.how) == ("minus", "unwritten")
     assert alone.line == one_sided_check.__code__.co_firstlineno + 5
     assert alone.sentence("line 6") == ("minus, bound on line 6, is never changed afterwards, where the expected "
-                                        "minus is then written into in place; i and plus are right")
+                                        "minus is then written into in place; plus is right")
     assert found.sentence("line 7").startswith("approx, filled in place on line 7, ends with values that differ")
     wired = steps_from_wire([step.to_wire() for step in theirs])
     assert [(s.name, s.alias) for s in wired] == [(s.name, s.alias) for s in theirs]
