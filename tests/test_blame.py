@@ -17,6 +17,7 @@ from grader.assignment import load_assignment
 from grader.pipeline import BatchOptions, grade_paths
 
 SEEDS = (5, 987654)
+pytestmark = pytest.mark.slow  # grades every case under two seeds through the pipeline (tens of seconds)
 
 
 def _variants():

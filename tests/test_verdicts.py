@@ -20,6 +20,8 @@ from paths import ROOT
 from grader.assignment import load_assignment
 
 ASSIGNMENTS = ("shallow-nn", "initialization", "gradient-checking")
+# The fast loop (-m "not slow") keeps the cheapest assignment; the others grade dozens of submissions twice each.
+PARAMS = [pytest.param(name, marks=pytest.mark.slow) if name != "gradient-checking" else name for name in ASSIGNMENTS]
 SEEDS = (3, 1234567)
 
 
@@ -80,7 +82,7 @@ def test_every_equivalent_mutant_is_a_mutant_of_today(bench):
 # -- grading ------------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", ASSIGNMENTS)
+@pytest.mark.parametrize("name", PARAMS)
 def test_stubs_that_ignore_their_inputs_earn_nothing_and_cost_nothing_else(bench, name):
     functions = _functions(name)
     stubs = bench.stubs(name, functions)
@@ -101,7 +103,7 @@ def _sample(found):
     return out
 
 
-@pytest.mark.parametrize("name", ASSIGNMENTS)
+@pytest.mark.parametrize("name", PARAMS)
 def test_correct_code_mistakes_and_mutants_on_two_seeds(bench, name):
     good, bad = bench.correct(name), bench.mistakes(name)
     found = bench.mutants((ROOT / "reference" / name / "solution.py").read_text(), _functions(name))
