@@ -2,7 +2,7 @@
 
 Loaded with ``-p _suite_cpu`` and ``benchmarks/`` on PYTHONPATH; writes ``seconds<TAB>node id`` lines to the file
 named by ``$TEST_CPU_REPORT``. Children count when they are reaped, so a sandbox or worker counts for the test
-that closes it.
+that closes it. Under pytest-xdist each worker appends its own rows (the file starts empty for each run).
 """
 
 from __future__ import annotations
@@ -32,5 +32,5 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: Any) -> Iterator[None]:
 def pytest_sessionfinish(session: pytest.Session) -> None:
     target = os.environ.get("TEST_CPU_REPORT")
     if target:
-        with open(target, "w", encoding="utf-8") as fh:
+        with open(target, "a", encoding="utf-8") as fh:  # each xdist worker adds its own tests' rows
             fh.writelines(f"{seconds:.3f}\t{nodeid}\n" for seconds, nodeid in _rows)

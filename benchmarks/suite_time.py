@@ -41,8 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as folder:
         report = Path(folder) / "cpu.tsv"
         command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "_suite_cpu"]
-        if not args.all:
-            command += ["-m", "not slow"]
+        command += ["-n", "0"] if args.all else ["-m", "not slow"]  # exactly as README states each command
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(BENCHMARKS),
                                                                           os.environ.get("PYTHONPATH")])),
                "TEST_CPU_REPORT": str(report)}

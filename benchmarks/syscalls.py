@@ -73,7 +73,7 @@ def measure(folder: Path) -> tuple[collections.Counter[str], int]:
         name = examples.parent.name
         runs.append([python, "-c", "import sys; from grader.cli import main; sys.exit(main())", str(examples),
                      "--assignment", name, "--out", str(out / name), "--jobs", "1"])
-    runs.append([python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_session.py"])
+    runs.append([python, "-m", "pytest", "-q", "-n", "0", "-p", "no:cacheprovider", "tests/test_session.py"])
     for index, command in enumerate(runs):
         trace(command, folder / f"run{index}")
     used: collections.Counter[str] = collections.Counter()

@@ -20,7 +20,7 @@ from paths import ROOT
 from grader.assignment import load_assignment
 
 ASSIGNMENTS = ("shallow-nn", "initialization", "gradient-checking")
-# The fast loop (-m "not slow") keeps the cheapest assignment; the others grade dozens of submissions twice each.
+# The fast loop (-m "not slow") keeps the stubs of the cheapest assignment; the rest grade dozens of submissions.
 PARAMS = [pytest.param(name, marks=pytest.mark.slow) if name != "gradient-checking" else name for name in ASSIGNMENTS]
 SEEDS = (3, 1234567)
 
@@ -103,7 +103,8 @@ def _sample(found):
     return out
 
 
-@pytest.mark.parametrize("name", PARAMS)
+@pytest.mark.slow  # dozens of submissions under two seeds for each assignment
+@pytest.mark.parametrize("name", ASSIGNMENTS)
 def test_correct_code_mistakes_and_mutants_on_two_seeds(bench, name):
     good, bad = bench.correct(name), bench.mistakes(name)
     found = bench.mutants((ROOT / "reference" / name / "solution.py").read_text(), _functions(name))
