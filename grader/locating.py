@@ -199,80 +199,101 @@ def locate(student: Sequence[Step], reference: Sequence[Step], second: Sequence[
     alone. Names that neither match nor differ (a loop counter, a temporary with no counterpart) are passed over.
     """
     reference, drawn = _draws(reference, second)
-    by_name = {_key(step.name): step for step in reversed(reference)}
-    # a student who uses the course's names is judged by name alone: a temporary of theirs that the reference does
-    # not bind (Z1 read from the cache, say) is not a mistake for lack of a twin
-    by_value = sum(1 for step in student if _key(step.name) in by_name and _telling(step.value)) < 2
-    right: list[str] = []
-    accounted: set[str] = set()
-    counts: list[tuple[str, int, str, float, float]] = []
-    # steps that may be where it went wrong, if something later differs clearly: arrays filled in place that end
-    # wrong, and the first step right within the tolerance but not within rounding
-    suspects: list[Located] = []
-    slight = False
-    shares = any(step.alias for step in reference)
+    search = _Search(student, reference, drawn, rtol, atol)
+    for step in student:
+        if step.alias and not search.shares:  # the reference writes into no shared array
+            return search.found(step, step.name, "shared")
+        twin = search.by_name.get(_key(step.name))
+        hit = search.named(step, twin) if twin is not None else search.unnamed(step)
+        if hit is not None:
+            return hit
+    return search.end()
 
-    def found(step: Step, expected: str, how: str = "value", factor: float = 1.0) -> Located:
+
+class _Search:
+    """The state of one ``locate``: what is right so far, which reference names are accounted for, the counts
+    that differ, and the suspects (steps that may be where it went wrong if something later differs clearly:
+    arrays filled in place that end wrong, and the first step right within the tolerance but not within
+    rounding)."""
+
+    def __init__(self, student: Sequence[Step], reference: list[Step], drawn: set[str], rtol: float,
+                 atol: float) -> None:
+        self.reference, self.drawn, self.rtol, self.atol = reference, drawn, rtol, atol
+        self.by_name = {_key(step.name): step for step in reversed(reference)}
+        # a student who uses the course's names is judged by name alone: a temporary of theirs that the reference
+        # does not bind (Z1 read from the cache, say) is not a mistake for lack of a twin
+        self.by_value = sum(1 for step in student if _key(step.name) in self.by_name and _telling(step.value)) < 2
+        self.shares = any(step.alias for step in reference)
+        self.right: list[str] = []
+        self.accounted: set[str] = set()
+        self.counts: list[tuple[str, int, str, float, float]] = []
+        self.suspects: list[Located] = []
+        self.slight = False
+
+    def found(self, step: Step, expected: str, how: str = "value", factor: float = 1.0) -> Located:
+        right, counts = tuple(self.right), tuple(self.counts)
         if how == "final" and step.final is None:
             how = "unwritten"
         if how == "final" and step.wrote:
-            return Located(step.name, expected, step.wrote, step.filename, tuple(right), "filled", "", 1.0,
-                           tuple(counts))
+            return Located(step.name, expected, step.wrote, step.filename, right, "filled", "", 1.0, counts)
         if how == "slight" and step.final is not None and step.wrote:  # the write made the difference
-            return Located(step.name, expected, step.wrote, step.filename, tuple(right), how, "", factor,
-                           tuple(counts))
-        return Located(step.name, expected, step.line, step.filename, tuple(right), how, step.alias, factor,
-                       tuple(counts))
+            return Located(step.name, expected, step.wrote, step.filename, right, how, "", factor, counts)
+        return Located(step.name, expected, step.line, step.filename, right, how, step.alias, factor, counts)
 
-    def first(clear: Located) -> Located:
+    def first(self, clear: Located) -> Located:
         """What a clear difference is blamed on: the suspect on the earliest line, if any."""
-        return min(suspects, key=_order) if suspects and clear.how == "value" else clear
+        return min(self.suspects, key=_order) if self.suspects and clear.how == "value" else clear
 
-    for step in student:
-        if step.alias and not shares:  # the reference writes into no shared array
-            return found(step, step.name, "shared")
-        twin = by_name.get(_key(step.name))
-        if twin is not None:
-            accounted.add(twin.name)
-            verdict, factor = _verdict(step, twin, twin.name in drawn, rtol, atol)
-            if verdict == "right":
-                gap = 0.0 if slight or twin.name in drawn else _slight(step, twin)
-                if gap:
-                    slight = True
-                    suspects.append(found(step, twin.name, "slight", gap))
-                if not (_count(step.value) and float(step.value) in (0.0, 1.0)):  # a loop index at its start
-                    right.append(step.name)                                     # says nothing: not listed
-            elif verdict == "count":
-                counts.append((step.name, step.line, step.filename, float(step.value), float(twin.value)))
-            elif verdict == "final":
-                suspects.append(found(step, twin.name, "final"))
-            elif verdict != "unknown":
-                return first(found(step, twin.name, "value" if verdict == "differs" else verdict, factor))
-            continue
+    def named(self, step: Step, twin: Step) -> Located | None:
+        """A step whose name the reference binds too: compared with that name's value."""
+        self.accounted.add(twin.name)
+        verdict, factor = _verdict(step, twin, twin.name in self.drawn, self.rtol, self.atol)
+        if verdict == "right":
+            gap = 0.0 if self.slight or twin.name in self.drawn else _slight(step, twin)
+            if gap:
+                self.slight = True
+                self.suspects.append(self.found(step, twin.name, "slight", gap))
+            if not (_count(step.value) and float(step.value) in (0.0, 1.0)):  # a loop index at its start
+                self.right.append(step.name)                                  # says nothing: not listed
+        elif verdict == "count":
+            self.counts.append((step.name, step.line, step.filename, float(step.value), float(twin.value)))
+        elif verdict == "final":
+            self.suspects.append(self.found(step, twin.name, "final"))
+        elif verdict != "unknown":
+            return self.first(self.found(step, twin.name, "value" if verdict == "differs" else verdict, factor))
+        return None
+
+    def unnamed(self, step: Step) -> Located | None:
+        """A step under a name of the student's own: matched by value, or the first that differs."""
         if not _telling(step.value):
-            continue
+            return None
+        reference, drawn, rtol, atol = self.reference, self.drawn, self.rtol, self.atol
         match = next((r for r in reference if r.name not in drawn and _telling(r.last)
                       and _alike(step, r, rtol, atol)), None)
         if match is None and step.final is not None:  # filled in place: its first value may still match
             match = next((r for r in reference if r.name not in drawn and _telling(r.value)
                           and _alike(step, r, rtol, atol, first=True)), None)
         if match is not None:
-            accounted.add(match.name)
+            self.accounted.add(match.name)
             if _alike(step, match, rtol, atol):
-                right.append(step.name if match.name == step.name else f"{step.name} (the expected {match.name})")
+                self.right.append(step.name if match.name == step.name
+                                  else f"{step.name} (the expected {match.name})")
             else:
-                suspects.append(found(step, match.name, "final"))
-            continue
-        if not by_value:
-            continue
-        expected = next((r for r in reference if r.name not in accounted and r.name not in drawn
+                self.suspects.append(self.found(step, match.name, "final"))
+            return None
+        if not self.by_value:
+            return None
+        expected = next((r for r in reference if r.name not in self.accounted and r.name not in drawn
                          and r.dims == step.dims and _telling(r.last)), None)
-        if expected is not None:
-            return first(found(step, expected.name))
-    ends = [suspect for suspect in suspects if suspect.how in ("final", "filled", "unwritten")]
-    if ends:  # nothing differs clearly: an array that ends wrong is, a slight difference alone is not
-        return min(ends, key=_order)
-    if counts:
-        name, line, filename, *_ = counts[0]
-        return Located(name, name, line, filename, tuple(right), "count", counts=tuple(counts))
-    return None
+        return self.first(self.found(step, expected.name)) if expected is not None else None
+
+    def end(self) -> Located | None:
+        """Nothing differs clearly: an array that ends wrong is where it goes wrong (a slight difference alone is
+        not); else a count that differs; else nothing can be told."""
+        ends = [suspect for suspect in self.suspects if suspect.how in ("final", "filled", "unwritten")]
+        if ends:
+            return min(ends, key=_order)
+        if self.counts:
+            name, line, filename, *_ = self.counts[0]
+            return Located(name, name, line, filename, tuple(self.right), "count", counts=tuple(self.counts))
+        return None
