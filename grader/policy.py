@@ -111,41 +111,35 @@ def read_extensions(path: Path) -> dict[str, str]:
     """A CSV of per-student deadlines: columns ``student`` and ``deadline`` (ISO 8601). ``student`` is a submission
     id, a platform user id (Canvas user id, Moodle participant id) or the name a platform's file names give.
     Raises ValueError naming the row that is wrong."""
-    import csv
-
-    out: dict[str, str] = {}
-    with path.open(newline="", encoding="utf-8-sig") as fh:
-        reader = csv.DictReader(fh)
-        if not reader.fieldnames or not {"student", "deadline"} <= {f.strip() for f in reader.fieldnames}:
-            raise ValueError(f"{path}: needs the columns student,deadline")
-        for line, row in enumerate(reader, start=2):
-            row = {k.strip(): (v or "").strip() for k, v in row.items() if k}
-            if not row["student"]:
-                continue
-            try:
-                out[row["student"].casefold()] = iso(parse_time(row["deadline"]))
-            except ValueError:
-                raise ValueError(f"{path}, line {line}: {row['deadline']!r} is not an ISO 8601 time such as "
-                                 "2026-12-03T23:59:00+00:00") from None
-    return out
+    table = _read_times(path, "student", "deadline", skip_blank=True)  # a blank student: a spreadsheet's spare row
+    return {student.casefold(): deadline for student, deadline in table.items()}
 
 
 def read_timestamps(path: Path) -> dict[str, str]:
     """A CSV of submission times: columns ``submission`` and ``submitted_at`` (ISO 8601), the header required.
     Raises ValueError naming the row that is wrong."""
+    return _read_times(path, "submission", "submitted_at")
+
+
+def _read_times(path: Path, key: str, column: str, *, skip_blank: bool = False) -> dict[str, str]:
+    """``key`` -> the ISO 8601 time in ``column``, for each row of a CSV with a header that names both (cells
+    stripped; with ``skip_blank``, rows without a key left out). Raises ValueError naming the file, and the row
+    that is wrong."""
     import csv
 
     out: dict[str, str] = {}
     with path.open(newline="", encoding="utf-8-sig") as fh:
         reader = csv.DictReader(fh)
-        if not reader.fieldnames or not {"submission", "submitted_at"} <= {f.strip() for f in reader.fieldnames}:
-            raise ValueError(f"{path}: needs the columns submission,submitted_at")
+        if not reader.fieldnames or not {key, column} <= {f.strip() for f in reader.fieldnames}:
+            raise ValueError(f"{path}: needs the columns {key},{column}")
         for line, row in enumerate(reader, start=2):
             row = {k.strip(): (v or "").strip() for k, v in row.items() if k}
+            if skip_blank and not row[key]:
+                continue
             try:
-                out[row["submission"]] = iso(parse_time(row["submitted_at"]))
+                out[row[key]] = iso(parse_time(row[column]))
             except ValueError:
-                raise ValueError(f"{path}, line {line}: {row['submitted_at']!r} is not an ISO 8601 time such as "
+                raise ValueError(f"{path}, line {line}: {row[column]!r} is not an ISO 8601 time such as "
                                  "2026-12-03T23:59:00+00:00") from None
     return out
 
