@@ -93,7 +93,6 @@ class _Recorder:
         self.seen: dict[str, int] = {}  # name -> id of the value last seen bound to it
         self.arrays: dict[int, Any] = {}  # index in steps -> the array object it recorded (to see writes into it)
         self.shared: dict[int, str] = {}  # index in steps -> the earlier local bound to the same array
-        self.written: set[int] = set()  # indices whose shared array was seen written into
         self.contents: dict[int, Any] = {}  # index in steps -> the array's contents when last seen written into
         self.wrote: dict[int, int] = {}  # index in steps -> the last line seen writing into its array
         self.tracked: dict[str, int] = {}  # name -> index in steps, while the name still holds the recorded array
@@ -107,8 +106,6 @@ class _Recorder:
             if not np.array_equal(array, self.contents.get(index, self.steps[index].value), equal_nan=True):
                 self.contents[index] = _recordable(array, self.max_elements)
                 self.wrote[index] = self.line
-                if index in self.shared:
-                    self.written.add(index)
         local = frame.f_locals
         arguments = self.code.co_varnames[:self.code.co_argcount + self.code.co_kwonlyargcount]
         for name, value in list(local.items()):
@@ -150,7 +147,8 @@ class _Recorder:
         final = _recordable(array, self.max_elements)
         if np.array_equal(final, step.value, equal_nan=True):
             final = None
-        alias = self.shared[index] if index in self.written or (index in self.shared and final is not None) else ""
+        # a shared array counts once the call wrote into it (seen between lines, or by its last value)
+        alias = self.shared[index] if index in self.shared and (index in self.wrote or final is not None) else ""
         if final is not None or alias:
             self.steps[index] = Step(step.name, step.line, step.filename, step.value, final, alias, step.shape,
                                      self.wrote.get(index, 0) if final is not None else 0)
