@@ -63,7 +63,7 @@ from grader.load import load_submission  # noqa: E402
 from grader.parts import Ask, Called  # noqa: E402
 from grader.pipeline import BatchOptions, discover, grade_paths  # noqa: E402
 from grader.plugin import Job, run_checks  # noqa: E402
-from grader.session import call_seed  # noqa: E402
+from grader.program import call_seed  # noqa: E402
 
 
 def generate(folder: Path, n: int) -> None:

@@ -18,11 +18,12 @@ For each assignment it grades, under every seed 0 .. N-1 (the seed of the check 
   only (must be none), or under none: every one of those is listed in ``EQUIVALENT`` with why it is equivalent.
   For each killed mutant: were the points lost in the mutated function only?
 
-Grading runs in-process through the real checks (``grader.plugin.run_checks``) and sandbox (``grader.session``),
-without the report figures, one pytest session and one sandbox per worker process for the whole run. Correct
-code runs every check under every seed; wrong code (mistakes, stubs, mutants) runs every check under the first
-``--full-seeds`` seeds (5), which tells where else it loses points, and its own function's checks under the rest,
-which tell whether it is caught (most of a grading's time goes to the other functions' checks).
+Grading runs in-process through the real checks (``grader.plugin.run_checks``) and sandbox
+(``grader.worker_sandbox``, ``grader.session``), without the report figures, one pytest session and one sandbox per
+worker process for the whole run. Correct code runs every check under every seed; wrong code (mistakes, stubs,
+mutants) runs every check under the first ``--full-seeds`` seeds (5), which tells where else it loses points, and
+its own function's checks under the rest, which tell whether it is caught (most of a grading's time goes to the
+other functions' checks).
 It is a measurement, not a test: tests/test_verdicts.py pins the same properties on a few seeds.
 """
 
@@ -83,7 +84,8 @@ def _grade_task(name: str, subs: list[Task], seeds: list[int], full: int) -> lis
     from grader.assignment import load_assignment
     from grader.load import load_source
     from grader.plugin import Job, run_checks
-    from grader.session import Program, Sandbox
+    from grader.program import Program
+    from grader.worker_sandbox import Sandbox
 
     assignment = load_assignment(ROOT, name)
     out: list[tuple[str, int, Verdict]] = []

@@ -40,8 +40,10 @@ from .models import (
 )
 from .plugin import Job, run_checks
 from .policy import apply_late, parse_time, withhold
+from .program import Program
 from .score import make_result, not_graded
-from .session import Program, Sandbox, StudentSession
+from .session import StudentSession
+from .worker_sandbox import Sandbox
 
 __all__ = ["Engine", "Graded", "Task", "content_seed", "file_names", "finish", "results_json"]
 

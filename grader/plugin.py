@@ -35,7 +35,8 @@ from .load import LoadedSubmission
 from .models import CheckOutcome, Figure
 from .outcomes import judge, not_judged
 from .parts import ReferenceAnswers
-from .session import StudentSession, call_seed
+from .program import call_seed
+from .session import StudentSession
 
 __all__ = ["Figures", "GradingPlugin", "Job", "StudentProxy", "check_id", "gates", "pytest_args", "run_checks"]
 

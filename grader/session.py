@@ -1,25 +1,19 @@
-"""A sandbox per grading worker, and a session per submission: the ``student`` the checks call.
+"""A session per submission: the ``student`` the checks call.
 
-``Sandbox`` owns the zygote, the isolation plan and a scratch area. ``Sandbox.session(program, ...)`` gives a
-``StudentSession``, which spawns the submission's process lazily, calls its functions with a time limit, replaces
-the process after a crash or timeout, and keeps the head of what the submission printed.
+``Sandbox.session(program, ...)`` (``grader.worker_sandbox``) gives a ``StudentSession``, which spawns the
+submission's process lazily, calls its functions with a time limit, replaces the process after a crash or timeout,
+and keeps the head of what the submission printed.
 """
 
 from __future__ import annotations
 
-import hashlib
 import inspect
-import os
-import tempfile
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import _userns, isolation, tracing, wire
-from .assignment import Assignment, Limits
-from .errors import SandboxUnavailable
+from . import tracing, wire
+from .assignment import Limits
 from .failures import (
     BadReply,
     MissingFunction,
@@ -29,227 +23,34 @@ from .failures import (
     StudentTimeout,
 )
 from .parts import Answerer, Called, Exchange
+from .program import Program, call_seed
 from .sandbox import (
     DeadlinePassed,
     Ending,
     OutputHead,
     StudentProcess,
-    UserNamespaceRefused,
-    Zygote,
     describe_status,
     make_scratch,
-    remove_scratch,
     sweep_uid,
 )
-from .signatures import CallPlan, FunctionSignatures, plan_call, read_signature, reshape_ask
+from .signatures import CallPlan, plan_call, read_signature, reshape_ask
 
-__all__ = [
-    "MAX_PROCESSES_PER_SUBMISSION",
-    "PROTECTIVE_LAYERS",
-    "Program",
-    "RETRACE_SHARE",
-    "Sandbox",
-    "StudentSession",
-    "call_seed",
-    "scratch_parent",
-]
+__all__ = ["MAX_PROCESSES_PER_SUBMISSION", "RETRACE_SHARE", "StudentSession"]
 
 if TYPE_CHECKING:
-    from .load import LoadedSubmission
+    from pathlib import Path
+
+    from .worker_sandbox import Sandbox
 
 MAX_PROCESSES_PER_SUBMISSION = 8
 RETRACE_SHARE = 0.1  # of a submission's time budget, at most, spent running failed calls again traced
 # OSError messages that mean a sandbox limit was reached, by their "[Errno N]" prefix.
 _OS_LIMITS = {"[Errno 27] ": "file size", "[Errno 24] ": "open files", "[Errno 28] ": "disk space (scratch quota)",
               "[Errno 122]": "disk space (scratch quota)"}
-# Layers that keep a submission from reading the reference or rewriting results (see the README's security model).
-PROTECTIVE_LAYERS = frozenset({"uid", "landlock"})
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Program:
-    """What a student process loads: the submission's code units, helper modules and stubs. Plain data."""
-
-    units: tuple[tuple[str, str, tuple[int, ...]], ...]  # (filename, source, statement indices to run)
-    helpers: tuple[tuple[str, str], ...]  # (module name, source)
-    stubs: tuple[str, ...]
-    main: str  # the module's __name__
-    composites: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (function, the parts the reference answers for it)
-    # The declared signatures (grader.signatures): what the sandbox describes, and how calls and asks are adapted.
-    signatures: tuple[tuple[str, FunctionSignatures], ...] = ()
-
-    @classmethod
-    def build(cls, loaded: LoadedSubmission, assignment: Assignment) -> Program:
-        return cls(
-            units=tuple((u.filename, u.source, u.keep) for u in loaded.units if u.syntax_error is None),
-            helpers=tuple((h.module, h.source) for h in assignment.helpers),
-            stubs=assignment.stub_modules,
-            main="__main__" if loaded.kind == "ipynb" else "submission",
-            composites=tuple((name, tuple(parts)) for name, parts in assignment.composites.items()),
-            signatures=tuple(assignment.signatures.items()),
-        )
-
-    def parts_of(self, function: str) -> tuple[str, ...]:
-        """The functions the reference answers while ``function`` runs (none unless it is a composite)."""
-        return next((parts for name, parts in self.composites if name == function), ())
-
-    def declared(self, function: str) -> FunctionSignatures | None:
-        """The signatures the assignment declares for ``function``, if any."""
-        return next((forms for name, forms in self.signatures if name == function), None)
-
-    def load_message(self, seed: int) -> dict[str, Any]:
-        """The load request; ``seed`` seeds numpy's and random's global generators before the definitions run."""
-        return {
-            "op": "load",
-            "seed": seed,
-            "units": [{"filename": f, "source": s, "keep": list(k)} for f, s, k in self.units],
-            "helpers": dict(self.helpers),
-            "stubs": list(self.stubs),
-            "main": self.main,
-            "describe": [name for name, _ in self.signatures],
-        }
 
 
 def _refuse(function: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     raise RuntimeError(f"nothing answers {function} in this session")
-
-
-def call_seed(seed: int, *parts: object) -> int:
-    """A stable 32-bit seed derived from the run's seed and a call's identity."""
-    text = "\x1f".join([str(seed), *map(str, parts)])
-    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:4], "little")
-
-
-def _traversable(folder: Path) -> bool:
-    """Whether every user may pass through ``folder`` and each folder above it (the x bit for others)."""
-    try:
-        return all(os.stat(path).st_mode & 0o001 for path in (folder, *folder.parents))
-    except OSError:
-        return False
-
-
-def scratch_parent() -> str:
-    """Where the scratch folders go: the temporary folder, unless a folder on its path shuts other users out (a
-    TMPDIR under a 0700 home, say), in which case the first of /tmp, /var/tmp and /dev/shm that lets them in. The
-    student processes run as a uid of their own, so their scratch must be reachable by any user."""
-    preferred = Path(tempfile.gettempdir()).resolve()
-    for candidate in (preferred, Path("/tmp"), Path("/var/tmp"), Path("/dev/shm")):
-        if candidate.is_dir() and os.access(candidate, os.W_OK | os.X_OK) and _traversable(candidate):
-            return str(candidate)
-    raise SandboxUnavailable(
-        f"no folder for the sandbox's scratch space: {preferred} (the temporary folder) or a folder above it cannot "
-        "be entered by other users, and neither /tmp, /var/tmp nor /dev/shm can be used instead. Point TMPDIR at a "
-        "folder every user can pass through (mode 0711 or wider on it and every folder above it)")
-
-
-class Sandbox:
-    """Isolation for one grading worker: the plan, the zygote and a scratch area. Use as a context manager."""
-
-    def __init__(self, *, slot: int = 0, insecure: bool = False, scratch_bytes: int = 256 * 2**20) -> None:
-        self.root = os.geteuid() == 0
-        # Without root, the zygote tries a user namespace of its own (with a subordinate uid if the user has one).
-        self._userns: tuple[bool, _userns.SubIds | None] = (not self.root,
-                                                             None if self.root else _userns.subordinate_ids(slot))
-        self._slot = slot
-        self.scratch_base = Path(tempfile.mkdtemp(prefix="grader-", dir=scratch_parent()))
-        self.scratch_base.chmod(0o711)
-        self.scratch_bytes = scratch_bytes
-        self._zygote: Zygote | None = None
-        self._closed = False
-        self.uid: int | None = None  # the student processes' uid as the host sees it (for sweeps), if their own
-        self._plan_uid: int | None = None  # and as they see it themselves
-        self.layers: tuple[str, ...] = ()
-        try:
-            self.zygote()
-        except BaseException:  # no zygote: nothing of this sandbox may stay behind
-            remove_scratch(self.scratch_base)
-            raise
-        if not insecure and not PROTECTIVE_LAYERS & set(self.layers):
-            self.close()
-            raise SandboxUnavailable(
-                "no isolation layer that protects the reference and the results is available: run the grader as "
-                "root, or on a kernel with Landlock or unprivileged user namespaces, so that student code cannot "
-                "reach your files; or pass --insecure for trusted code only"
-            )
-
-    @property
-    def closed(self) -> bool:
-        """After ``close``: no process starts any more."""
-        return self._closed
-
-    def zygote(self) -> Zygote:
-        """The running zygote, started (again) if need be; the layers follow what it could set up."""
-        if self._closed:  # stopped (Ctrl-C): the checks still running fail at once instead of starting it again
-            raise StudentCrash("grading was stopped")
-        if self._zygote is None or self._zygote.process.poll() is not None:
-            self._zygote = self._start()
-            self.layers, self.uid, self._plan_uid = self._layers(self._zygote)
-        return self._zygote
-
-    def _start(self) -> Zygote:
-        want, subids = self._userns
-        while True:
-            try:
-                return Zygote(self.scratch_base, self.scratch_bytes, userns=want, subids=subids)
-            except UserNamespaceRefused:  # next time: without subordinate ids, then without a user namespace
-                want, subids = (want, None) if subids is not None else (False, None)
-                self._userns = (want, subids)
-
-    def _layers(self, zygote: Zygote) -> tuple[tuple[str, ...], int | None, int | None]:
-        """The layers in force with this zygote, and the student processes' uid outside and inside."""
-        available = isolation.available_layers()  # "uid" when root
-        host_uid = plan_uid = None
-        if "uid" in available:
-            host_uid = plan_uid = isolation.sandbox_uid(self._slot)
-        elif zygote.own_uid and self._userns[1] is not None:
-            host_uid, plan_uid = self._userns[1].uid, _userns.INSIDE_UID
-            available = available[:2] + ("uid",) + available[2:]
-        extra = tuple(name for name, on in (("cgroup-memory", zygote.cgroup != 0), ("namespaces", zygote.namespaces),
-                                            ("scratch-quota", zygote.scratch_quota)) if on)
-        privileged = {"uid", "namespaces", "scratch-quota"} & set(available + extra)
-        via = (isolation.VIA_USERNS,) if zygote.userns else (isolation.VIA_ROOT,) if privileged else ()
-        return available[:-1] + extra + available[-1:] + via, host_uid, plan_uid
-
-    def clean(self, scratch: Path) -> None:
-        """Delete a scratch folder in the zygote's view (its capped tmpfs) and in ours."""
-        if self._zygote is not None and self._zygote.process.poll() is None:
-            self._zygote.clean(scratch)
-        remove_scratch(scratch)
-
-    def plan(self, limits: Limits) -> isolation.Plan:
-        return isolation.Plan(
-            layers=self.layers,
-            uid=self._plan_uid,
-            memory_bytes=limits.memory_mb * 2**20,
-            cpu_seconds=limits.cpu_seconds,
-            file_bytes=limits.file_bytes,
-            open_files=limits.open_files,
-        )
-
-    def session(self, program: Program, limits: Limits, seed: int) -> StudentSession:
-        return StudentSession(self, program, limits, seed)
-
-    def kill(self) -> None:
-        """Stop at once (Ctrl-C), from the thread that owns the sandbox while another may be using it: SIGKILL the
-        zygote (its children die with it: pdeathsig) and delete the scratch area. Nothing starts again."""
-        self._closed = True
-        if self._zygote is not None:
-            self._zygote.process.kill()
-            self._zygote.process.wait()
-        remove_scratch(self.scratch_base)
-
-    def close(self) -> None:
-        self._closed = True
-        if self._zygote is not None:
-            self._zygote.close()
-            self._zygote = None
-        remove_scratch(self.scratch_base)
-
-    def __enter__(self) -> Sandbox:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
 
 class StudentSession:

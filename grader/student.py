@@ -318,7 +318,8 @@ def check_file(path: str, assignment: Any) -> CheckReport:
 
     from .load import load_submission
     from .models import WARNING
-    from .session import Program, Sandbox
+    from .program import Program
+    from .worker_sandbox import Sandbox
 
     loaded = load_submission(path, execute=assignment.execute, helpers=assignment.helper_modules)
     problems = tuple(p.message for p in loaded.problems if p.kind != WARNING)

@@ -322,7 +322,7 @@ def test_a_sandbox_that_cannot_start_leaves_no_scratch_folder(tmp_path, monkeypa
 
     from grader import sandbox
     from grader.errors import SandboxUnavailable
-    from grader.session import Sandbox
+    from grader.worker_sandbox import Sandbox
 
     scratch = tmp_path / "tmp"
     scratch.mkdir()

@@ -21,8 +21,9 @@ from grader.failures import StudentError
 from grader.load import load_submission
 from grader.models import SubmissionResult
 from grader.pipeline import BatchOptions, grade_paths
-from grader.session import Program, Sandbox
+from grader.program import Program
 from grader.signatures import SignatureNotGiven
+from grader.worker_sandbox import Sandbox
 
 VERSIONS_DIR = ROOT / "tests" / "files" / "versions"
 MANIFEST = json.loads((VERSIONS_DIR / "manifest.json").read_text(encoding="utf-8"))

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from paths import EXAMPLES, ROOT
 
-from grader.session import scratch_parent
+from grader.worker_sandbox import scratch_parent
 
 
 def _shut_in(tmp_path: Path) -> Path:

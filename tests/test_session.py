@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 from grader import isolation
 from grader.assignment import Limits
 from grader.failures import BadReply, MissingFunction, ResourceLimit, StudentCrash, StudentError, StudentTimeout
-from grader.session import Program, Sandbox
+from grader.program import Program
+from grader.worker_sandbox import Sandbox
 
 SOURCE = '''
 import os, socket

@@ -59,7 +59,8 @@ def threads():
 PROBE = '''
 import ast, json, os, sys
 from grader.assignment import Limits
-from grader.session import Program, Sandbox
+from grader.program import Program
+from grader.worker_sandbox import Sandbox
 source, secret, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
 prog = Program(units=(("<cell 1>", source, tuple(range(len(ast.parse(source).body)))),), helpers=(), stubs=(),
                main="__main__")

@@ -16,8 +16,9 @@ import os
 import sys
 
 SECRET_WORDS = ("log_likelihood", "_own_loop_matches", "saturated_share", "GRADER_SECRET_CANARY", "ENVCANARY")
-GRADER_SIDE = ("grader.plugin", "grader.checking", "grader.session", "grader.pipeline", "grader.assignment",
-               "grader.sandbox", "grader.cli", "_pytest", "pytest", "pluggy", "conftest")
+GRADER_SIDE = ("grader.plugin", "grader.checking", "grader.session", "grader.worker_sandbox", "grader.program",
+               "grader.pipeline", "grader.assignment", "grader.sandbox", "grader.cli", "_pytest", "pytest", "pluggy",
+               "conftest")
 
 
 def _suspicious_file(filename):
