@@ -1,23 +1,23 @@
 """Run an assignment's hidden pytest checks, in the trusted process, over a stream of submissions.
 
 pytest collects the checks once; then our ``pytest_runtestloop`` runs every check item against each submission
-in turn (``GradingPlugin._protocol``: pytest's setup state and fixtures, then the function, as runtestprotocol does
+in turn (``grader.check_protocol``: pytest's setup state and fixtures, then the function, as runtestprotocol does
 without its reports), so collection, assertion rewriting and session fixtures cost once per worker, not once per
 submission. Each check's exception becomes a ``CheckOutcome``
-(``grader.outcomes``). Composite functions run with the reference answering their parts (``grader.parts``); a check
-marked ``gated_by`` is judged only once the checks it names passed.
+(``grader.outcomes``), a failed one pointed at where it goes wrong (``grader.localise``). Checks call the
+submission through ``student`` (``grader.student_proxy``). Composite functions run with the reference answering
+their parts (``grader.parts``); a check marked ``gated_by`` is judged only once the checks it names passed.
 """
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import logging
 import os
 import sys
 import time
 import types
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,20 +25,22 @@ from typing import Any
 import numpy as np
 import pytest
 
-from . import locating, tracing
 from .assignment import Assignment
 from .bindings import Bindings
+from .check_protocol import run_check
 from .checking import Catalogue, CheckFailure
 from .errors import ConfigError, InternalError
 from .failures import StudentError
 from .load import LoadedSubmission
+from .localise import localised
 from .models import CheckOutcome, Figure
 from .outcomes import judge, not_judged
 from .parts import ReferenceAnswers
 from .program import call_seed
 from .session import StudentSession
+from .student_proxy import StudentProxy
 
-__all__ = ["Figures", "GradingPlugin", "Job", "StudentProxy", "check_id", "gates", "pytest_args", "run_checks"]
+__all__ = ["Figures", "GradingPlugin", "Job", "check_id", "gates", "pytest_args", "run_checks"]
 
 logger = logging.getLogger(__name__)
 
@@ -63,85 +65,6 @@ class Figures:
 
     def add(self, kind: str, title: str, *, caption: str = "", **data: Any) -> None:
         self.items.append(Figure(kind=kind, title=title, caption=caption, data=data))
-
-
-class StudentProxy:
-    """``student.forward_propagation(X, params)`` calls into the sandbox.
-
-    - ``student.with_seed(7).nn_model(...)`` seeds numpy's global generator with 7 for that call, so that two calls
-      can be made to draw the same random numbers.
-    - A composite function (assignment.toml ``[composites]``) runs with the reference answering the parts it calls
-      (``grader.parts``): it is judged on its own code. ``student.recorded.nn_model(...)`` returns a ``Called``:
-      the value and every part it asked for, with the answers, in order. ``student.own_parts.nn_model(...)`` runs
-      it with the student's own parts instead (for report figures; it must not earn points).
-      ``student.with_parts(backward_propagation=wrong).gradient_check(...)`` answers a part with ``wrong`` (in the
-      grader's process) for that call: a check can feed a composite a wrong part on purpose.
-    - Checks call in the signature the assignment asks for; a function written in an older, accepted signature is
-      called in that one (``grader.signatures``). ``student.given(parameters=p).compute_cost(A2, Y)`` gives the
-      values such a signature takes that the asked one lacks.
-    - ``student.observed.update_parameters(...)`` returns a ``Called`` whose ``after`` holds the arrays it was given
-      as the function left them: whether it wrote into them.
-    """
-
-    def __init__(self, session: StudentSession, seed: int | None = None, *, own_parts: bool = False,
-                 record: bool = False, answers: Mapping[str, Callable[..., Any]] | None = None,
-                 given: Mapping[str, Any] | None = None, observe: bool = False) -> None:
-        self._session = session
-        self._seed = seed
-        self._own_parts = own_parts
-        self._record = record
-        self._answers = dict(answers or {})
-        self._given = dict(given or {})
-        self._observe = observe
-
-    def _with(self, *, seed: int | None = None, own_parts: bool | None = None, record: bool | None = None,
-              answers: Mapping[str, Callable[..., Any]] | None = None, given: Mapping[str, Any] | None = None,
-              observe: bool | None = None) -> StudentProxy:
-        return StudentProxy(self._session, self._seed if seed is None else seed,
-                            own_parts=self._own_parts if own_parts is None else own_parts,
-                            record=self._record if record is None else record,
-                            answers={**self._answers, **(answers or {})}, given={**self._given, **(given or {})},
-                            observe=self._observe if observe is None else observe)
-
-    def with_seed(self, seed: int) -> StudentProxy:
-        return self._with(seed=seed)
-
-    @property
-    def recorded(self) -> StudentProxy:
-        return self._with(record=True)
-
-    @property
-    def own_parts(self) -> StudentProxy:
-        return self._with(own_parts=True)
-
-    @property
-    def observed(self) -> StudentProxy:
-        return self._with(observe=True)
-
-    def given(self, **values: Any) -> StudentProxy:
-        """Calls through this proxy give these values to an accepted signature that takes them."""
-        return self._with(given=values)
-
-    def with_parts(self, **answers: Callable[..., Any]) -> StudentProxy:
-        """Composites called through this proxy get these functions' answers for the parts named (run in the
-        grader's process) instead of the reference's."""
-        return self._with(answers=answers)
-
-    def __getattr__(self, name: str) -> Callable[..., Any]:
-        if name.startswith("_"):
-            raise AttributeError(name)
-
-        def call(*args: Any, **kwargs: Any) -> Any:
-            called = self._session.invoke(name, args, kwargs, seed=self._seed, own_parts=self._own_parts,
-                                          record=self._record, answers=self._answers, given=self._given,
-                                          observe=self._observe)
-            return called if self._record or self._observe else called.value
-
-        return call
-
-
-class _NotJudged(Exception):
-    """Raised in place of a gated check whose gates did not pass."""
 
 
 def check_id(item: pytest.Item) -> tuple[str, str]:
@@ -363,7 +286,7 @@ class GradingPlugin:
             if item.get_closest_marker("report_only"):
                 self._closed = []
                 job.session.context = item.nodeid
-                self._protocol(item, nextitem)
+                self._run(item, nextitem)
                 self._report_only_failure(item, self._exc.get(item.nodeid))
                 continue
             cid, function = check_id(item)
@@ -371,7 +294,7 @@ class GradingPlugin:
             self._closed = ["(left out)"] if left_out else [gate for gate in gates(item) if gate not in passed]
             job.session.context = cid
             started = time.perf_counter()
-            self._protocol(item, nextitem)  # even when closed: pytest's setup state moves on
+            self._run(item, nextitem)  # even when closed: pytest's setup state moves on
             if left_out:
                 continue
             if self._closed:
@@ -380,7 +303,7 @@ class GradingPlugin:
                 outcome = judge(cid, function, self._exc.get(item.nodeid), job.loaded, self.assignment.functions,
                                 self._missing_names(job))
             if outcome.status == "failed" and not self._closed:
-                outcome = self._localised(outcome, job)
+                outcome = localised(outcome, job.session, job.loaded, self._solution)
             outcome = dataclasses.replace(outcome, duration_s=round(time.perf_counter() - started, 4))
             if outcome.status == "passed":
                 passed.add(cid)
@@ -389,83 +312,11 @@ class GradingPlugin:
         self._job, self._closed = None, []
         return tuple(outcomes)
 
-
-    def _protocol(self, item: pytest.Item, nextitem: pytest.Item) -> None:
-        """Run one check: its fixtures (pytest's own setup state, so scopes and finalizers hold), the function, the
-        teardown up to ``nextitem``. What it raised in setup or call is kept for its outcome, without frames when
-        it is the student's or the check's failure (theirs hold the student's values until the next submission).
-
-        This is runtestprotocol less what the grader never uses: per-phase hooks for other plugins (capture,
-        logging, skip marks: refused at collection), CallInfo and reports, whose long tracebacks of failing checks
-        were most of a failing submission's time. A teardown error is ignored, as pytest's reports of it were."""
-        if not getattr(item, "_request", True):  # a re-run item (as pytest-rerunfailures does)
-            item._initrequest()  # type: ignore[attr-defined]
-        state = item.session._setupstate
-        try:
-            try:
-                if self._closed:  # a gated check whose gates did not pass, or a check the job leaves out
-                    raise _NotJudged
-                state.setup(item)
-                item.runtest()
-            except (KeyboardInterrupt, pytest.exit.Exception):
-                raise
-            except BaseException as exc:
-                if isinstance(exc, (AssertionError, StudentError)):  # CheckFailure too
-                    exc = exc.with_traceback(None)
-                self._exc.setdefault(item.nodeid, exc)
-            try:
-                state.teardown_exact(nextitem)
-            except Exception:
-                logger.debug("a check's fixture teardown failed", exc_info=True)
-        finally:
-            item._request = False  # type: ignore[attr-defined]
-            item.funcargs = None  # type: ignore[attr-defined]
-
-    def _localised(self, outcome: CheckOutcome, job: Job) -> CheckOutcome:
-        """A failed check's outcome pointing at the first intermediate that differs from the reference's: the last
-        call of the function is run again traced in the sandbox (``StudentSession.retrace``, within its budget),
-        the reference's on the same inputs here, under the same seed and another one, and ``locating.locate``
-        compares them. Unchanged when nothing can be told (or anything here goes wrong)."""
-        try:
-            retraced = job.session.retrace(outcome.function)
-            fn = getattr(self._solution(), outcome.function, None)
-            if retraced is None or not retraced[3] or not callable(fn):
-                return outcome
-            args, kwargs, seed, steps, answers = retraced
-            runs = []
-            state = np.random.get_state()
-            namespace = getattr(fn, "__globals__", {})
-            parts = {name: namespace[name] for name in answers if name in namespace}
-            try:
-                namespace.update(answers)  # the parts the check answered its own way, for the reference too
-                for draw in (seed, seed + 1):  # the student's seed first: the same random draws
-                    np.random.seed(draw % 2**32)
-                    with np.errstate(all="ignore"):
-                        runs.append(tracing.trace_call(fn, copy.deepcopy(args), copy.deepcopy(kwargs))[1])
-            finally:
-                np.random.set_state(state)
-                for name in answers:
-                    if name in parts:
-                        namespace[name] = parts[name]
-                    else:
-                        namespace.pop(name, None)
-            found = locating.locate(steps, *runs)
-            where = job.loaded.locate(found.filename, found.line) if found is not None else None
-        except StudentError:
-            return outcome
-        except Exception:  # localising is a courtesy: a bug here must never cost the check its outcome
-            logger.exception("could not localise %s", outcome.id)
-            return outcome
-        if found is None or where is None:
-            return outcome
-
-        def place(filename: str, line: int) -> str | None:
-            at = job.loaded.locate(filename, line)
-            return None if at is None else at.describe()
-
-        return dataclasses.replace(outcome, location=where,
-                                   message=f"{outcome.message.rstrip()} Where it goes wrong: "
-                                           f"{found.sentence(where.describe(), place)}.")
+    def _run(self, item: pytest.Item, nextitem: pytest.Item) -> None:
+        """Run one check (``grader.check_protocol``), keeping what it raised for its outcome."""
+        raised = run_check(item, nextitem, closed=bool(self._closed))
+        if raised is not None:
+            self._exc.setdefault(item.nodeid, raised)
 
 
 def _forget_modules(folder: Path) -> None:

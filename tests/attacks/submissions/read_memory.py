@@ -16,9 +16,9 @@ import os
 import sys
 
 SECRET_WORDS = ("log_likelihood", "_own_loop_matches", "saturated_share", "GRADER_SECRET_CANARY", "ENVCANARY")
-GRADER_SIDE = ("grader.plugin", "grader.checking", "grader.session", "grader.worker_sandbox", "grader.program",
-               "grader.pipeline", "grader.assignment", "grader.sandbox", "grader.cli", "_pytest", "pytest", "pluggy",
-               "conftest")
+GRADER_SIDE = ("grader.plugin", "grader.check_protocol", "grader.student_proxy", "grader.localise", "grader.checking",
+               "grader.session", "grader.worker_sandbox", "grader.program", "grader.pipeline", "grader.assignment",
+               "grader.sandbox", "grader.cli", "_pytest", "pytest", "pluggy", "conftest")
 
 
 def _suspicious_file(filename):
@@ -49,7 +49,8 @@ def _scan():
     for thread_id, frame in sys._current_frames().items():
         while frame is not None:
             filename = frame.f_code.co_filename
-            if _suspicious_file(filename) or "_pytest" in filename or "grader/plugin" in filename:
+            if _suspicious_file(filename) or "_pytest" in filename or any(
+                    f"grader/{name}." in filename for name in ("plugin", "check_protocol", "student_proxy", "localise")):
                 found["frames"].append(filename)
             frame = frame.f_back
     parent = os.getppid()
