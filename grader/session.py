@@ -26,7 +26,6 @@ from .parts import Answerer, Called, Exchange
 from .program import Program, call_seed
 from .sandbox import (
     DeadlinePassed,
-    Ending,
     OutputHead,
     StudentProcess,
     describe_status,
@@ -34,6 +33,7 @@ from .sandbox import (
     sweep_uid,
 )
 from .signatures import CallPlan, plan_call, read_signature, reshape_ask
+from .zygote import Ending
 
 __all__ = ["MAX_PROCESSES_PER_SUBMISSION", "RETRACE_SHARE", "StudentSession"]
 

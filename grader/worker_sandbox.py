@@ -16,7 +16,8 @@ from . import _userns, isolation
 from .assignment import Limits
 from .errors import SandboxUnavailable
 from .failures import StudentCrash
-from .sandbox import UserNamespaceRefused, Zygote, remove_scratch
+from .sandbox import remove_scratch
+from .zygote import UserNamespaceRefused, Zygote
 
 __all__ = ["PROTECTIVE_LAYERS", "Sandbox", "scratch_parent"]
 

@@ -305,10 +305,10 @@ def fake_interpreter(tmp_path, body: str) -> str:
      "sent a bad greeting (message header is not valid JSON"),
 ], ids=["exits", "never-answers", "bad-greeting"])
 def test_a_zygote_that_cannot_start_is_sandbox_unavailable(course, tmp_path, monkeypatch, program, why):
-    from grader import sandbox
+    from grader import zygote
 
-    monkeypatch.setattr(sandbox.sys, "executable", fake_interpreter(tmp_path, program))
-    monkeypatch.setattr(sandbox, "ZYGOTE_START_SECONDS", 1)
+    monkeypatch.setattr(zygote.sys, "executable", fake_interpreter(tmp_path, program))
+    monkeypatch.setattr(zygote, "ZYGOTE_START_SECONDS", 1)
     started = time.monotonic()
     result = invoke(course / "student.py", "-a", "tiny", "-j", "1", "--out", tmp_path / "out")
     assert_clean_error(result, 4, "error: the sandbox could not start: its zygote process " + why,
@@ -320,14 +320,14 @@ def test_a_zygote_that_cannot_start_is_sandbox_unavailable(course, tmp_path, mon
 def test_a_sandbox_that_cannot_start_leaves_no_scratch_folder(tmp_path, monkeypatch):
     import tempfile
 
-    from grader import sandbox
+    from grader import zygote
     from grader.errors import SandboxUnavailable
     from grader.worker_sandbox import Sandbox
 
     scratch = tmp_path / "tmp"
     scratch.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(scratch))
-    monkeypatch.setattr(sandbox.sys, "executable", fake_interpreter(tmp_path, "#!/bin/sh\nexit 7\n"))
+    monkeypatch.setattr(zygote.sys, "executable", fake_interpreter(tmp_path, "#!/bin/sh\nexit 7\n"))
     with pytest.raises(SandboxUnavailable):
         Sandbox()
     assert list(scratch.iterdir()) == []

@@ -449,7 +449,8 @@ def test_the_memory_cgroup_counts_what_rlimit_as_does_not(sandbox, monkeypatch):
 
 
 def test_a_death_by_any_signal_is_described():
-    from grader.sandbox import Ending, describe_status
+    from grader.sandbox import describe_status
+    from grader.zygote import Ending
 
     for number in (signal.SIGKILL, signal.SIGBUS, signal.SIGRTMIN + 3, 64):
         words, kind = describe_status(Ending(number))

@@ -18,7 +18,7 @@ import sys
 SECRET_WORDS = ("log_likelihood", "_own_loop_matches", "saturated_share", "GRADER_SECRET_CANARY", "ENVCANARY")
 GRADER_SIDE = ("grader.plugin", "grader.check_protocol", "grader.student_proxy", "grader.localise", "grader.checking",
                "grader.session", "grader.worker_sandbox", "grader.program", "grader.pipeline", "grader.assignment",
-               "grader.sandbox", "grader.cli", "_pytest", "pytest", "pluggy", "conftest")
+               "grader.sandbox", "grader.zygote", "grader.cli", "_pytest", "pytest", "pluggy", "conftest")
 
 
 def _suspicious_file(filename):
