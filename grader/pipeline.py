@@ -41,7 +41,8 @@ from .models import INVALID_SUBMISSION, Problem, SubmissionResult
 from .policy import extension_for, iso, parse_time, withhold
 from .score import make_result, not_graded
 from .sources import Collected, collect, has_archive
-from .summary import summarise, write_summary
+from .summary import summarise
+from .summary_page import write_summary
 
 __all__ = [
     "BatchOptions",

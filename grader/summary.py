@@ -1,35 +1,28 @@
 """The class summary: what an instructor reads after grading a batch of hundreds to tens of thousands of results.
 
 ``summarise`` folds the results into a ``ClassSummary`` in one pass (O(n) time; memory grows with the number of
-distinct scores, checks, flags and mistakes, never with a list of every submission). ``render_summary_html`` turns
-it into one self-contained page: the counts, a score histogram as inline SVG with the same data as a table, the pass
-rate of every check, the mean score per function, the most frequent flags and mistakes, the slowest submissions and
-those that failed to load. Only bounded top-N lists name submissions, so the page stays small for 50,000 results.
+distinct scores, checks, flags and mistakes, never with a list of every submission): the counts, score statistics
+and histogram, the pass rate of every check, the mean score per function, the most frequent flags and mistakes, the
+slowest submissions and those that failed to load. Only bounded top-N lists name submissions, so the summary stays
+small for 50,000 results. Its page is ``grader.summary_page``.
 
 Who counts where: score statistics, the histogram and flag percentages cover every submission (one that failed to
 load scores 0, as in the gradebook); check pass rates, function means and mistakes cover only the graded ones (those
 not flagged ``invalid-submission``), whose checks really ran.
-
-Submission ids and messages are written by students; the HTML template is autoescaped.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import heapq
-import json
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from .axes import count_histogram
-from .batch_notes import BatchNotes
 from .models import INVALID_SUBMISSION, SYNTAX_ERROR, WARNING, CheckResult, SubmissionResult
-from .templating import number, percent, render
 
 __all__ = [
     "CheckRate",
@@ -47,10 +40,7 @@ __all__ = [
     "TOP_MISTAKES",
     "TOP_SLOWEST",
     "mistake_key",
-    "render_summary_html",
     "summarise",
-    "summary_context",
-    "write_summary",
 ]
 
 HISTOGRAM_BINS = 10
@@ -347,67 +337,3 @@ def summarise(
         load_failures=tuple(t.load_failures),
         syntax_failures=tuple(t.syntax_failures),
     )
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# Rendering
-
-
-def summary_context(summary: ClassSummary, *, title: str) -> dict[str, Any]:
-    """Everything the summary template shows, as plain dicts, lists, strings and numbers."""
-    n, graded = summary.submissions, summary.graded
-
-    def score(value: float | None) -> str:
-        return "–" if value is None else number(value)
-
-    return {
-        "title": title,
-        "summary": summary.to_dict(),
-        "max_text": number(summary.max_score),
-        "stats": [
-            ("Mean", score(summary.mean)), ("Median", score(summary.median)),
-            ("Lowest", score(summary.lowest)), ("Highest", score(summary.highest)),
-        ],
-        "chart": count_histogram([summary.histogram[0].lower, *(b.upper for b in summary.histogram)],
-                                 [b.count for b in summary.histogram]) if summary.histogram else None,
-        "bins": [
-            {"range": f"{number(b.lower)}–{number(b.upper)}", "count": b.count, "percent": percent(b.count, n)}
-            for b in summary.histogram
-        ],
-        "checks": [
-            {**dataclasses.asdict(c), "total": c.total, "percent": percent(c.passed, c.total)} for c in summary.checks
-        ],
-        "functions": [
-            {"function": f.function, "mean": number(f.mean), "max": number(f.max_score),
-             "percent": percent(f.mean, f.max_score)}
-            for f in summary.functions
-        ],
-        "flags": [{"flag": f.flag, "count": f.count, "percent": percent(f.count, n)} for f in summary.flags],
-        "mistakes": [{**dataclasses.asdict(m), "percent": percent(m.count, graded)} for m in summary.mistakes],
-        "slowest": [
-            {"submission": s.submission, "duration": f"{s.duration_s:.2f} s", "score": number(s.score)}
-            for s in summary.slowest
-        ],
-        "load_failures": [dataclasses.asdict(f) for f in summary.load_failures],
-        "syntax_failures": [dataclasses.asdict(f) for f in summary.syntax_failures],
-    }
-
-
-def render_summary_html(summary: ClassSummary, *, title: str, notes: BatchNotes | None = None) -> str:
-    """The class summary as one self-contained HTML page (inline CSS and SVG; no scripts or external resources)."""
-    context = summary_context(summary, title=title)
-    context["notes"] = (notes or BatchNotes()).to_dict()
-    return render("summary.html.j2", context)
-
-
-def write_summary(summary: ClassSummary, out_dir: Path, *, title: str, notes: BatchNotes | None = None) -> Path:
-    """Write ``summary.html`` and ``summary.json`` (``summary.to_dict()``, with the batch's ``notes`` under
-    "notes" when there are any) into ``out_dir``; return the HTML path."""
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    record = {**summary.to_dict(), "notes": notes.to_dict()} if notes else summary.to_dict()
-    data = json.dumps(record, indent=2, allow_nan=False)
-    (out_dir / "summary.json").write_text(data + "\n", encoding="utf-8")
-    html_path = out_dir / "summary.html"
-    html_path.write_text(render_summary_html(summary, title=title, notes=notes), encoding="utf-8")
-    return html_path

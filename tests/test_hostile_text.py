@@ -21,7 +21,8 @@ from grader.formats import write_junit
 from grader.gradebook import write_csv
 from grader.lms_export import write_platform_csv
 from grader.models import LOAD_ERROR, SYNTAX_ERROR, CheckResult, Location, Problem, SubmissionResult
-from grader.summary import summarise, write_summary
+from grader.summary import summarise
+from grader.summary_page import write_summary
 
 SCHEMA = json.loads((ROOT / "tests" / "files" / "gradescope_results.schema.json").read_text())
 ASSIGNMENT = load_assignment(ROOT, "shallow-nn")

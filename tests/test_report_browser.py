@@ -332,7 +332,8 @@ def test_summary_fits_a_phone_and_passes_axe(browser, reports, axe):
 def test_summary_with_batch_notes_passes_axe(browser, reports, axe, tmp_path):
     """The summary's lists for archives and regrades: changed scores, missing students, superseded files."""
     from grader.batch_notes import BatchNotes, CheckChange, ScoreChange
-    from grader.summary import ClassSummary, render_summary_html
+    from grader.summary import ClassSummary
+    from grader.summary_page import render_summary_html
 
     summary = ClassSummary.from_dict(json.loads((reports / "summary.json").read_text()))
     notes = BatchNotes(

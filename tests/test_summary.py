@@ -17,10 +17,9 @@ from grader.summary import (
     TOP_MISTAKES,
     ClassSummary,
     mistake_key,
-    render_summary_html,
     summarise,
-    write_summary,
 )
+from grader.summary_page import render_summary_html, write_summary
 
 TITLE = "Planar data classification with one hidden layer"
 FUNCTIONS = ("layer_sizes", "initialize_parameters", "backward_propagation")
