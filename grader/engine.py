@@ -81,6 +81,8 @@ def _load_problems(session: StudentSession, loaded: LoadedSubmission, functions:
                    ) -> tuple[Problem, ...]:
     """The load errors that cost a graded function something (``Bindings.relevant``); the others, such as a line
     that reads what a skipped training cell would have made, are left out."""
+    if not session.load_errors:  # the usual case: nothing to place, and reading the bindings is not free
+        return ()
     problems = []
     errors = Bindings(loaded, functions).relevant(session.load_errors)
     if len(errors) > bounds.PROBLEMS:  # a result lists no more than this: locate no more than this

@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import re
 import traceback
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from .checking import CheckFailure
 from .failures import MissingFunction, StudentError
@@ -40,10 +40,12 @@ def not_judged(cid: str, function: str, gates: list[CheckOutcome], loaded: Loade
 
 
 def _blame(exc: StudentError, function: str, graded: tuple[str, ...], loaded: LoadedSubmission,
-           unbound: Mapping[str, str]) -> tuple[str, tuple[str, ...], Location | None]:
+           why_unbound: Callable[[], Mapping[str, str]]) -> tuple[str, tuple[str, ...], Location | None]:
     """Say so when ``function`` failed inside, or for want of, another graded function it calls, or for want of a
-    name that a failed import (or other top-level statement) should have bound (``unbound``: name → why)."""
+    name that a failed import (or other top-level statement) should have bound (``why_unbound()``: name → why,
+    asked only for a NameError, since reading the submission's bindings costs more than the rest of a check)."""
     missing = re.match(r"NameError: name '(\w+)' is not defined", exc.message)
+    unbound = why_unbound() if missing else {}
     if missing and missing.group(1) in unbound:
         return f": {unbound[missing.group(1)]}", (), None
     if missing and missing.group(1) in graded and missing.group(1) != function:
@@ -62,8 +64,9 @@ def _blame(exc: StudentError, function: str, graded: tuple[str, ...], loaded: Lo
 
 
 def judge(cid: str, function: str, exc: BaseException | None, loaded: LoadedSubmission,
-          graded: tuple[str, ...], unbound: Mapping[str, str] | None = None) -> CheckOutcome:
-    """Turn what a check raised into its outcome. ``unbound`` says why names are missing (``Bindings.unbound``)."""
+          graded: tuple[str, ...], why_unbound: Callable[[], Mapping[str, str]] = dict) -> CheckOutcome:
+    """Turn what a check raised into its outcome. ``why_unbound()`` says why names are missing
+    (``Bindings.unbound``)."""
     where = loaded.definition(function)
     if exc is None:
         return CheckOutcome(id=cid, function=function, status="passed", location=where)
@@ -83,7 +86,7 @@ def judge(cid: str, function: str, exc: BaseException | None, loaded: LoadedSubm
                 message = f"{message}, because of a syntax error: {lost.message}"
                 where = lost.location
         else:
-            extra, more_flags, elsewhere = _blame(exc, function, graded, loaded, unbound or {})
+            extra, more_flags, elsewhere = _blame(exc, function, graded, loaded, why_unbound)
             message += extra
             flags += more_flags
             where = elsewhere or where

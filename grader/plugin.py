@@ -301,7 +301,7 @@ class GradingPlugin:
                 outcome = not_judged(cid, function, [judged[gate] for gate in self._closed], job.loaded)
             else:
                 outcome = judge(cid, function, self._exc.get(item.nodeid), job.loaded, self.assignment.functions,
-                                self._missing_names(job))
+                                lambda: self._missing_names(job))
             if outcome.status == "failed" and not self._closed:
                 outcome = localised(outcome, job.session, job.loaded, self._solution)
             outcome = dataclasses.replace(outcome, duration_s=round(time.perf_counter() - started, 4))
