@@ -11,17 +11,19 @@ Protocol on the socket (frames of ``grader.wire``), grader first:
     worker → grader   {"op": "ready", "errors": [...], "defined": [...], "signatures": {name: [[param, kind,
                        default], ...]}}
     grader → worker   {"op": "call", "fn": name, "args": [...], "kwargs": {...}, "seed": int, "parts": [...],
-                       "observe": bool (optional)}
+                       "observe": bool (optional), "keep": {function: [call numbers]} (optional)}
     worker → grader   {"op": "ask", "fn": part, "args": [...], "kwargs": {...}}      (zero or more, see below)
     grader → worker   {"op": "answer", "ok": True, "value": ...} or {"op": "answer", "ok": False, "error": {...}}
     worker → grader   {"op": "reply", "ok": True, "value": ..., "after": [args, kwargs] (observed calls: the arrays
-                       passed, as the call left them, in the containers as they were passed)}
+                       passed, as the call left them, in the containers as they were passed), "kept": {function:
+                       {"calls": n, "values": [[call number, value], ...]}} (when asked to keep)}
                       or {"op": "reply", "ok": False, "error": {...}}
 
 Loading runs the statements the grader kept, one at a time; an import of several names runs as one import per
 name, so that a name a module lacks costs only that name (each error says which ``names`` it left unbound). The
 ``signatures`` of the functions named in ``describe`` let the grader call each in the form it has
-(``grader.signatures``); an observed call sends back the arrays it was given, as it left them.
+(``grader.signatures``); an observed call sends back the arrays it was given, as it left them; a call that names
+functions to ``keep`` counts their calls during it and sends back copies of what the numbered calls returned.
 
 While a call runs, each name in its ``parts`` (the functions a composite may call, declared by the assignment) is
 a proxy in the submission's namespace: calling it asks the grader, which answers with the reference's function
@@ -32,8 +34,7 @@ names are put back afterwards.
 from __future__ import annotations
 
 import ast
-import importlib.abc
-import importlib.machinery
+import copy
 import linecache
 import os
 import random
@@ -47,80 +48,12 @@ from typing import Any, NoReturn
 import numpy as np
 
 from . import tracing, wire
+from ._imports import Provider
 from .signatures import describe_signature
 
 __all__ = ["STUDENT_FILES", "describe_exception", "serve"]
 
 STUDENT_FILES = ("<cell ", "<submission>")
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# Modules a submission may import: the assignment's helpers, and inert stand-ins for display-only libraries
-
-
-class _Inert:
-    """Absorbs any use: calls, attributes, items, context managers, arithmetic. Used for plotting libraries."""
-
-    def __call__(self, *args: Any, **kwargs: Any) -> _Inert:
-        return self
-
-    def __getattr__(self, name: str) -> _Inert:
-        if name.startswith("__") and name.endswith("__"):
-            raise AttributeError(name)
-        return self
-
-    def __getitem__(self, key: Any) -> _Inert:
-        return self
-
-    def __setitem__(self, key: Any, value: Any) -> None:
-        pass
-
-    def __iter__(self) -> Any:  # `fig, ax = plt.subplots()`
-        return iter((self, self))
-
-    def __enter__(self) -> _Inert:
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        return None
-
-    def __repr__(self) -> str:
-        return "<inert stand-in>"
-
-
-class _StubModule(types.ModuleType):
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("__") and name.endswith("__"):
-            raise AttributeError(name)
-        return _Inert()
-
-
-class _Provider(importlib.abc.MetaPathFinder, importlib.abc.Loader):
-    """Finds the assignment's helper modules (from source text) and stubbed packages, before anything else."""
-
-    def __init__(self, helpers: dict[str, str], stubs: list[str]) -> None:
-        self.helpers = helpers
-        self.stubs = tuple(stubs)
-
-    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
-        if fullname in self.helpers:
-            return importlib.machinery.ModuleSpec(fullname, self, origin=f"<helper {fullname}>")
-        if fullname.split(".")[0] in self.stubs:
-            return importlib.machinery.ModuleSpec(fullname, self, is_package=True)
-        return None
-
-    def create_module(self, spec: Any) -> types.ModuleType | None:
-        if spec.name in self.helpers:
-            return None
-        module = _StubModule(spec.name)
-        module.__path__ = []
-        return module
-
-    def exec_module(self, module: types.ModuleType) -> None:
-        source = self.helpers.get(module.__name__)
-        if source is not None:
-            filename = f"<helper {module.__name__}>"
-            exec(compile(source, filename, "exec"), module.__dict__)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -174,7 +107,7 @@ def _seed(seed: int) -> None:
 def _load(request: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     _deterministic_default_rng()
     _seed(int(request["seed"]))  # before the definitions: a module-level default_rng() draws its seed now
-    sys.meta_path.insert(0, _Provider(dict(request["helpers"]), list(request["stubs"])))
+    sys.meta_path.insert(0, Provider(dict(request["helpers"]), list(request["stubs"])))
     namespace: dict[str, Any] = {"__name__": request["main"], "__builtins__": __builtins__}
     errors = []
     for unit in request["units"]:
@@ -269,6 +202,38 @@ def _proxy(part: str, channel: _Channel) -> Callable[..., Any]:
     return proxy
 
 
+class _Keeper:
+    """A function of the submission's, counting its calls and keeping a copy of what the calls numbered in
+    ``wanted`` (from 1) returned: the parameters a training loop had after its k-th update, from one run."""
+
+    def __init__(self, fn: Callable[..., Any], wanted: frozenset[int]) -> None:
+        self.fn, self.wanted, self.calls = fn, wanted, 0
+        self.kept: list[list[Any]] = []
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        value = self.fn(*args, **kwargs)
+        self.calls += 1
+        if self.calls in self.wanted:
+            try:  # a copy: the caller may go on to change the arrays in place
+                self.kept.append([self.calls, _sendable(copy.deepcopy(value))])
+            except BaseException:
+                self.kept.append([self.calls, None])
+        return value
+
+
+def _keepers(namespace: dict[str, Any], asked: Any) -> dict[str, _Keeper]:
+    """``{"part": [call numbers]}`` from the request: keepers for the callables of the namespace it names."""
+    if type(asked) is not dict:
+        return {}
+    found = {}
+    for name, numbers in list(asked.items())[:_MAX_KEPT_PARTS]:
+        fn = namespace.get(name)
+        if type(name) is str and callable(fn) and type(numbers) is list:
+            found[name] = _Keeper(fn, frozenset(n for n in numbers[:_MAX_KEPT_CALLS] if type(n) is int))
+    return found
+
+
+_MAX_KEPT_PARTS, _MAX_KEPT_CALLS = 8, 16
 _ABSENT = object()
 # What a part's answer may raise in the student's process, by name (the grader sends other errors as RuntimeError).
 _ERRORS: dict[str, type[Exception]] = {kind.__name__: kind for kind in (
@@ -288,6 +253,9 @@ def _call(namespace: dict[str, Any], request: dict[str, Any], channel: _Channel)
     parts = [str(p) for p in request.get("parts", ())]
     saved = {part: namespace.get(part, _ABSENT) for part in parts}
     namespace.update({part: _proxy(part, channel) for part in parts})
+    keepers = _keepers(namespace, request.get("keep"))
+    saved = {**{part: namespace[part] for part in keepers}, **saved}
+    namespace.update(keepers)
     _seed(int(request["seed"]))
     args, kwargs = request["args"], request["kwargs"]
     passed = _frame([args, kwargs]) if request.get("observe") is True else None
@@ -307,9 +275,10 @@ def _call(namespace: dict[str, Any], request: dict[str, Any], channel: _Channel)
                 namespace.pop(part, None)
             else:
                 namespace[part] = original
+    extra = {"kept": {part: {"calls": k.calls, "values": k.kept} for part, k in keepers.items()}} if keepers else {}
     if passed is not None:
-        return {"op": "reply", "ok": True, "value": value, "after": _sendable(passed), **_trace(steps)}
-    return {"op": "reply", "ok": True, "value": value, **_trace(steps)}
+        extra["after"] = _sendable(passed)
+    return {"op": "reply", "ok": True, "value": value, **extra, **_trace(steps)}
 
 
 def _trace(steps: list[tracing.Step] | None) -> dict[str, Any]:

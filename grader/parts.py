@@ -31,8 +31,8 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -49,6 +49,7 @@ __all__ = [
     "RECORD_MAX_BYTES",
     "ReferenceAnswers",
     "Reshape",
+    "read_kept",
     "too_large",
 ]
 
@@ -84,10 +85,28 @@ class Called:
     value: Any
     asks: tuple[Ask, ...] = ()
     after: tuple[tuple[Any, ...], dict[str, Any]] | None = None
+    # For a call that kept some functions' returns: function -> (how many calls returned, {call number: value}).
+    kept: Mapping[str, tuple[int, Mapping[int, Any]]] = field(default_factory=dict)
 
     def of(self, function: str) -> tuple[Ask, ...]:
         """The asks of one part, in order."""
         return tuple(ask for ask in self.asks if ask.function == function)
+
+
+def read_kept(data: Any, asked: Mapping[str, Sequence[int]]) -> dict[str, tuple[int, dict[int, Any]]]:
+    """The ``kept`` of a reply as ``Called.kept``, only for what was asked: untrusted data, so anything of another
+    shape is left out (a count that is not an integer: the function was not kept at all)."""
+    found: dict[str, tuple[int, dict[int, Any]]] = {}
+    if type(data) is not dict:
+        return found
+    for function, wanted in asked.items():
+        entry = data.get(function)
+        if type(entry) is not dict or type(entry.get("calls")) is not int or type(entry.get("values")) is not list:
+            continue
+        values = {pair[0]: pair[1] for pair in entry["values"]
+                  if type(pair) is list and len(pair) == 2 and type(pair[0]) is int and pair[0] in wanted}
+        found[function] = (entry["calls"], values)
+    return found
 
 
 class ReferenceAnswers:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import inspect
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from . import tracing, wire
@@ -22,7 +22,7 @@ from .failures import (
     StudentError,
     StudentTimeout,
 )
-from .parts import Answerer, Called, Exchange
+from .parts import Answerer, Called, Exchange, read_kept
 from .program import Program, call_seed
 from .sandbox import (
     DeadlinePassed,
@@ -166,7 +166,7 @@ class StudentSession:
                own_parts: bool = False, record: bool = False,
                answers: Mapping[str, Callable[..., Any]] | None = None, trace: bool = False,
                given: Mapping[str, Any] | None = None, observe: bool = False,
-               time_limit: float | None = None) -> Called:
+               time_limit: float | None = None, keep: Mapping[str, Sequence[int]] | None = None) -> Called:
         """The one way into student code: every call goes through here, and every ask it makes through
         ``_exchange``.
 
@@ -182,7 +182,9 @@ class StudentSession:
         (``grader.signatures``), with the arguments that form has and the asked one lacks taken from ``given``;
         ``WrongSignature`` when the function has none of them. ``observe`` sends back the arrays it was given as the
         function left them (``Called.after``, in the check's form), so that a check can tell whether it wrote into
-        them.
+        them. ``keep`` ({function: call numbers}) counts the calls of those functions of the submission during this
+        call and keeps what the numbered ones returned (``Called.kept``): the parameters a training loop had after
+        its k-th update, from one run instead of one run per k.
         """
         if function in self._timed_out:
             raise StudentTimeout(f"{function} already ran past its time limit in an earlier check", function=function)
@@ -203,7 +205,8 @@ class StudentSession:
         exchange = self._exchange(function, parts, record, answers or {})
         used = call_seed(self.seed, self.context, self._calls) if seed is None else seed
         message = {"op": "call", "fn": function, "args": list(plan.args), "kwargs": plan.kwargs, "parts": list(parts),
-                   "seed": used, **({"observe": True} if observe else {})}
+                   "seed": used, **({"observe": True} if observe else {}),
+                   **({"keep": {name: list(numbers) for name, numbers in keep.items()}} if keep else {})}
         if trace:
             message["trace"] = True
             self.traced = []
@@ -213,7 +216,8 @@ class StudentSession:
         if trace and isinstance(reply, dict):
             self.traced = tracing.steps_from_wire(reply.get("trace"))
         value = self._unpack(function, reply)
-        return Called(value, tuple(exchange.asks), plan.returned(reply.get("after")) if observe else None)
+        return Called(value, tuple(exchange.asks), plan.returned(reply.get("after")) if observe else None,
+                      read_kept(reply.get("kept"), keep) if keep else {})
 
     def _request(self, process: StudentProcess, function: str, message: dict[str, Any], limit: float,
                  exchange: Exchange) -> dict[str, Any]:

@@ -6,7 +6,7 @@ composites' parts, signatures, observed arrays) chosen by chaining: ``student.wi
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from .session import StudentSession
@@ -30,11 +30,15 @@ class StudentProxy:
       values such a signature takes that the asked one lacks.
     - ``student.observed.update_parameters(...)`` returns a ``Called`` whose ``after`` holds the arrays it was given
       as the function left them: whether it wrote into them.
+    - ``student.own_parts.keeping(update_parameters=[40, 80]).nn_model(...)`` returns a ``Called`` whose ``kept``
+      counts the calls of the student's ``update_parameters`` during the call and holds what its 40th and 80th calls
+      returned: checkpoints of one training run.
     """
 
     def __init__(self, session: StudentSession, seed: int | None = None, *, own_parts: bool = False,
                  record: bool = False, answers: Mapping[str, Callable[..., Any]] | None = None,
-                 given: Mapping[str, Any] | None = None, observe: bool = False) -> None:
+                 given: Mapping[str, Any] | None = None, observe: bool = False,
+                 keep: Mapping[str, Sequence[int]] | None = None) -> None:
         self._session = session
         self._seed = seed
         self._own_parts = own_parts
@@ -42,15 +46,17 @@ class StudentProxy:
         self._answers = dict(answers or {})
         self._given = dict(given or {})
         self._observe = observe
+        self._keep = dict(keep or {})
 
     def _with(self, *, seed: int | None = None, own_parts: bool | None = None, record: bool | None = None,
               answers: Mapping[str, Callable[..., Any]] | None = None, given: Mapping[str, Any] | None = None,
-              observe: bool | None = None) -> StudentProxy:
+              observe: bool | None = None, keep: Mapping[str, Sequence[int]] | None = None) -> StudentProxy:
         return StudentProxy(self._session, self._seed if seed is None else seed,
                             own_parts=self._own_parts if own_parts is None else own_parts,
                             record=self._record if record is None else record,
                             answers={**self._answers, **(answers or {})}, given={**self._given, **(given or {})},
-                            observe=self._observe if observe is None else observe)
+                            observe=self._observe if observe is None else observe,
+                            keep={**self._keep, **(keep or {})})
 
     def with_seed(self, seed: int) -> StudentProxy:
         return self._with(seed=seed)
@@ -71,6 +77,11 @@ class StudentProxy:
         """Calls through this proxy give these values to an accepted signature that takes them."""
         return self._with(given=values)
 
+    def keeping(self, **calls: Sequence[int]) -> StudentProxy:
+        """Calls through this proxy count the calls of the functions named and keep what the numbered ones (from 1)
+        returned, in ``Called.kept``."""
+        return self._with(keep=calls)
+
     def with_parts(self, **answers: Callable[..., Any]) -> StudentProxy:
         """Composites called through this proxy get these functions' answers for the parts named (run in the
         grader's process) instead of the reference's."""
@@ -83,7 +94,7 @@ class StudentProxy:
         def call(*args: Any, **kwargs: Any) -> Any:
             called = self._session.invoke(name, args, kwargs, seed=self._seed, own_parts=self._own_parts,
                                           record=self._record, answers=self._answers, given=self._given,
-                                          observe=self._observe)
-            return called if self._record or self._observe else called.value
+                                          observe=self._observe, keep=self._keep)
+            return called if self._record or self._observe or self._keep else called.value
 
         return call

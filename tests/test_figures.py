@@ -65,7 +65,8 @@ def _variant(folder: Path, name: str, replace: tuple[str, str] = ("", ""), extra
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    """({id: SubmissionResult}, output folder) for four examples and four broken variants of correct.py."""
+    """({id: SubmissionResult}, output folder) for four examples, four broken variants of correct.py and one whose
+    nn_model updates the parameters itself."""
     subs = tmp_path_factory.mktemp("figure-submissions")
     for sid in ("correct", "zero_init", "large_scale", "wrong_backprop"):
         (subs / f"{sid}.py").write_bytes((EXAMPLES / f"{sid}.py").read_bytes())
@@ -75,6 +76,9 @@ def graded(tmp_path_factory):
     _variant(subs, "odd_model", extra="def nn_model(X, Y, n_h, num_iterations=10000, print_cost=False):\n"
                                       "    return 'trained!'\n")
     _variant(subs, "no_init", replace=("def initialize_parameters(", "def initialize_parameters_draft("))
+    _variant(subs, "inline_update", replace=("parameters = update_parameters(parameters, grads)",
+                                             "parameters = {n: parameters[n] - 1.2 * grads['d' + n] "
+                                             "for n in ('W1', 'b1', 'W2', 'b2')}"))
     out = tmp_path_factory.mktemp("figure-reports")
     results = grade_paths([subs], load_assignment(ROOT, "shallow-nn"), out_dir=out)
     return {r.submission: r for r in results}, out
@@ -158,6 +162,20 @@ def test_the_correct_model_learns_the_flower(graded):
     assert yours["x"][0] == 0 and yours["x"][-1] == 1000 and reference["x"][-1] == 1000
     assert yours["y"][0] == pytest.approx(math.log(2), abs=1e-3)  # small weights: the output starts near 0.5
     assert yours["y"][-1] < 0.35 and reference["y"][-1] < 0.35
+
+
+@pytest.mark.slow
+def test_the_cost_curve_of_one_run_equals_fresh_runs(graded):
+    """The student's points are read off one run of nn_model (what update_parameters returned the k-th time). An
+    nn_model that updates the parameters itself gets a fresh run of k iterations per point instead; the same model
+    written both ways gets the same curve."""
+    results, _ = graded
+    one, fresh = _figure(results["correct"], "cost"), _figure(results["inline_update"], "cost")
+    assert "one run" in one.caption and "fresh run" not in one.caption
+    assert "a fresh run of your nn_model" in fresh.caption and "one run" not in fresh.caption
+    ones, freshes = one.data["panels"][0]["series"][0], fresh.data["panels"][0]["series"][0]
+    assert ones["x"] == freshes["x"] == [0, 40, 80, 160, 320, 1000]
+    assert ones["y"] == pytest.approx(freshes["y"], abs=2e-6)
 
 
 @pytest.mark.slow

@@ -384,3 +384,41 @@ def test_plain_type(student):
     assert checks["plain::plain"].status == "failed"
     assert checks["plain::plain_type"].message.startswith("Not judged")
     assert checks["plain::more"].status == "passed", checks["plain::more"].message
+
+
+KEEP_CHECKS = '''
+import pytest
+from grader.checking import CheckFailure
+
+@pytest.mark.grades("total")
+def test_kept(student):
+    called = student.own_parts.keeping(square=[2, 3, 99]).total([1, 2, 3, 4])
+    raise CheckFailure(f"{called.value!r} {called.kept!r}")  # what was kept, for the test to read
+'''
+
+KEEP_POINTS = '''[points]
+"total::kept" = 1
+'''
+
+
+@pytest.mark.parametrize(("body", "kept"), [
+    # each call counted; the 2nd and 3rd returns kept (no 99th call: nothing kept for it)
+    ("def square(x):\n    return x * x\n\ndef total(xs):\n    return sum(square(x) for x in xs)\n",
+     "30 {'square': (4, {2: 4, 3: 9})}"),
+    # a loop that does not call the part: counted 0 times, nothing kept
+    ("def square(x):\n    return x * x\n\ndef total(xs):\n    return sum(x * x for x in xs)\n",
+     "30 {'square': (0, {})}"),
+    # a copy is kept: the caller changing the returned list afterwards changes nothing kept
+    ("def square(x):\n    return [x * x]\n\ndef total(xs):\n    out = 0\n    for x in xs:\n"
+     "        got = square(x)\n        out += got[0]\n        got.append('changed')\n    return out\n",
+     "30 {'square': (4, {2: [4], 3: [9]})}"),
+    # a return that cannot cross the channel (a list that holds itself) is kept as None; the call is unharmed
+    ("def square(x):\n    loop = [x * x]\n    loop.append(loop)\n    return loop if x == 2 else x * x\n\n"
+     "def total(xs):\n    return sum(x * x for x in xs if square(x) is not None)\n",
+     "30 {'square': (4, {2: None, 3: 9})}"),
+])
+def test_a_call_keeps_what_the_numbered_calls_of_a_function_returned(tmp_path, body, kept):
+    root = tmp_path / "root"
+    make_assignment(root, checks=KEEP_CHECKS, points=KEEP_POINTS)
+    graded = grade(root, {"sub": body}, tmp_path)
+    assert graded["sub"]["total::kept"].message == kept

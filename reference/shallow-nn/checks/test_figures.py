@@ -38,12 +38,15 @@ CURVE_MARGIN = 0.25  # the tanh axis runs from -1 - CURVE_MARGIN to 1 + CURVE_MA
 GRID = 60  # the decision boundary is evaluated on GRID x GRID cell centres
 MARGIN = 1.0  # around the flower, as planar_utils.plot_decision_boundary does
 REFERENCE_EVERY = 10  # the reference's cost is recorded every this many iterations
-# The student's cost is measured by re-running nn_model for k iterations from the same seed. A run of k iterations
-# costs about k / N of the full run (N = 1000), so the checkpoints below cost about 0.6 of it in all. They are taken
-# in this order of importance while the predicted time stays within CHECKPOINT_BUDGET_S (a slow nn_model gets
-# fewer).
+# The student's cost after k iterations is read off the one full run: the parameters its update_parameters returned
+# at its k-th call (and at k = 0 those initialize_parameters returned), when nn_model calls them once per iteration
+# and once. An nn_model that does not is run again for k iterations from the same seed instead: a run of k costs
+# about k / N of the full run (N = 1000), so the checkpoints cost about 0.6 of it in all. Those are taken in this
+# order of importance while the predicted time stays within CHECKPOINT_BUDGET_S (a slow nn_model gets fewer).
 CHECKPOINTS = (0, 80, 160, 40, 320)
 CHECKPOINT_BUDGET_S = 1.0
+# The training figure trains from this seed for every submission, so the reference's run is made once per worker.
+TRAINING_SEED = 20_240_601
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -381,11 +384,14 @@ def training_facts(costs: list[float | None], reference_costs: list[float], accu
     return facts
 
 
-def cost_caption(data: dict[str, Any], iterations: int, repeatable: bool) -> str:
+def cost_caption(data: dict[str, Any], iterations: int, repeatable: bool, one_run: bool = False) -> str:
     yours, ref = data["series"]
     last, ref_last = yours["y"][-1], ref["y"][-1]
-    text = (f"The cost J on the flower data after k iterations. Yours: for each marked k, a fresh run of your "
-            f"nn_model(X, Y, {HIDDEN}, num_iterations=k) from the same seed, the cost of the parameters it returned "
+    how = (f"the parameters your nn_model(X, Y, {HIDDEN}, num_iterations={iterations}) held after k iterations of "
+           f"one run (what its update_parameters returned the k-th time, and at k = 0 what initialize_parameters "
+           f"returned)" if one_run else
+           f"for each marked k, a fresh run of your nn_model(X, Y, {HIDDEN}, num_iterations=k) from the same seed")
+    text = (f"The cost J on the flower data after k iterations. Yours: {how}, the cost of those parameters "
             f"computed by the grader. Reference: the reference solution trained by the grader from the same seed. "
             f"After {iterations} iterations your cost is {'not a number' if last is None else f'{last:.4f}'}, the "
             f"reference's {ref_last:.4f}.")
@@ -437,31 +443,61 @@ def _reference_run(reference: Any, X: np.ndarray, Y: np.ndarray, seed: int, iter
     return ks, costs, params
 
 
-def test_training(student, reference, flower, seed, figures, tolerance):
+def _one_run(called: Any, iterations: int, wanted: list[int]) -> dict[int, dict[str, np.ndarray]] | None:
+    """The checkpoints of one run of the student's nn_model, if it called initialize_parameters once and
+    update_parameters once per iteration (what the k-th update returned is then the parameters after k iterations);
+    None otherwise."""
+    inits, init_values = called.kept.get("initialize_parameters", (0, {}))
+    updates, update_values = called.kept.get("update_parameters", (0, {}))
+    if inits != 1 or updates != iterations:
+        return None
+    try:
+        return {k: _params(value, 2, HIDDEN, 1, "The parameters nn_model held")
+                for k, value in ((0, init_values.get(1)), *((k, update_values.get(k)) for k in wanted))}
+    except CheckFailure:
+        return None
+
+
+@pytest.fixture(scope="session")
+def reference_runs() -> dict[tuple[int, int], Any]:
+    """The reference's training runs by (seed, iterations), made once per worker: the figure's seed is fixed."""
+    return {}
+
+
+def test_training(student, reference, flower, figures, tolerance, reference_runs):
     X, Y = flower
     Yf = Y.astype(np.float64)
     iterations = int(tolerance["train_iterations"])
-    model = student.with_seed(seed).own_parts  # the student's whole model, its own parts included
+    model = student.with_seed(TRAINING_SEED).own_parts  # the student's whole model, its own parts included
 
     def run(k: int) -> dict[str, np.ndarray]:
         return _params(model.nn_model(X, Y, HIDDEN, num_iterations=k, print_cost=False), 2, HIDDEN, 1,
                        "The parameters nn_model returned")
 
+    wanted = sorted(k for k in CHECKPOINTS if 0 < k < iterations)
     started = time.perf_counter()
-    trained = run(iterations)  # missing or crashing nn_model: no figure at all
+    called = model.keeping(initialize_parameters=[1], update_parameters=wanted).nn_model(
+        X, Y, HIDDEN, num_iterations=iterations, print_cost=False)  # missing or crashing nn_model: no figure at all
     full_run_s = time.perf_counter() - started
-    ref_ks, ref_costs, ref_trained = _reference_run(reference, X, Yf, seed, iterations)
+    trained = _params(called.value, 2, HIDDEN, 1, "The parameters nn_model returned")
+    if (TRAINING_SEED, iterations) not in reference_runs:
+        reference_runs[TRAINING_SEED, iterations] = _reference_run(reference, X, Yf, TRAINING_SEED, iterations)
+    ref_ks, ref_costs, ref_trained = reference_runs[TRAINING_SEED, iterations]
+    ref_ks, ref_costs, ref_trained = list(ref_ks), list(ref_costs), {n: v.copy() for n, v in ref_trained.items()}
     boundary = boundary_data(reference, trained, X, Y)
     reference_accuracy = _accuracy(reference, ref_trained, X, Y)
     caption = boundary_caption(boundary, iterations, reference_accuracy)
     yours: list[float | None] = []
 
-    try:
-        runs = {k: run(k) for k in _checkpoints(full_run_s, iterations)}
-        # each point is its own run: they share a trajectory only if nn_model starts from the same weights each time
-        repeatable = 0 not in runs or all(np.array_equal(runs[0][n], run(0)[n], equal_nan=True) for n in NAMES)
-    except (StudentError, CheckFailure):
-        runs = None  # the boundary stands on its own
+    runs = _one_run(called, iterations, wanted)
+    one_run = repeatable = runs is not None
+    if runs is None:
+        try:
+            runs = {k: run(k) for k in _checkpoints(full_run_s, iterations)}
+            # each point is its own run: one trajectory only if nn_model starts from the same weights each time
+            repeatable = 0 not in runs or all(np.array_equal(runs[0][n], run(0)[n], equal_nan=True) for n in NAMES)
+        except (StudentError, CheckFailure):
+            runs = None  # the boundary stands on its own
     if runs is not None:
         runs[iterations] = trained
         xs = sorted(runs)
@@ -474,7 +510,7 @@ def test_training(student, reference, flower, seed, figures, tolerance):
                  "rows": [[k, y, _number(ref_costs[ref_ks.index(k)]) if k in ref_ks else None]
                           for k, y in zip(xs, yours)]}
         figures.add("lines", "How the cost falls during training",
-                    caption=cost_caption({"series": series}, iterations, repeatable),
+                    caption=cost_caption({"series": series}, iterations, repeatable, one_run),
                     x_label="iterations k", y_label="cost J", y_min=0, panels=[{"title": "", "series": series}],
                     table=table, facts=facts)
     figures.add("boundary", "The decision boundary your network learns", caption=caption, facts=facts,
