@@ -99,7 +99,7 @@ class InProcessSession:
         return self.invoke(function, args, kwargs).value
 
     def invoke(self, function, args, kwargs, *, seed=None, own_parts=False, record=False, answers=None,
-               trace=False, given=None, observe=False):
+               trace=False, given=None, observe=False, keep=None):
         """As StudentSession.invoke, less the signature adapters (the floor's submissions use the course's own)."""
         fn = self.namespace.get(function)
         if not callable(fn):
@@ -121,9 +121,26 @@ class InProcessSession:
 
                 saved[part] = self.namespace.get(part)
                 self.namespace[part] = proxy
+        kept: dict[str, tuple[int, dict[int, object]]] = {}
+        for part, numbers in (keep or {}).items():  # as the sandbox keeps returns: counted, numbered calls copied
+            original, counter = self.namespace.get(part), {"calls": 0, "values": {}}
+            if not callable(original):
+                continue
+
+            def keeper(*a, _f=original, _c=counter, _wanted=frozenset(numbers), **k):
+                value = _f(*a, **k)
+                _c["calls"] += 1
+                if _c["calls"] in _wanted:
+                    _c["values"][_c["calls"]] = copy.deepcopy(value)
+                return value
+
+            saved.setdefault(part, original)
+            self.namespace[part] = keeper
+            kept[part] = counter
         try:
             value = copy.deepcopy(fn(*args, **kwargs))
-            return Called(value, tuple(asks), (args, kwargs) if observe else None)
+            return Called(value, tuple(asks), (args, kwargs) if observe else None,
+                          {part: (c["calls"], c["values"]) for part, c in kept.items()})
         except Exception as exc:
             raise StudentCrash(f"{type(exc).__name__}: {exc}", function=function) from None
         finally:
