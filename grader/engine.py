@@ -132,9 +132,11 @@ class Engine:
     """Grades submissions of one assignment, one at a time. Use as a context manager."""
 
     def __init__(self, assignment: Assignment, *, slot: int = 0, insecure: bool = False,
-                 seed: int | None = None, formats: tuple[str, ...] = (), as_of: str | None = None) -> None:
+                 seed: int | None = None, formats: tuple[str, ...] = (), as_of: str | None = None,
+                 figures: bool = True) -> None:
         self.assignment = assignment
         self.seed = seed
+        self.figures = figures  # False: the report-only checks that draw figures are not run
         self.formats = formats
         self.as_of = parse_time(as_of) if as_of else None
         self.sandbox = Sandbox(slot=slot, insecure=insecure, scratch_bytes=assignment.limits.scratch_bytes)
@@ -155,7 +157,8 @@ class Engine:
     def _serve(self) -> None:
         try:
             run_checks(self.assignment, self._jobs(),
-                       lambda job, outcomes, figures: self._outbox.put(((outcomes, figures), None)))
+                       lambda job, outcomes, figures: self._outbox.put(((outcomes, figures), None)),
+                       figures=self.figures)
         except BaseException as exc:  # a broken assignment or a grader bug: every waiting grade() hears of it
             self._failure = exc
             self._outbox.put((None, exc))

@@ -77,10 +77,11 @@ class EngineOptions:
     seed: int | None = None
     formats: tuple[str, ...] = ()
     as_of: str | None = None
+    figures: bool = True
 
     def engine(self, root: Path, name: str, *, slot: int = 0) -> Engine:
         return Engine(load_assignment(root, name), slot=slot, insecure=self.insecure, seed=self.seed,
-                      formats=self.formats, as_of=self.as_of)
+                      formats=self.formats, as_of=self.as_of, figures=self.figures)
 
 
 def lost_worker(root: Path, name: str, task: Task, why: str, options: EngineOptions) -> Graded:

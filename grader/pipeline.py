@@ -79,6 +79,7 @@ class BatchOptions:
     platform: str = "auto"  # how archives name students: auto, canvas, moodle or plain
     roster: Path | None = None  # Canvas's gradebook export or Moodle's grading worksheet
     feedback_zip: bool = False  # write OUT/feedback.zip for the platform's bulk feedback upload
+    figures: bool = True  # False: reports without figures, and the checks that only draw them are not run
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -378,7 +379,7 @@ def _run_tasks(tasks: Iterator[Task], count: int, assignment: Assignment, option
     """Run ``tasks`` on the executor, saving each result; on Ctrl-C, save what completes and raise Interrupted."""
     root = assignment.public_dir.parent.parent
     engine_options = EngineOptions(insecure=options.insecure, seed=options.seed, formats=options.formats,
-                                   as_of=options.as_of)
+                                   as_of=options.as_of, figures=options.figures)
     executor: Executor | None = None
     try:
         executor = make_executor(root, assignment.name, engine_options, kind=options.executor,

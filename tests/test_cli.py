@@ -380,3 +380,26 @@ def test_generate_check_prints_one_line_when_up_to_date():
     result = CliRunner().invoke(main, ["generate", "shallow-nn", "--check"], catch_exceptions=False)
     assert result.exit_code == 0
     assert result.output == "the student files of shallow-nn are up to date\n"
+
+
+@pytest.mark.slow  # grades two submissions twice
+def test_no_figures_leaves_the_scores_and_draws_nothing(tmp_path):
+    """--no-figures skips the checks that only draw: the same scores and checks, reports without pictures."""
+    from paths import EXAMPLES
+
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    for name in ("correct.py", "zero_init_notebook.ipynb"):
+        (subs / name).write_bytes((EXAMPLES / name).read_bytes())
+    for flag, out in (("--figures", "with"), ("--no-figures", "without")):
+        done = CliRunner().invoke(main, [str(subs), "-a", "shallow-nn", "-o", str(tmp_path / out), "-j", "1", flag,
+                                         "--quiet"], catch_exceptions=False)
+        assert done.exit_code == 0, done.output
+    for sid in ("correct", "zero_init_notebook"):
+        drawn, bare = (json.loads((tmp_path / out / sid / "results.json").read_text()) for out in ("with", "without"))
+        assert drawn["figures"] and bare["figures"] == []
+        assert (drawn["score"], drawn["flags"]) == (bare["score"], bare["flags"])
+        assert [(c["id"], c["status"], c["message"]) for c in drawn["checks"]] == \
+            [(c["id"], c["status"], c["message"]) for c in bare["checks"]]
+        assert '<figure class="chart"' in (tmp_path / "with" / sid / "report.html").read_text()
+        assert '<figure class="chart"' not in (tmp_path / "without" / sid / "report.html").read_text()
