@@ -7,7 +7,10 @@ reports a result done only once it is committed), so a batch stopped by Ctrl-C, 
 where it stopped: what was committed is not graded again, and what was not is graded once.
 
 A batch's results are read back from here, a chunk at a time (``StoredResults``), to build the CSV, the class
-summary and junit.xml: the coordinator never holds every result of a batch, whatever its size.
+summary and junit.xml: the coordinator never holds every result of a batch, whatever its size. Readers that draw
+nothing read results without their figures (``figures=False``): SQLite's JSON functions (built in since SQLite 3.38)
+cut the figures out of the stored text before Python parses it, and they are most of it (31 of the 32 KB of a full
+shallow-nn result), so the CSV, the summary, junit and resume never parse or re-bound figure data they do not use.
 """
 
 from __future__ import annotations
@@ -65,6 +68,10 @@ _GRADE_COLUMNS = ("run_id", "submission", "content_hash", "assignment", "version
 
 CSV_FORMATS = ("plain", "canvas", "moodle")
 
+# The stored result as its readers ask for it: whole, or without its figures (the rest is bounded again by
+# ``SubmissionResult.from_dict`` as always; only data nobody reads is left out).
+_RESULT = {True: "result", False: "json_remove(result, '$.figures')"}
+
 
 class Gradebook:
     """An open gradebook database. Use as a context manager."""
@@ -93,15 +100,44 @@ class Gradebook:
         found = self.find_row(submission, content_hash, assignment, version)
         return found[1] if found else None
 
-    def find_row(self, submission: str, content_hash: str, assignment: str, version: str
+    def find_row(self, submission: str, content_hash: str, assignment: str, version: str, *, figures: bool = True
                  ) -> tuple[int, SubmissionResult] | None:
-        """``find``, with the row the result is stored in (for ``StoredResults``)."""
+        """``find``, with the row the result is stored in (for ``StoredResults``); with ``figures=False``, the result
+        without its figures (``figures=()``)."""
         if not content_hash:
             return None
         row = self.db.execute(
-            "SELECT rowid, result FROM grades WHERE submission=? AND content_hash=? AND assignment=? AND version=? "
-            "ORDER BY graded_at DESC LIMIT 1", (submission, content_hash, assignment, version)).fetchone()
+            f"SELECT rowid, {_RESULT[figures]} FROM grades WHERE submission=? AND content_hash=? AND assignment=? "
+            "AND version=? ORDER BY graded_at DESC LIMIT 1", (submission, content_hash, assignment, version)).fetchone()
         return (int(row[0]), SubmissionResult.from_dict(json.loads(row[1]))) if row else None
+
+    def read(self, row: int) -> SubmissionResult:
+        """The whole result stored in ``row`` (LookupError when there is none)."""
+        found = self.db.execute("SELECT result FROM grades WHERE rowid=?", (row,)).fetchone()
+        if found is None:
+            raise LookupError(f"{self.path}: row {row} of the gradebook is gone")
+        return SubmissionResult.from_dict(json.loads(found[0]))
+
+    def same_file(self, text: str, rest: SubmissionResult, row: int | None) -> bool:
+        """Whether ``text`` (a results.json as read from disk) holds the data of ``rest`` (a result read without its
+        figures) with the figures stored in ``row`` (``None``: no figures, as when the details are withheld).
+
+        SQLite compares the two as minified JSON text, in C: ``rest`` is written with a placeholder where its figures
+        go, and the stored figures' text is put in its place, so the figure data is never parsed in Python. Equal
+        text means equal data; data written in another key order or number spelling compares unequal, which only
+        means the file is written again. The stored figures are compared here, never trusted into a result: a file
+        that differs is rewritten from the whole result (``read``), bounded by ``from_dict`` as always.
+        """
+        expected = rest.to_dict()
+        expected["figures"] = 0  # the placeholder: keeps the key where to_dict puts it
+        figures = "(SELECT result -> '$.figures' FROM grades WHERE rowid = ?3)" if row is not None else "json('[]')"
+        try:
+            same = self.db.execute(f"SELECT json(?1) = json_replace(?2, '$.figures', {figures})",
+                                   (text, json.dumps(expected, allow_nan=False),
+                                    *((row,) if row is not None else ()))).fetchone()[0]
+        except sqlite3.OperationalError:  # not JSON
+            return False
+        return bool(same)
 
     def record(self, run_id: int, result: SubmissionResult, content_hash: str, version: str) -> int:
         """Commit one result; returns the row it is stored in. Earlier results of the submission stay: a regrade adds
@@ -144,7 +180,7 @@ class Gradebook:
     def score_changes(self) -> tuple[ScoreChange, ...]:
         """Each submission whose latest result differs from the one before it (score or any check's outcome or
         points), with the checks that changed. Reads two results per submission at a time."""
-        rows = self.db.execute("SELECT submission, result FROM grades ORDER BY submission, graded_at DESC, "
+        rows = self.db.execute(f"SELECT submission, {_RESULT[False]} FROM grades ORDER BY submission, graded_at DESC, "
                                "run_id DESC")
         changes = []
         current, kept = None, 0
@@ -196,16 +232,22 @@ class StoredResults(Sequence[SubmissionResult]):
     """The results in rows ``rows`` of the gradebook at ``path``, in that order, read a chunk at a time.
 
     Iterating holds one chunk (``CHUNK`` results) in memory, never the whole batch; each result passes through
-    ``view`` (e.g. ``policy.withhold``) as it is read. Indexing reads one row.
+    ``view`` (e.g. ``policy.withhold``) as it is read. Indexing reads one row. With ``figures=False`` the results
+    come without their figures (``without_figures``: for readers that draw nothing).
     """
 
     CHUNK = 200
 
     def __init__(self, path: Path, rows: Sequence[int],
-                 view: Callable[[SubmissionResult], SubmissionResult] | None = None) -> None:
+                 view: Callable[[SubmissionResult], SubmissionResult] | None = None, *, figures: bool = True) -> None:
         self.path = Path(path)
         self.rows = tuple(rows)
         self.view = view
+        self.figures = figures
+
+    def without_figures(self) -> StoredResults:
+        """The same results, read without their figures."""
+        return StoredResults(self.path, self.rows, self.view, figures=False)
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -218,7 +260,7 @@ class StoredResults(Sequence[SubmissionResult]):
 
     def __getitem__(self, index: int | slice) -> SubmissionResult | Sequence[SubmissionResult]:
         if isinstance(index, slice):
-            return StoredResults(self.path, self.rows[index], self.view)
+            return StoredResults(self.path, self.rows[index], self.view, figures=self.figures)
         return next(self._read((self.rows[index],)))
 
     def __iter__(self) -> Iterator[SubmissionResult]:
@@ -232,7 +274,8 @@ class StoredResults(Sequence[SubmissionResult]):
         db = sqlite3.connect(self.path.resolve().as_uri() + "?mode=ro", uri=True)
         try:
             marks = ",".join("?" * len(rows))
-            found = dict(db.execute(f"SELECT rowid, result FROM grades WHERE rowid IN ({marks})", rows).fetchall())
+            found = dict(db.execute(f"SELECT rowid, {_RESULT[self.figures]} FROM grades WHERE rowid IN ({marks})",
+                                    rows).fetchall())
         finally:
             db.close()
         for row in rows:
@@ -276,18 +319,30 @@ def write_csv(results: Iterable[SubmissionResult], functions: Sequence[str], pat
     the late columns when any result is late. (A platform's import layout is ``lms_export.write_platform_csv``.)
 
     With ``ordered``, ``results`` already come sorted and can be iterated twice (a ``StoredResults``): they are
-    streamed, and the CSV costs the memory of one row whatever the batch's size.
+    streamed, and the CSV costs the memory of one row whatever the batch's size. They are read once when none is
+    late, and a second time (to write the late columns) when one is.
     """
     rows: Iterable[SubmissionResult] = results
     if not ordered:
         rows = sorted(results, key=lambda r: r.submission)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".csv.tmp")
-    with tmp.open("w", newline="", encoding="utf-8") as fh:
-        late = ["raw_total", "days_late", "late_penalty"] if any(r.late for r in rows) else []
-        table = csv.DictWriter(fh, fieldnames=["submission", *functions, "total", "max_score", "flags", *late],
-                               restval="")
-        table.writeheader()
-        table.writerows(_row(result, functions) for result in rows)
+    if _write_rows(rows, functions, tmp, late=False):
+        _write_rows(rows, functions, tmp, late=True)
     tmp.replace(path)
     return path
+
+
+def _write_rows(rows: Iterable[SubmissionResult], functions: Sequence[str], path: Path, *, late: bool) -> bool:
+    """Write the CSV of ``rows`` to ``path``, with the late columns or without. Without them, it stops at the first
+    late row and returns True: that CSV is incomplete, write it again with them."""
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        extra = ["raw_total", "days_late", "late_penalty"] if late else []
+        table = csv.DictWriter(fh, fieldnames=["submission", *functions, "total", "max_score", "flags", *extra],
+                               restval="")
+        table.writeheader()
+        for result in rows:
+            if result.late is not None and not late:
+                return True
+            table.writerow(_row(result, functions))
+    return False

@@ -15,7 +15,6 @@ from __future__ import annotations
 import dataclasses
 import fcntl
 import hashlib
-import json
 import os
 import stat
 import tempfile
@@ -38,7 +37,7 @@ from .lms import CANVAS, MOODLE
 from .lms_export import batch_notes, read_roster, write_feedback_zip, write_platform_csv
 from .load import MAX_SUBMISSION_BYTES
 from .models import INVALID_SUBMISSION, Problem, SubmissionResult
-from .policy import extension_for, iso, parse_time, withhold
+from .policy import extension_for, hides, iso, parse_time, withhold
 from .score import make_result, not_graded
 from .sources import Collected, collect, has_archive
 from .summary import summarise
@@ -157,17 +156,41 @@ def _tasks(todo: Sequence[tuple[Submission, str | None, str | None]], batch: _Ba
                    deadline=deadline, identity=submission.identity)
 
 
-def _stale(folder: Path, shown: SubmissionResult, formats: tuple[str, ...]) -> bool:
+def _stale(folder: Path, shown: SubmissionResult, formats: tuple[str, ...], book: Gradebook,
+           figures: int | None) -> bool:
     """Whether the files on disk differ from what would be written now (a file missing, details released since):
     results.json holds everything the reports are rendered from, so an unchanged one means unchanged reports, and
-    an unchanged result is never rendered again. results.json is compared as data (parsing it is much cheaper than
-    writing the indented text again)."""
+    an unchanged result is never rendered again.
+
+    ``shown`` is the result as students may see it, read without its figures; ``figures`` is the gradebook row
+    whose figures it shows (None when they are withheld). The gradebook compares results.json with them as data
+    (``Gradebook.same_file``): the figure data in SQLite, never parsed or bounded again in Python."""
     if not all((folder / name).is_file() for name in file_names(formats)):
         return True
     try:
-        return bool(json.loads((folder / "results.json").read_text(encoding="utf-8")) != shown.to_dict())
+        text = (folder / "results.json").read_text(encoding="utf-8")
     except (OSError, ValueError):
         return True
+    return not book.same_file(text, shown, figures)
+
+
+def _reuse(book: Gradebook, found: tuple[int, SubmissionResult], submission: Submission, folder: Path,
+           assignment: Assignment, options: BatchOptions, now: datetime) -> None:
+    """Write the files of a reused result again when they differ from what would be written now. ``found`` holds
+    the result read without its figures: the whole of it is read, and rendered, only when a file is stale."""
+    row, previous = found
+    previous = _as_handed_in(previous, submission)
+    hidden = hides(assignment.hidden_until, now)  # then no figure is shown: the result without them is all it takes
+    if _stale(folder, withhold(previous, assignment.hidden_until, now), options.formats, book, None if hidden else row):
+        whole = previous if hidden else _as_handed_in(book.read(row), submission)
+        write_result(finish(whole, assignment, formats=options.formats, now=now), folder)
+
+
+def _as_handed_in(result: SubmissionResult, submission: Submission) -> SubmissionResult:
+    """A stored result with the identity of the submission as handed in now."""
+    if result.identity == submission.identity:
+        return result
+    return dataclasses.replace(result, identity=submission.identity)
 
 
 def write_result(graded: Graded, folder: Path) -> None:
@@ -252,23 +275,24 @@ def grade_submissions(
     with _lock_output(out_dir) as lock:
         results = _grade_locked(submissions, assignment, out_dir=out_dir, options=options, on_progress=on_progress,
                                 collected=collected, lock=lock)
+        listed = results.without_figures()  # the CSV, the summary and junit draw nothing
         layout = options.gradebook_layout
         if layout == "auto":  # the platform the batch's archives come from
             layout = collected.platform if collected.platform in (CANVAS, MOODLE) else "plain"
         roster = read_roster(options.roster, layout) if options.roster and layout in (CANVAS, MOODLE) else None
         if layout in (CANVAS, MOODLE):
-            missing = write_platform_csv(results, assignment, out_dir / "gradebook.csv", layout=layout,
+            missing = write_platform_csv(listed, assignment, out_dir / "gradebook.csv", layout=layout,
                                          roster=roster)
         else:
-            write_csv(results, assignment.functions, out_dir / "gradebook.csv", ordered=True)
+            write_csv(listed, assignment.functions, out_dir / "gradebook.csv", ordered=True)
             missing = ()
         if options.feedback_zip:
-            write_feedback_zip(results, out_dir, out_dir / FEEDBACK_ZIP)
+            write_feedback_zip(listed, out_dir, out_dir / FEEDBACK_ZIP)
         notes = batch_notes(collected, missing=missing, book=out_dir / "gradebook.sqlite")
-        write_summary(summarise(results, functions=assignment.functions), out_dir, title=assignment.title,
+        write_summary(summarise(listed, functions=assignment.functions), out_dir, title=assignment.title,
                       notes=notes)
         if "junit" in options.formats:
-            write_junit(results, out_dir / "junit.xml")
+            write_junit(listed, out_dir / "junit.xml")
     return results
 
 
@@ -341,15 +365,11 @@ def _grade_locked(submissions: Sequence[Submission], assignment: Assignment, *, 
             digest = _read_for_task(submission.path)[1]
             when = submitted_at(submission, options.timestamps) if assignment.late is not None else None
             deadline = extension_for(options.extensions, submission.id, submission.identity)
-            found = None if options.regrade else book.find_row(submission.id, digest, assignment.name, version)
+            found = None if options.regrade else book.find_row(submission.id, digest, assignment.name, version,
+                                                               figures=False)
             if found is not None and _reusable(found[1], when, deadline, assignment):
-                row, previous = found
-                if previous.identity != submission.identity:
-                    previous = dataclasses.replace(previous, identity=submission.identity)
-                batch.rows[submission.id] = row
-                if _stale(out_dir / submission.id, withhold(previous, assignment.hidden_until, now), options.formats):
-                    write_result(finish(previous, assignment, formats=options.formats, now=now),
-                                 out_dir / submission.id)
+                batch.rows[submission.id] = found[0]
+                _reuse(book, found, submission, out_dir / submission.id, assignment, options, now)
                 continue
             todo.append((submission, when, deadline))
         skipped = len(batch.rows)

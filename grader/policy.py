@@ -29,7 +29,7 @@ from .models import (
 )
 
 __all__ = ["LatePolicy", "OPEN_FLAGS", "WITHHELD", "apply_late", "extension_for", "iso", "parse_time",
-           "read_extensions", "read_timestamps", "withhold"]
+           "hides", "read_extensions", "read_timestamps", "withhold"]
 
 WITHHELD = "Details of this check are withheld until {when}."
 # Whole-submission flags that say nothing about the hidden checks, so they stay visible.
@@ -93,9 +93,14 @@ def _withhold(check: CheckResult, when: str) -> CheckResult:
                                lesson=None, flags=())
 
 
+def hides(hidden_until: datetime | None, now: datetime) -> bool:
+    """Whether the checks' details (and the figures) are withheld at ``now``."""
+    return hidden_until is not None and now < hidden_until
+
+
 def withhold(result: SubmissionResult, hidden_until: datetime | None, now: datetime) -> SubmissionResult:
     """What students may see at ``now``: the full result, or one with the checks' details withheld."""
-    if hidden_until is None or now >= hidden_until:
+    if hidden_until is None or not hides(hidden_until, now):
         return result
     when = iso(hidden_until)
     return dataclasses.replace(
