@@ -125,8 +125,13 @@ class Gradebook:
         SQLite compares the two as minified JSON text, in C: ``rest`` is written with a placeholder where its figures
         go, and the stored figures' text is put in its place, so the figure data is never parsed in Python. Equal
         text means equal data; data written in another key order or number spelling compares unequal, which only
-        means the file is written again. The stored figures are compared here, never trusted into a result: a file
-        that differs is rewritten from the whole result (``read``), bounded by ``from_dict`` as always.
+        means the file is written again.
+
+        Why the stored figures may stand for the figures a whole read would give, unbounded: only the grader's own
+        process writes the gradebook (``record_many``, the ``to_dict`` of a result its constructors bounded;
+        student code runs in the sandbox, which cannot reach the output folder: tests/attacks/test_attack_writes),
+        and bounding bounded data changes nothing. Even so they are only compared here, never trusted into a
+        result: a file that differs is rewritten from the whole result (``read``), bounded by ``from_dict``.
         """
         expected = rest.to_dict()
         expected["figures"] = 0  # the placeholder: keeps the key where to_dict puts it

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from .assignment import Assignment
 from .discovery import FEEDBACK_ZIP, RESERVED, SUFFIXES, Submission, discover, no_submissions
-from .engine import Graded, Task, file_names, finish
+from .engine import Graded, Task, finish
 from .errors import Interrupted, UsageError
 from .executors import EngineOptions, Executor, make_executor
 from .formats import write_junit
@@ -37,7 +37,8 @@ from .lms import CANVAS, MOODLE
 from .lms_export import batch_notes, read_roster, write_feedback_zip, write_platform_csv
 from .load import MAX_SUBMISSION_BYTES
 from .models import INVALID_SUBMISSION, Problem, SubmissionResult
-from .policy import extension_for, hides, iso, parse_time, withhold
+from .policy import extension_for, iso, parse_time, withhold
+from .resume import refresh, reusable, write_result
 from .score import make_result, not_graded
 from .sources import Collected, collect, has_archive
 from .summary import summarise
@@ -113,18 +114,6 @@ def submitted_at(submission: Submission, timestamps: Mapping[str, str]) -> str |
         return None
 
 
-def _reusable(previous: SubmissionResult | None, when: str | None, deadline: str | None,
-              assignment: Assignment) -> bool:
-    """A stored result still holds when the late policy would judge the same submission time by the same
-    deadline (an extension granted since means grading again)."""
-    if previous is None:
-        return False
-    if assignment.late is None or when is None:
-        return assignment.late is None or previous.late is None
-    wanted = deadline or iso(assignment.late.deadline)
-    return previous.late is not None and previous.late.submitted_at == when and previous.late.deadline == wanted
-
-
 def _read_for_task(path: Path) -> tuple[bytes | None, str]:
     """The file's bytes and their hash, when it is a plain readable file of reasonable size with a single name; else
     (None, ""), and the worker's loader says why in the submission's row (load._read). Only a regular file is
@@ -154,52 +143,6 @@ def _tasks(todo: Sequence[tuple[Submission, str | None, str | None]], batch: _Ba
         label = submission.label if data is not None else ""  # without bytes the worker reads the file
         yield Task(id=submission.id, path=label or str(submission.path), data=data, submitted_at=when,
                    deadline=deadline, identity=submission.identity)
-
-
-def _stale(folder: Path, shown: SubmissionResult, formats: tuple[str, ...], book: Gradebook,
-           figures: int | None) -> bool:
-    """Whether the files on disk differ from what would be written now (a file missing, details released since):
-    results.json holds everything the reports are rendered from, so an unchanged one means unchanged reports, and
-    an unchanged result is never rendered again.
-
-    ``shown`` is the result as students may see it, read without its figures; ``figures`` is the gradebook row
-    whose figures it shows (None when they are withheld). The gradebook compares results.json with them as data
-    (``Gradebook.same_file``): the figure data in SQLite, never parsed or bounded again in Python."""
-    if not all((folder / name).is_file() for name in file_names(formats)):
-        return True
-    try:
-        text = (folder / "results.json").read_text(encoding="utf-8")
-    except (OSError, ValueError):
-        return True
-    return not book.same_file(text, shown, figures)
-
-
-def _reuse(book: Gradebook, found: tuple[int, SubmissionResult], submission: Submission, folder: Path,
-           assignment: Assignment, options: BatchOptions, now: datetime) -> None:
-    """Write the files of a reused result again when they differ from what would be written now. ``found`` holds
-    the result read without its figures: the whole of it is read, and rendered, only when a file is stale."""
-    row, previous = found
-    previous = _as_handed_in(previous, submission)
-    hidden = hides(assignment.hidden_until, now)  # then no figure is shown: the result without them is all it takes
-    if _stale(folder, withhold(previous, assignment.hidden_until, now), options.formats, book, None if hidden else row):
-        whole = previous if hidden else _as_handed_in(book.read(row), submission)
-        write_result(finish(whole, assignment, formats=options.formats, now=now), folder)
-
-
-def _as_handed_in(result: SubmissionResult, submission: Submission) -> SubmissionResult:
-    """A stored result with the identity of the submission as handed in now."""
-    if result.identity == submission.identity:
-        return result
-    return dataclasses.replace(result, identity=submission.identity)
-
-
-def write_result(graded: Graded, folder: Path) -> None:
-    """Write one submission's files (results.json, report.html, report.md) atomically."""
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, text in graded.files:
-        tmp = folder / f".{name}.tmp"
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, folder / name)
 
 
 @contextmanager
@@ -367,9 +310,9 @@ def _grade_locked(submissions: Sequence[Submission], assignment: Assignment, *, 
             deadline = extension_for(options.extensions, submission.id, submission.identity)
             found = None if options.regrade else book.find_row(submission.id, digest, assignment.name, version,
                                                                figures=False)
-            if found is not None and _reusable(found[1], when, deadline, assignment):
+            if found is not None and reusable(found[1], when, deadline, assignment):
                 batch.rows[submission.id] = found[0]
-                _reuse(book, found, submission, out_dir / submission.id, assignment, options, now)
+                refresh(book, found, submission, out_dir / submission.id, assignment, options.formats, now)
                 continue
             todo.append((submission, when, deadline))
         skipped = len(batch.rows)

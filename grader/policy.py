@@ -28,8 +28,8 @@ from .models import (
     SubmissionResult,
 )
 
-__all__ = ["LatePolicy", "OPEN_FLAGS", "WITHHELD", "apply_late", "extension_for", "iso", "parse_time",
-           "hides", "read_extensions", "read_timestamps", "withhold"]
+__all__ = ["LatePolicy", "OPEN_FLAGS", "WITHHELD", "apply_late", "extension_for", "hides", "iso", "parse_time",
+           "read_extensions", "read_timestamps", "withhold"]
 
 WITHHELD = "Details of this check are withheld until {when}."
 # Whole-submission flags that say nothing about the hidden checks, so they stay visible.
