@@ -230,6 +230,7 @@ def run(paths: tuple[Path, ...], assignment_name: str | None, out_dir: Path | No
                                            on_progress=display.update)
         finally:
             display.close()
+        graded = graded.without_figures()  # the closing line, the step summary and the exit code draw nothing
         click.echo(batch_line(graded, batch.out))
         github_step_summary(graded, batch.out)
         graded_batches.append(graded)

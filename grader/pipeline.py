@@ -178,7 +178,7 @@ def grade_paths(
     out_dir: Path,
     options: BatchOptions = BatchOptions(),
     on_progress: Callable[[Progress], None] | None = None,
-) -> Sequence[SubmissionResult]:
+) -> StoredResults:
     """Grade every submission under ``paths`` (see ``discovery.discover``) into ``out_dir``; see ``grade_submissions``.
 
     Raises ``UsageError`` when ``paths`` hold no submission, saying where it looked and what it takes.
@@ -204,7 +204,7 @@ def grade_submissions(
     options: BatchOptions = BatchOptions(),
     on_progress: Callable[[Progress], None] | None = None,
     collected: Collected | None = None,
-) -> Sequence[SubmissionResult]:
+) -> StoredResults:
     """Grade ``submissions`` into ``out_dir``; returns the results sorted by id as students may see them, read from
     the gradebook as they are iterated (``gradebook.StoredResults``: valid while ``out_dir`` is). ``collected`` is
     what the batch's archives held besides (rejected members become result rows; the rest goes to the summary).

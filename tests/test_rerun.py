@@ -1,7 +1,7 @@
 """A rerun of an unchanged batch, through the real pipeline (sandbox, worker processes, gradebook): it renders and
 writes nothing again and never builds a figure (resume, the CSV and the summary read results without them), yet a
 results.json whose figures differ from the gradebook's is written again, and so are the files of results whose
-details are withheld or released since."""
+details are withheld or released since. The CLI's closing line reads them without figures too."""
 
 from __future__ import annotations
 
@@ -10,9 +10,11 @@ import shutil
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from grader import models
 from grader.assignment import load_assignment
+from grader.cli import main
 from grader.gradebook import StoredResults
 from grader.pipeline import BatchOptions, grade_paths
 
@@ -20,6 +22,7 @@ CONFIG = ('name = "pic"\nversion = "1"\nfunctions = ["add", "mul"]\n\n[limits]\n
           '[visibility]\nhidden_until = "2030-01-01T00:00:00+00:00"\n')
 CHECKS = '''
 import pytest
+from click.testing import CliRunner
 
 @pytest.mark.grades("add")
 def test_small(student):
@@ -171,3 +174,16 @@ def test_withheld_then_released_details_rewrite_the_files_once_each(copy, figure
     assert {str(p.relative_to(out)) for p in released if p.suffix in (".json", ".html", ".md")
             and p.parent != out and files(out)[p][2] != released[p][2]} == set()
     assert len(figures_built) == 3  # the three results read whole, to render their figures again
+
+
+def test_a_rerun_through_the_cli_builds_no_figure(copy, figures_built, monkeypatch):
+    root, batch, out = copy
+    monkeypatch.setenv("GRADER_ROOT", str(root))
+    before = files(out)
+    done = CliRunner().invoke(main, [str(batch), "--out", str(out), "--assignment", "pic", "--as-of", RELEASED,
+                                     "-j", "1"], catch_exceptions=False)
+    assert done.exit_code == 0, done.output
+    assert "3 submission(s) already graded; grading 0" in done.output
+    assert "3 submission(s), mean 2.67/3" in done.output
+    assert figures_built == []
+    assert changed(before, out) == {"gradebook.csv", "summary.html", "summary.json"}
