@@ -9,7 +9,7 @@ where it stopped: what was committed is not graded again, and what was not is gr
 A batch's results are read back from here, a chunk at a time (``StoredResults``), to build the CSV, the class
 summary and junit.xml: the coordinator never holds every result of a batch, whatever its size. Readers that draw
 nothing read results without their figures (``figures=False``): SQLite's JSON functions (built in since SQLite 3.38)
-cut the figures out of the stored text before Python parses it, and they are most of it (31 of the 32 KB of a full
+cut the figures out of the stored text before Python parses it, and they are most of it (34 of the 40 KB of a full
 shallow-nn result), so the CSV, the summary, junit and resume never parse or re-bound figure data they do not use.
 """
 
@@ -184,7 +184,7 @@ class Gradebook:
 
     def score_changes(self) -> tuple[ScoreChange, ...]:
         """Each submission whose latest result differs from the one before it (score or any check's outcome or
-        points), with the checks that changed. Reads two results per submission at a time."""
+        points), with the checks that changed. Reads two results per submission at a time, without their figures."""
         rows = self.db.execute(f"SELECT submission, {_RESULT[False]} FROM grades ORDER BY submission, graded_at DESC, "
                                "run_id DESC")
         changes = []
