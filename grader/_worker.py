@@ -7,9 +7,10 @@ here may import the reference, the checks or anything secret; the zygote never h
 Protocol on the socket (frames of ``grader.wire``), grader first:
 
     grader → worker   {"op": "load", "units": [...], "helpers": {...}, "stubs": [...], "main": name, "seed": int,
-                       "describe": [names]}
-    worker → grader   {"op": "ready", "errors": [...], "defined": [...], "signatures": {name: [[param, kind,
-                       default], ...]}}
+                       "describe": [names], "functions": [the graded functions]}
+    worker → grader   {"op": "ready", "errors": [...], "absent": [graded functions left unbound], "uncallable":
+                       [graded functions bound to something else], "signatures": {name: [[param, kind, default],
+                       ...]}}
     grader → worker   {"op": "call", "fn": name, "args": [...], "kwargs": {...}, "seed": int, "parts": [...],
                        "observe": bool (optional), "keep": {function: [call numbers]} (optional)}
     worker → grader   {"op": "ask", "fn": part, "args": [...], "kwargs": {...}}      (zero or more, see below)
@@ -338,9 +339,11 @@ def serve(sock: socket.socket) -> NoReturn:
     try:
         request = channel.receive()
         namespace, errors = _load(request)
-        defined = sorted(k for k, v in namespace.items() if callable(v) and not k.startswith("__"))
+        functions = [name for name in request.get("functions", ()) if type(name) is str]
         described = [name for name in request.get("describe", ()) if callable(namespace.get(name))]
-        channel.send({"op": "ready", "errors": errors, "defined": defined,
+        channel.send({"op": "ready", "errors": errors,
+                      "absent": [name for name in functions if name not in namespace],
+                      "uncallable": [name for name in functions if name in namespace and not callable(namespace[name])],
                       "signatures": {name: describe_signature(namespace[name]) for name in described}})
         while True:
             request = channel.receive()

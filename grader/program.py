@@ -31,6 +31,9 @@ class Program:
     composites: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (function, the parts the reference answers for it)
     # The declared signatures (grader.signatures): what the sandbox describes, and how calls and asks are adapted.
     signatures: tuple[tuple[str, FunctionSignatures], ...] = ()
+    # The graded functions: the process says which of them its definitions left unbound or not callable, so that a
+    # call to one of those is answered without a round trip.
+    functions: tuple[str, ...] = ()
 
     @classmethod
     def build(cls, loaded: LoadedSubmission, assignment: Assignment) -> Program:
@@ -41,6 +44,7 @@ class Program:
             main="__main__" if loaded.kind == "ipynb" else "submission",
             composites=tuple((name, tuple(parts)) for name, parts in assignment.composites.items()),
             signatures=tuple(assignment.signatures.items()),
+            functions=tuple(assignment.functions),
         )
 
     def parts_of(self, function: str) -> tuple[str, ...]:
@@ -61,6 +65,7 @@ class Program:
             "stubs": list(self.stubs),
             "main": self.main,
             "describe": [name for name, _ in self.signatures],
+            "functions": list(self.functions),
         }
 
 

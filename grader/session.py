@@ -73,6 +73,8 @@ class StudentSession:
         self._spawns = 0
         self._scratch: Path | None = None
         self._broken: StudentError | None = None  # loading failed: every call fails the same way
+        # graded functions the loaded definitions left "absent" or "uncallable": calls to them fail without a call
+        self._unbound: dict[str, str] = {}
         self._timed_out: set[str] = set()
         # the last untraced call of each function: args, kwargs, seed, own_parts, answers, given
         self._last: dict[str, tuple[tuple[Any, ...], dict[str, Any], int, bool, dict[str, Callable[..., Any]],
@@ -127,6 +129,8 @@ class StudentSession:
         if self._spawns == 1 and isinstance(ready.get("errors"), list):
             self.load_errors = tuple(e for e in ready["errors"] if isinstance(e, dict))
         self.loaded = True
+        self._unbound = {name: kind for kind in ("absent", "uncallable") if isinstance(ready.get(kind), list)
+                         for name in ready[kind] if name in self.program.functions}
         described = ready.get("signatures")
         self.signatures = {name: read_signature(described.get(name)) for name, _ in self.program.signatures
                            } if isinstance(described, dict) else {}
@@ -200,6 +204,8 @@ class StudentSession:
             raise
         plan = self._plan(function, args, kwargs, given or {})
         self._calls += 1
+        if function in self._unbound:  # what the process would answer, without asking it
+            raise _missing(function, absent=self._unbound[function] == "absent")
         limit = min(self.limits.call_seconds, remaining, self.limits.call_seconds if time_limit is None else time_limit)
         parts = () if own_parts or self.answerer is None else self.program.parts_of(function)
         exchange = self._exchange(function, parts, record, answers or {})
@@ -323,8 +329,7 @@ class StudentSession:
             if isinstance(f, (list, tuple)) and len(f) == 3 and type(f[1]) is int
         )
         if kind == "missing" or kind == "not-callable":
-            raise MissingFunction(f"{function} is not defined in the submission" if kind == "missing"
-                                  else f"{function} is defined, but not as a function", function=function)
+            raise _missing(function, absent=kind == "missing")
         limit = _OS_LIMITS.get(str(error.get("message", ""))[:11]) if error.get("type") == "OSError" else None
         if limit is not None:
             raise ResourceLimit(f"{function} went over the sandbox's limit on {limit} ({text})",
@@ -343,3 +348,8 @@ class StudentSession:
             raise StudentCrash(f"{who} is not implemented yet (the stub is still in place)"
                                + (f": {detail}" if detail else ""), function=function, frames=frames)
         raise StudentCrash(text, function=function, frames=frames)
+
+
+def _missing(function: str, *, absent: bool) -> MissingFunction:
+    return MissingFunction(f"{function} is not defined in the submission" if absent
+                           else f"{function} is defined, but not as a function", function=function)

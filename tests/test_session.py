@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import signal
@@ -148,6 +149,25 @@ def test_missing_and_unreadable_results(session):
         session.call("SCALE")
     value = session.call("function_object")
     assert value.type_name == "builtin_function_or_method"
+
+
+def test_a_graded_function_the_definitions_left_out_is_never_called(sandbox):
+    """The process says after loading which graded functions it lacks: calls to them fail as the process would
+    have answered, without asking it."""
+    declared = dataclasses.replace(program(), functions=("double", "nope", "SCALE"))
+    with sandbox.session(declared, Limits(), seed=7) as s, sandbox.session(program(), Limits(), seed=7) as plain:
+        s.call("double", np.arange(2))  # loads the definitions
+        asked: list[str] = []
+        real = s._process.request
+        s._process.request = lambda message, *a, **k: asked.append(message["fn"]) or real(message, *a, **k)
+        for name in ("nope", "SCALE"):
+            with pytest.raises(MissingFunction) as local:
+                s.call(name)
+            with pytest.raises(MissingFunction) as remote:
+                plain.call(name)
+            assert str(local.value) == str(remote.value) and local.value.function == name
+        assert np.array_equal(s.call("double", np.arange(2))["x"], [0, 2])
+        assert asked == ["double"]
 
 
 def test_a_broken_load_fails_every_call_the_same_way(sandbox):
