@@ -135,7 +135,8 @@ class Gradebook:
         """
         expected = rest.to_dict()
         expected["figures"] = 0  # the placeholder: keeps the key where to_dict puts it
-        figures = "(SELECT result -> '$.figures' FROM grades WHERE rowid = ?3)" if row is not None else "json('[]')"
+        figures = ("(SELECT json(json_extract(result, '$.figures')) FROM grades WHERE rowid = ?3)"  # SQLite >= 3.9
+                   if row is not None else "json('[]')")
         try:
             same = self.db.execute(f"SELECT json(?1) = json_replace(?2, '$.figures', {figures})",
                                    (text, json.dumps(expected, allow_nan=False),
