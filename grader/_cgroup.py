@@ -1,10 +1,12 @@
-"""A memory cgroup per student process: memory counted whatever the means.
+"""A memory cgroup for student processes: memory counted whatever the means.
 
 RLIMIT_AS counts mappings, so pages a process holds without mapping them escape it: a memfd or a tmpfs file filled
-with write(), shared memory, kernel memory. A memory cgroup counts every page its processes cause to be allocated,
-so the zygote puts each student process (it joins before any student code runs) into a cgroup of its own with a
-hard limit, and the kernel kills the process when it goes over. The zygote reads the cgroup's OOM-kill counter when
-it reaps the process, so the grader can say "ran out of memory", and then removes the cgroup.
+with write(), shared memory, kernel memory. A memory cgroup counts every page its processes cause to be allocated.
+The zygote enters a cgroup of its own before it preloads anything, and forks each student process into it: before
+each fork it sets the hard limit to what the cgroup holds plus the child's allowance, and the kernel kills the child
+when it goes over. The zygote compares the cgroup's OOM-kill count when it reaps the child, so the grader can say
+"ran out of memory". (A cgroup per student process, joined by the child, was measured to cost every student process
+10 to 20 ms of waiting for the kernel: see ``MemoryCgroups``.)
 
 Where the cgroups go, in order of preference:
 
@@ -12,8 +14,8 @@ Where the cgroups go, in order of preference:
   already hands the memory controller to its children (``memory`` in ``cgroup.subtree_control``) and is writable:
   as root, usually the root cgroup or a slice (a service's own cgroup holds its processes, so it cannot hand
   controllers down); as an ordinary user, a delegated subtree (systemd's ``Delegate=yes``, ``user@.service``).
-  Each student process gets a child with ``memory.max`` and ``memory.swap.max = 0``; it leaves the grader's own
-  cgroup for it, with a limit far below any the grader's cgroup may have. The grader never enables a controller in
+  The zygote's leaf has ``memory.max`` and ``memory.swap.max = 0``; the zygote leaves the grader's own cgroup for
+  it, with a limit far below any the grader's cgroup may have. The grader never enables a controller in
   a cgroup it did not create.
 - cgroup v1 (hybrid hierarchies, such as the Debian 12 machines this was measured on, where ``memory`` is bound to
   the v1 hierarchy and the v2 one has no memory controller): the same layout under the zygote's v1 memory cgroup,
@@ -84,64 +86,77 @@ def _write(path: str, text: str) -> None:
         fh.write(text)
 
 
-class MemoryCgroups:
-    """The zygote's own cgroup folder, with one child cgroup per student process."""
+_FILES = {2: {"usage": "memory.current", "limit": "memory.max", "events": "memory.events"},
+          1: {"usage": "memory.usage_in_bytes", "limit": "memory.limit_in_bytes", "events": "memory.oom_control"}}
 
-    def __init__(self, version: int, folder: str) -> None:
+
+class MemoryCgroups:
+    """The zygote's own cgroup folder ``grader-<pid>`` and its one leaf, ``zygote``, which the zygote enters once:
+    every student process it forks is born in the leaf, so none has to move into a cgroup of its own. (A move waits
+    for the kernel's RCU grace period: 10 to 20 ms of every student process's start, measured on these machines.)
+
+    The zygote forks one student process at a time. Before each fork it sets the leaf's limit to what the leaf holds
+    now plus the child's allowance, and reads the leaf's OOM-kill count; a higher count when the child is reaped
+    means the limit killed it. The child makes itself the OOM killer's first choice (``oom_score_adj`` 1000), so a
+    child over its limit is killed, never the zygote."""
+
+    def __init__(self, version: int, folder: str, home: str | None = None) -> None:
         self.version = version
         self.folder = folder
-        self._count = 0
-        self._stale: list[str] = []  # children whose removal failed; tried again later
+        self.leaf = os.path.join(folder, "zygote")
+        self._home = home  # the cgroup the zygote came from, where it goes back before removing its own
+        self._limit: int | None = None
 
-    def create(self, limit_bytes: int) -> str:
-        """A fresh child cgroup limited to ``limit_bytes``; returns its folder. Raises OSError."""
-        self.sweep()
-        self._count += 1
-        path = os.path.join(self.folder, f"p-{self._count}")
-        os.mkdir(path, 0o755)
-        try:
-            if self.version == 2:
-                _write(os.path.join(path, "memory.max"), str(limit_bytes))
-                if os.path.exists(os.path.join(path, "memory.swap.max")):
-                    _write(os.path.join(path, "memory.swap.max"), "0")
-            else:
-                _write(os.path.join(path, "memory.limit_in_bytes"), str(limit_bytes))
-                if os.path.exists(os.path.join(path, "memory.memsw.limit_in_bytes")):
-                    _write(os.path.join(path, "memory.memsw.limit_in_bytes"), str(limit_bytes))
-        except OSError:
-            self.remove(path)
-            raise
-        return path
+    def _file(self, what: str) -> str:
+        return os.path.join(self.leaf, _FILES[self.version][what])
 
-    def oom_killed(self, path: str) -> bool:
-        """Whether the kernel killed a process of this cgroup for going over its limit."""
-        name = "memory.events" if self.version == 2 else "memory.oom_control"
-        for line in _read(os.path.join(path, name)).splitlines():
+    def enter(self) -> None:
+        """Make the leaf and move the calling process (the zygote) into it. Raises OSError."""
+        os.makedirs(self.leaf, 0o755, exist_ok=True)
+        if self.version == 2 and os.path.exists(os.path.join(self.leaf, "memory.swap.max")):
+            _write(os.path.join(self.leaf, "memory.swap.max"), "0")
+        join(self.leaf)
+
+    def usage(self) -> int:
+        """Bytes the leaf holds now (the zygote's pages, and what earlier children left in caches)."""
+        text = _read(self._file("usage")).strip()
+        return int(text) if text.isdigit() else 0
+
+    def allow(self, extra_bytes: int) -> None:
+        """Limit the leaf to what it holds now plus ``extra_bytes``: a child forked next may allocate that much.
+        Raises OSError."""
+        limit = self.usage() + extra_bytes
+        files = [self._file("limit")]
+        memsw = os.path.join(self.leaf, "memory.memsw.limit_in_bytes")  # v1 with swap accounted
+        if self.version == 1 and os.path.exists(memsw):
+            files.append(memsw)  # never below memory alone: lowered after it, raised before it
+            if self._limit is not None and limit > self._limit:
+                files.reverse()
+        for path in files:
+            _write(path, str(limit))
+        self._limit = limit
+
+    def oom_kills(self) -> int:
+        """How many processes of the leaf the kernel has killed for going over its limit."""
+        for line in _read(self._file("events")).splitlines():
             key, _, value = line.partition(" ")
-            if key == "oom_kill":
-                return value.strip().isdigit() and int(value) > 0
-        return False
-
-    def remove(self, path: str) -> None:
-        """Remove a child cgroup whose processes are gone (later, if the kernel is not done with it yet)."""
-        try:
-            os.rmdir(path)
-        except FileNotFoundError:
-            pass
-        except OSError:
-            self._stale.append(path)
-
-    def sweep(self) -> None:
-        stale, self._stale = self._stale, []
-        for path in stale:
-            self.remove(path)
+            if key == "oom_kill" and value.strip().isdigit():
+                return int(value)
+        return 0
 
     def close(self) -> None:
-        self.sweep()
-        try:
-            os.rmdir(self.folder)
-        except OSError:
-            pass
+        """Go back to the cgroup the process came from and remove the folder (left for the next zygote's sweep when
+        the kernel is not done with it)."""
+        if self._home is not None:
+            try:
+                join(self._home)
+            except OSError:
+                pass
+        for path in (self.leaf, self.folder):
+            try:
+                os.rmdir(path)
+            except OSError:
+                pass
 
 
 def join(path: str) -> None:
@@ -163,7 +178,7 @@ def _sweep_stale(parent: str) -> None:
         folder = os.path.join(parent, name)
         try:
             for child in os.listdir(folder):
-                if child.startswith("p-"):
+                if os.path.isdir(os.path.join(folder, child)):
                     os.rmdir(os.path.join(folder, child))
             os.rmdir(folder)
         except OSError:
@@ -216,12 +231,12 @@ def find_memory_cgroups(name: str) -> MemoryCgroups | None:
             for parent in _v2_candidates(mount, own[""]):
                 folder = _make_folder(parent, name, enable_memory=True)
                 if folder is not None:
-                    return MemoryCgroups(2, folder)
+                    return MemoryCgroups(2, folder, _folder(mount, own[""]))
     for mount in mounts:
         if mount.fstype == "cgroup" and "memory" in mount.options and "memory" in own:
             v1 = _folder(mount, own["memory"])
             if v1 and os.path.exists(os.path.join(v1, "memory.limit_in_bytes")):
                 made = _make_folder(v1, name, enable_memory=False)
                 if made is not None:
-                    return MemoryCgroups(1, made)
+                    return MemoryCgroups(1, made, v1)
     return None

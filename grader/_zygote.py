@@ -66,7 +66,8 @@ class _State:
 
     control: socket.socket
     cgroups: _cgroup.MemoryCgroups | None
-    children: dict[int, tuple[int, str | None]] = field(default_factory=dict)  # pidfd -> (pid, cgroup folder)
+    # pidfd -> (pid, the cgroup's OOM-kill count before its fork, None without a cgroup)
+    children: dict[int, tuple[int, int | None]] = field(default_factory=dict)
 
 
 def _resident_bytes() -> int:
@@ -77,8 +78,19 @@ def _resident_bytes() -> int:
     return 0
 
 
-def _child(state: _State, plan: isolation.Plan, scratch: str, cgroup: str | None, child_end: socket.socket,
-           out_write: int) -> NoReturn:
+def _enter(cgroups: _cgroup.MemoryCgroups | None) -> _cgroup.MemoryCgroups | None:
+    """The zygote in its memory cgroup, or None (no ``cgroup-memory`` layer) when it cannot enter one."""
+    if cgroups is None:
+        return None
+    try:
+        cgroups.enter()
+    except OSError:
+        cgroups.close()
+        return None
+    return cgroups
+
+
+def _child(state: _State, plan: isolation.Plan, scratch: str, child_end: socket.socket, out_write: int) -> NoReturn:
     """The student process, right after the fork: set up, isolate, serve. Never returns into the zygote."""
     try:
         state.control.close()
@@ -91,7 +103,7 @@ def _child(state: _State, plan: isolation.Plan, scratch: str, cgroup: str | None
         os.closerange(3, keep)
         os.closerange(keep + 1, 65536)
         os.chdir(scratch)
-        isolation.apply(plan, scratch, cgroup=cgroup)
+        isolation.apply(plan, scratch, in_cgroup=state.cgroups is not None)
         from . import _worker
 
         _worker.serve(child_end)
@@ -112,12 +124,13 @@ def _spawn(state: _State, request: dict[str, Any]) -> None:
     os.makedirs(scratch, mode=0o700, exist_ok=True)
     if plan.uid is not None:
         os.chown(scratch, plan.uid, plan.uid)
-    cgroup = None
+    oom_kills = None
     if "cgroup-memory" in plan.layers:
         if state.cgroups is None:
             raise RuntimeError("the plan asks for a memory cgroup, and this zygote has none")
-        # The child shares the zygote's pages until it writes to them: those count too, once.
-        cgroup = state.cgroups.create(plan.memory_bytes + _resident_bytes())
+        # The child shares the zygote's pages until it writes to them: the copies count too, once.
+        state.cgroups.allow(plan.memory_bytes + _resident_bytes())
+        oom_kills = state.cgroups.oom_kills()
     opened: list[Any] = []
     try:
         parent_end, child_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -128,15 +141,14 @@ def _spawn(state: _State, request: dict[str, Any]) -> None:
         if pid == 0:
             parent_end.close()
             os.close(out_read)
-            _child(state, plan, scratch, cgroup, child_end, out_write)
+            _child(state, plan, scratch, child_end, out_write)
         try:
             pidfd = os.pidfd_open(pid)
         except OSError:
             os.kill(pid, signal.SIGKILL)
             os.waitpid(pid, 0)
             raise
-        state.children[pidfd] = (pid, cgroup)
-        cgroup = None  # the child's now: removed when it is reaped
+        state.children[pidfd] = (pid, oom_kills)
         socket.send_fds(state.control, [wire.encode({"op": "spawned", "id": request.get("id"), "pid": pid})],
                         [parent_end.fileno(), out_read, pidfd])
     finally:
@@ -145,20 +157,16 @@ def _spawn(state: _State, request: dict[str, Any]) -> None:
                 item.close()
             else:
                 os.close(item)
-        if cgroup is not None and state.cgroups is not None:
-            state.cgroups.remove(cgroup)
 
 
 def _reap(state: _State, pidfd: int) -> None:
     from . import wire
 
-    pid, cgroup = state.children.pop(pidfd)
+    pid, oom_kills = state.children.pop(pidfd)
     _, status = os.waitpid(pid, 0)
     os.close(pidfd)
-    oom = cgroup is not None and state.cgroups is not None and state.cgroups.oom_killed(cgroup)
+    oom = oom_kills is not None and state.cgroups is not None and state.cgroups.oom_kills() > oom_kills
     state.control.sendall(wire.encode({"op": "exited", "pid": pid, "status": status, "oom": oom}))
-    if cgroup is not None and state.cgroups is not None:  # after the answer: the grader need not wait for it
-        state.cgroups.remove(cgroup)
 
 
 def _handle(state: _State, request: Any) -> None:
@@ -220,8 +228,8 @@ def main(control_fd: int, scratch_base: str, scratch_bytes: int, want_userns: bo
     done = _set_up(control, scratch_base, scratch_bytes, want_userns)
     from . import wire
 
-    state = _State(control=control, cgroups=_cgroup.find_memory_cgroups(f"grader-{os.getpid()}"))
-    _preload()
+    state = _State(control=control, cgroups=_enter(_cgroup.find_memory_cgroups(f"grader-{os.getpid()}")))
+    _preload()  # after entering the cgroup: its pages are charged to it, and each limit is set above them
     control.sendall(wire.encode({"op": "hello", "pid": os.getpid(), **done,
                                  "cgroup": state.cgroups.version if state.cgroups else 0}))
     read_exact = _reader(control)
@@ -236,14 +244,12 @@ def main(control_fd: int, scratch_base: str, scratch_bytes: int, want_userns: bo
     except (EOFError, OSError, wire.WireError):  # the grader hung up, or the control channel broke
         pass
     finally:
-        for pidfd, (pid, cgroup) in list(state.children.items()):
+        for pidfd, (pid, _) in list(state.children.items()):
             try:
                 signal.pidfd_send_signal(pidfd, signal.SIGKILL)
                 os.waitpid(pid, 0)
             except OSError:
                 pass
-            if cgroup is not None and state.cgroups is not None:
-                state.cgroups.remove(cgroup)
         if state.cgroups is not None:
             state.cgroups.close()
         os._exit(0)

@@ -16,7 +16,7 @@ Layers, in the order of the results' ``sandbox`` list:
 ``landlock-net`` no TCP bind or connect, loopback included (ABI >= 4)
 ``landlock-scope`` no signals to, and no abstract Unix sockets of, processes outside its domain (ABI >= 6)
 ``seccomp``     an allow list of the system calls Python, numpy and OpenBLAS need (see ``_seccomp``); all else EPERM
-``cgroup-memory`` a memory cgroup per student process: every page counted, memfd and tmpfs included (``_cgroup``)
+``cgroup-memory`` a memory cgroup's limit on the process: every page counted, memfd and tmpfs too (``_cgroup``)
 ``namespaces``  the zygote's own network, IPC and UTS namespaces: no interface but a downed loopback
 ``scratch-quota`` scratch folders on a size- and inode-capped tmpfs in the zygote's own mount namespace
 ``pdeathsig``   the process dies with its parent (always)
@@ -39,7 +39,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from . import _cgroup, _userns
+from . import _userns
 from ._seccomp import apply_seccomp, seccomp_module
 
 __all__ = [
@@ -253,18 +253,19 @@ def current_address_space() -> int:
     raise IsolationFailed("cannot read VmSize from /proc/self/status")
 
 
-def apply(plan: Plan, scratch: str, *, cgroup: str | None = None) -> None:
-    """Apply every layer of ``plan`` to the calling process, or raise IsolationFailed. ``cgroup`` is the memory
-    cgroup the zygote made for this process (the ``cgroup-memory`` layer)."""
+def apply(plan: Plan, scratch: str, *, in_cgroup: bool = False) -> None:
+    """Apply every layer of ``plan`` to the calling process, or raise IsolationFailed. ``in_cgroup``: the process
+    was born in the zygote's memory cgroup, with its limit set for it (the ``cgroup-memory`` layer)."""
     layers = set(plan.layers)
     userns = VIA_USERNS in layers
-    if "cgroup-memory" in layers:  # first: every page from here on is counted
-        if cgroup is None:
-            raise IsolationFailed("the plan asks for a memory cgroup but the zygote made none")
-        try:
-            _cgroup.join(cgroup)
+    if "cgroup-memory" in layers:
+        if not in_cgroup:
+            raise IsolationFailed("the plan asks for a memory cgroup but the zygote has none")
+        try:  # over the limit, this process is the one the kernel kills, never the zygote that shares the cgroup
+            with open("/proc/self/oom_score_adj", "w", encoding="ascii") as fh:
+                fh.write("1000")
         except OSError as exc:
-            raise IsolationFailed(f"cannot join the memory cgroup: {exc}") from None
+            raise IsolationFailed(f"cannot make the process the OOM killer's first choice: {exc}") from None
     if "rlimits" in layers:
         limit = current_address_space() + plan.memory_bytes
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
