@@ -422,3 +422,17 @@ def test_a_call_keeps_what_the_numbered_calls_of_a_function_returned(tmp_path, b
     make_assignment(root, checks=KEEP_CHECKS, points=KEEP_POINTS)
     graded = grade(root, {"sub": body}, tmp_path)
     assert graded["sub"]["total::kept"].message == kept
+
+
+def test_no_conftest_above_the_checks_folder_is_loaded(tmp_path):
+    """pytest stays inside the checks folder (``--confcutdir``): a conftest.py in a folder above it, such as a
+    shared /tmp, never runs in the trusted process."""
+    marker = tmp_path / "conftest-ran"
+    (tmp_path / "conftest.py").write_text(f"open({str(marker)!r}, 'w').close()\n")
+    root = tmp_path / "root"
+    make_assignment(root, checks=KEEP_CHECKS, points=KEEP_POINTS)
+    (root / "conftest.py").write_text(f"open({str(marker)!r}, 'w').close()\n")
+    graded = grade(root, {"sub": "def square(x):\n    return x * x\n\ndef total(xs):\n    return sum(xs)\n"},
+                   tmp_path)
+    assert graded["sub"]["total::kept"].message.startswith("10 ")  # graded as usual
+    assert not marker.exists()
