@@ -13,6 +13,7 @@ import hashlib
 import json
 import logging
 import queue
+import secrets
 import threading
 import time
 from collections.abc import Iterator
@@ -102,8 +103,18 @@ def _load_problems(session: StudentSession, loaded: LoadedSubmission, functions:
 
 
 def results_json(shown: SubmissionResult) -> str:
-    """The text of results.json for a result as students may see it."""
-    return json.dumps(shown.to_dict(), indent=2, allow_nan=False) + "\n"
+    """The text of results.json for a result as students may see it: indented, but each figure's data (most of
+    the file: grids, points, series) on one line, written by the json module's C encoder, which indenting forgoes."""
+    data = shown.to_dict()
+    token = secrets.token_hex(16)  # stands for each figure's data while the rest is indented: nothing else holds it
+    compact = []
+    for index, figure in enumerate(data.get("figures", ())):
+        compact.append(json.dumps(figure["data"], allow_nan=False))
+        figure["data"] = f"{token}-{index}"
+    text = json.dumps(data, indent=2, allow_nan=False)
+    for index, line in enumerate(compact):
+        text = text.replace(f'"{token}-{index}"', line, 1)
+    return text + "\n"
 
 
 def file_names(formats: tuple[str, ...] = ()) -> tuple[str, ...]:

@@ -204,6 +204,7 @@ class Figure:
     title: str
     caption: str = ""
     data: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    _size: int = field(default=0, init=False, repr=False, compare=False)  # measured once: results ask it often
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "kind", bounds.text(self.kind, bounds.NAME))
@@ -213,12 +214,14 @@ class Figure:
         if len(data) > bounds.FIGURE_JSON:
             data, caption = "{}", f"{caption} (Not drawn: its data is too large.)".strip()
         object.__setattr__(self, "caption", bounds.text(caption, bounds.TEXT))
-        object.__setattr__(self, "data", MappingProxyType(_printable_json(json.loads(data))))
+        bounded = _printable_json(json.loads(data))
+        object.__setattr__(self, "data", MappingProxyType(bounded))
+        object.__setattr__(self, "_size", len(json.dumps(bounded)))
 
     @property
     def size(self) -> int:
         """Characters of its data as JSON."""
-        return len(json.dumps(dict(self.data)))
+        return self._size
 
     def to_dict(self) -> dict[str, Any]:
         return {"kind": self.kind, "title": self.title, "caption": self.caption, "data": dict(self.data)}

@@ -260,7 +260,8 @@ def report_context(
 ) -> dict[str, Any]:
     """Everything the report templates show, as plain dicts, lists, strings and numbers.
 
-    ``result`` holds ``result.to_dict()``; the other keys are derived: score texts and percentage, one row per
+    ``result`` holds ``result.to_dict()`` less its figures' data (they are under ``figures``, drawn); the other
+    keys are derived: score texts and percentage, one row per
     function (score, maximum, status), the failed and errored checks grouped by function with their lessons,
     the passed checks, the whole-submission problems, every lesson used (in reading order, each once), and the
     figures as SVG geometry (``figure_views``).
@@ -284,7 +285,7 @@ def report_context(
     functions, failures, passed = _function_rows(result, refs)
     counts = {status: sum(1 for c in result.checks if c.status == status) for status in ("passed", "failed", "error")}
     context: dict[str, Any] = _printable({
-        "result": result.to_dict(),
+        "result": {**result.to_dict(), "figures": [{**f.to_dict(), "data": {}} for f in result.figures]},
         "title": title,
         "submission": result.submission,
         "graded": bool(result.checks),

@@ -192,7 +192,7 @@ def test_report_context_is_plain_data() -> None:
     result = zero_init_result()
     context = report_context(result, title=TITLE, lessons=lessons_for(result, ASSIGNMENT_LESSONS))
     json.dumps(context)
-    assert context["result"] == result.to_dict()
+    assert context["result"] == {**result.to_dict(), "figures": [{**f.to_dict(), "data": {}} for f in result.figures]}
     assert context["percentage"] == pytest.approx(16.7)
     rows = {row["name"]: row for row in context["functions"]}
     assert [rows[n]["status"] for n in ("layer_sizes", "initialize_parameters", "forward_propagation")] == [
