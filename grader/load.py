@@ -52,6 +52,9 @@ class CodeUnit:
     syntax_error: Problem | None
     defines: tuple[str, ...]  # top-level functions/classes defined here (regex-guessed when it does not parse)
     original: str = ""  # the unit's text as the student wrote it (newlines normalised, no padding)
+    # (name, compiled line) of each top-level def/class, in order (empty when it does not parse): where a check's
+    # function is, without parsing the unit again for every check
+    definitions: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -76,10 +79,10 @@ class LoadedSubmission:
         """Where the top-level ``def``/``class`` ``name`` is; the last definition wins, as execution would have it."""
         found: Location | None = None
         for unit in self.units:
-            if unit.syntax_error is None and name in unit.defines:
-                for stmt in _parse_quietly(unit.source):
-                    if isinstance(stmt, _DEF_NODES) and stmt.name == name:
-                        found = _line_of(unit, stmt.lineno) or found
+            if unit.syntax_error is None:
+                for defined, line in unit.definitions:
+                    if defined == name:
+                        found = _line_of(unit, line) or found
         return found
 
     def lost_to_syntax_error(self, name: str) -> Problem | None:
@@ -338,23 +341,16 @@ def _finish(parsed: list[_Parsed], *, execute: str, helpers: frozenset[str] = fr
     imported = imported_names((tree for _, tree in parsed if tree is not None), helpers)
     units: list[CodeUnit] = []
     for index, (unit, tree) in enumerate(parsed):
+        definitions: tuple[tuple[str, int], ...] = ()
         if tree is None:
             keep: tuple[int, ...] = ()
             defines = tuple(dict.fromkeys(_DEFINES.findall(unit.source)))
         else:
             keep = tuple(i for i, stmt in enumerate(tree.body) if execute == "all" or keepable(stmt, imported))
-            defines = tuple(dict.fromkeys(stmt.name for stmt in tree.body if isinstance(stmt, _DEF_NODES)))
-        units.append(replace(unit, index=index, keep=keep, defines=defines))
+            definitions = tuple((stmt.name, stmt.lineno) for stmt in tree.body if isinstance(stmt, _DEF_NODES))
+            defines = tuple(dict.fromkeys(name for name, _ in definitions))
+        units.append(replace(unit, index=index, keep=keep, defines=defines, definitions=definitions))
     return tuple(units)
-
-
-def _parse_quietly(source: str) -> list[ast.stmt]:
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return ast.parse(source).body
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return []
 
 
 def _line_of(unit: CodeUnit, line: int) -> Location | None:
