@@ -6,6 +6,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from courses import write_course
 
 from grader.assignment import load_assignment
 from grader.errors import ConfigError
@@ -35,14 +36,9 @@ def test_product(student):
 
 
 def make_assignment(root: Path, *, checks: str = CHECKS, points: str | None = None) -> None:
-    public = root / "assignments" / "tiny"
-    hidden = root / "reference" / "tiny"
-    (public).mkdir(parents=True)
-    (hidden / "checks").mkdir(parents=True)
-    (public / "assignment.toml").write_text(CONFIG)
-    (hidden / "solution.py").write_text("def add(a, b):\n    return a + b\ndef mul(a, b):\n    return a * b\n")
-    (hidden / "grading.toml").write_text(points or '[points]\n"add::small" = 2\n"mul::product" = 1\n')
-    (hidden / "checks" / "test_tiny.py").write_text(checks)
+    write_course(root, "tiny", config=CONFIG,
+                 solution="def add(a, b):\n    return a + b\ndef mul(a, b):\n    return a * b\n",
+                 points=points or '[points]\n"add::small" = 2\n"mul::product" = 1\n', checks=checks)
 
 
 def grade(root: Path, source: str, tmp_path: Path):

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from courses import write_course
 
 from grader.assignment import load_assignment
 from grader.errors import ConfigError
@@ -115,13 +116,7 @@ POINTS = '''[points]
 
 
 def make_assignment(root: Path, *, config: str = CONFIG, checks: str = CHECKS, points: str = POINTS) -> None:
-    public, hidden = root / "assignments" / "parts", root / "reference" / "parts"
-    public.mkdir(parents=True)
-    (hidden / "checks").mkdir(parents=True)
-    (public / "assignment.toml").write_text(config)
-    (hidden / "solution.py").write_text(SOLUTION)
-    (hidden / "grading.toml").write_text(points)
-    (hidden / "checks" / "test_parts.py").write_text(checks)
+    write_course(root, "parts", config=config, solution=SOLUTION, points=points, checks=checks)
 
 
 def grade(root: Path, sources: dict[str, str], tmp_path: Path, *, seed: int | None = None) -> dict:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from courses import write_course
 
 from grader import models
 from grader.assignment import load_assignment
@@ -47,13 +48,8 @@ def course(tmp_path_factory) -> tuple[Path, Path, Path]:
     """(course root, batch folder, output folder graded once with two worker processes, details released)."""
     base = tmp_path_factory.mktemp("pic")
     root = base / "root"
-    public, hidden = root / "assignments" / "pic", root / "reference" / "pic"
-    public.mkdir(parents=True)
-    (hidden / "checks").mkdir(parents=True)
-    (public / "assignment.toml").write_text(CONFIG)
-    (hidden / "solution.py").write_text(RIGHT)
-    (hidden / "grading.toml").write_text('[points]\n"add::small" = 2\n"mul::product" = 1\n')
-    (hidden / "checks" / "test_pic.py").write_text(CHECKS)
+    write_course(root, "pic", config=CONFIG, solution=RIGHT, points='[points]\n"add::small" = 2\n"mul::product" = 1\n',
+                 checks=CHECKS)
     batch = base / "batch"
     batch.mkdir()
     for name, text in SUBMISSIONS.items():

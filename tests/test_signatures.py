@@ -13,6 +13,7 @@ import inspect
 import textwrap
 
 import pytest
+from courses import write_course
 from paths import ROOT
 
 from grader.assignment import load_assignment
@@ -348,14 +349,8 @@ SUBMISSIONS = {
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     root = tmp_path_factory.mktemp("compat")
-    public, hidden = root / "assignments" / "compat", root / "reference" / "compat"
-    (hidden / "checks").mkdir(parents=True)
-    public.mkdir(parents=True)
-    (public / "assignment.toml").write_text(CONFIG)
-    (public / "course_utils.py").write_text(HELPER)
-    (hidden / "solution.py").write_text(SOLUTION)
-    (hidden / "grading.toml").write_text(POINTS)
-    (hidden / "checks" / "test_compat.py").write_text(CHECKS)
+    write_course(root, "compat", config=CONFIG, solution=SOLUTION, points=POINTS, checks=CHECKS,
+                 public_files={"course_utils.py": HELPER})
     folder = root / "subs"
     folder.mkdir()
     for name, source in SUBMISSIONS.items():

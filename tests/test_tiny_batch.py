@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from courses import write_course
 
 from grader import isolation
 from grader.cli import main
@@ -61,13 +62,8 @@ EXPECTED = {"good": (3.0, set()), "half": (2.0, set()), "syntax": (1.0, {"syntax
 def make_course(base: Path) -> Path:
     """The assignment under ``base/root``, and ``base/batch``: a folder of every kind of submission."""
     root = base / "root"
-    public, hidden = root / "assignments" / "duo", root / "reference" / "duo"
-    public.mkdir(parents=True)
-    (hidden / "checks").mkdir(parents=True)
-    (public / "assignment.toml").write_text(CONFIG)
-    (hidden / "solution.py").write_text(RIGHT)
-    (hidden / "grading.toml").write_text('[points]\n"add::small" = 2\n"mul::product" = 1\n')
-    (hidden / "checks" / "test_duo.py").write_text(CHECKS)
+    write_course(root, "duo", config=CONFIG, solution=RIGHT, points='[points]\n"add::small" = 2\n"mul::product" = 1\n',
+                 checks=CHECKS)
     batch = base / "batch"
     batch.mkdir()
     for name, content in SUBMISSIONS.items():
