@@ -56,11 +56,12 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import _five  # noqa: E402
 
+from grader._worker import make_keepers  # noqa: E402
 from grader.assignment import load_assignment  # noqa: E402
 from grader.engine import content_seed  # noqa: E402
 from grader.failures import MissingFunction, StudentCrash  # noqa: E402
 from grader.load import load_submission  # noqa: E402
-from grader.parts import Ask, Called  # noqa: E402
+from grader.parts import Ask, Called, read_kept  # noqa: E402
 from grader.pipeline import BatchOptions, discover, grade_paths  # noqa: E402
 from grader.plugin import Job, run_checks  # noqa: E402
 from grader.program import call_seed  # noqa: E402
@@ -121,26 +122,15 @@ class InProcessSession:
 
                 saved[part] = self.namespace.get(part)
                 self.namespace[part] = proxy
-        kept: dict[str, tuple[int, dict[int, object]]] = {}
-        for part, numbers in (keep or {}).items():  # as the sandbox keeps returns: counted, numbered calls copied
-            original, counter = self.namespace.get(part), {"calls": 0, "values": {}}
-            if not callable(original):
-                continue
-
-            def keeper(*a, _f=original, _c=counter, _wanted=frozenset(numbers), **k):
-                value = _f(*a, **k)
-                _c["calls"] += 1
-                if _c["calls"] in _wanted:
-                    _c["values"][_c["calls"]] = copy.deepcopy(value)
-                return value
-
-            saved.setdefault(part, original)
+        # the sandbox's own keepers (grader._worker): calls counted, what the numbered ones returned copied
+        keepers = make_keepers(self.namespace, {part: list(numbers) for part, numbers in (keep or {}).items()})
+        for part, keeper in keepers.items():
+            saved.setdefault(part, self.namespace[part])
             self.namespace[part] = keeper
-            kept[part] = counter
         try:
             value = copy.deepcopy(fn(*args, **kwargs))
-            return Called(value, tuple(asks), (args, kwargs) if observe else None,
-                          {part: (c["calls"], c["values"]) for part, c in kept.items()})
+            kept = {part: {"calls": k.calls, "values": k.kept} for part, k in keepers.items()}
+            return Called(value, tuple(asks), (args, kwargs) if observe else None, read_kept(kept, keep or {}))
         except Exception as exc:
             raise StudentCrash(f"{type(exc).__name__}: {exc}", function=function) from None
         finally:

@@ -52,7 +52,7 @@ from . import tracing, wire
 from ._imports import Provider
 from .signatures import describe_signature
 
-__all__ = ["STUDENT_FILES", "describe_exception", "serve"]
+__all__ = ["STUDENT_FILES", "describe_exception", "make_keepers", "serve"]
 
 STUDENT_FILES = ("<cell ", "<submission>")
 
@@ -222,7 +222,7 @@ class _Keeper:
         return value
 
 
-def _keepers(namespace: dict[str, Any], asked: Any) -> dict[str, _Keeper]:
+def make_keepers(namespace: dict[str, Any], asked: Any) -> dict[str, _Keeper]:
     """``{"part": [call numbers]}`` from the request: keepers for the callables of the namespace it names."""
     if type(asked) is not dict:
         return {}
@@ -254,7 +254,7 @@ def _call(namespace: dict[str, Any], request: dict[str, Any], channel: _Channel)
     parts = [str(p) for p in request.get("parts", ())]
     saved = {part: namespace.get(part, _ABSENT) for part in parts}
     namespace.update({part: _proxy(part, channel) for part in parts})
-    keepers = _keepers(namespace, request.get("keep"))
+    keepers = make_keepers(namespace, request.get("keep"))
     saved = {**{part: namespace[part] for part in keepers}, **saved}
     namespace.update(keepers)
     _seed(int(request["seed"]))
