@@ -457,12 +457,29 @@ def predict(parameters: Parameters, X: np.ndarray) -> np.ndarray:
 # You should see about 90% training accuracy: the hidden layer lets the network bend its decision boundary around
 # the petals, where logistic regression could only draw a straight line.
 #
-# ## 5 - Going further (optional, not graded)
+# ## 5 - How many hidden units? (optional, not graded)
+#
+# The cell below trains seven networks on the flower, with 1 to 50 hidden units, for 5,000 iterations each,
+# and draws the boundary each one learns. It takes a minute or two. Watch two things: how many units the
+# network needs before the boundary follows the petals, and when the largest networks start to bend around
+# single noisy points.
+
+# %% [student]
+# plt.figure(figsize=(16, 32))
+# hidden_layer_sizes = [1, 2, 3, 4, 5, 20, 50]
+# for i, n_h in enumerate(hidden_layer_sizes):
+#     plt.subplot(5, 2, i + 1)
+#     parameters_h = nn_model(X, Y, n_h, num_iterations=5000)
+#     plot_decision_boundary(lambda x: predict(parameters_h, x.T), X, Y)
+#     accuracy = float(np.mean(predict(parameters_h, X) == Y)) * 100
+#     plt.title(f"{n_h} hidden units: {accuracy:.1f}%")
+#     print(f"{n_h} hidden units: training accuracy {accuracy:.1f}%")
+
+# %% [markdown]
+# ## 6 - Going further (optional, not graded)
 #
 # Try these in a copy of this notebook, so that the functions you submit stay as they are.
 #
-# - Train with `n_h` = 1, 2, 3, 5, 20 and 50. How does the boundary change? When does the network start fitting
-#   noise?
 # - Start from zero weights and print the rows of `W1` after training: they are all equal. Why?
 # - Start from `np.random.randn(...) * 10` and compare the cost curves. Where on the tanh curve does the hidden
 #   layer start now?
