@@ -42,8 +42,11 @@ class _Statement:
     filename: str
     line: int
     binds: frozenset[str]
-    uses: frozenset[str]
+    node: ast.stmt  # what it uses is read off this when a closure reaches it (most statements are never asked)
     is_import: bool
+
+    def uses(self) -> set[str]:
+        return _free(self.node) if isinstance(self.node, _DEFS) else _loaded(self.node)
 
 
 def _stored(node: ast.AST) -> set[str]:
@@ -103,9 +106,8 @@ def _statements(loaded: LoadedSubmission) -> tuple[list[_Statement], list[_State
             continue
         keep = set(unit.keep)
         for index, stmt in enumerate(body):
-            uses = _free(stmt) if isinstance(stmt, _DEFS) else _loaded(stmt)
             (kept if index in keep else skipped).append(_Statement(
-                unit.filename, stmt.lineno, frozenset(_stored(stmt)), frozenset(uses),
+                unit.filename, stmt.lineno, frozenset(_stored(stmt)), stmt,
                 isinstance(stmt, (ast.Import, ast.ImportFrom))))
     return kept, skipped
 
@@ -119,16 +121,20 @@ class Bindings:
         self._statements, self._skipped = _statements(loaded)
         self._by_place = {(s.filename, s.line): s for s in self._statements}
         self._bound = frozenset(name for s in self._statements for name in s.binds)
+        self._uses: dict[int, frozenset[str]] = {}  # index in _statements → the names it uses, once read
         self._needs = {function: self._closure({function}) for function in self.functions}
 
     def _closure(self, names: set[str]) -> frozenset[str]:
-        """``names`` and every name that the statements binding them use, transitively."""
+        """``names`` and every name that the statements binding them use, transitively. What a statement uses is
+        read once, and only for the statements a closure reaches: a course notebook's other cells are never walked."""
         needed, todo = set(names), list(names)
         while todo:
             name = todo.pop()
-            for statement in self._statements:
+            for index, statement in enumerate(self._statements):
                 if name in statement.binds:
-                    for used in statement.uses - needed:
+                    if index not in self._uses:
+                        self._uses[index] = frozenset(statement.uses())
+                    for used in self._uses[index] - needed:
                         needed.add(used)
                         todo.append(used)
         return frozenset(needed)
