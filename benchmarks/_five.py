@@ -161,8 +161,12 @@ def student_notebook(kind: str, number: int) -> dict[str, Any]:
         code[function] = text
     elif kind == "missing_accuracy":
         code["accuracy"] = None
+    # Every notebook unique, and so is every cell its student wrote: each solution a text of its own, as students'
+    # code is in a real class (a grader that remembered parses would otherwise meet the same text 200 times). The
+    # cells the instructor wrote (imports, tests, the stub a student left) are the same in every notebook, as they are.
+    code = {f: None if text is None else f"{text}# {number}\n" for f, text in code.items()}
     notebook = _notebook(code, scratch=True)
-    notebook["cells"][0]["source"] += f"\n\nSubmission {number}."  # every notebook unique
+    notebook["cells"][0]["source"] += f"\n\nSubmission {number}."
     return notebook
 
 

@@ -97,9 +97,21 @@ def _mark(notebook: dict[str, Any]) -> dict[str, Any]:
 
 
 def _course_notebook(example: str, number: int) -> dict[str, Any]:
+    """An example notebook made unique: every code cell its student wrote (any that is not, word for word, a code
+    cell of the released notebook) gets a comment with the number, as students' own code differs in a real class;
+    the cells the instructor wrote stay as they are in every notebook."""
     notebook = json.loads((SHALLOW / "examples" / f"{example}.ipynb").read_text())
+    released = {_text(cell) for cell in json.loads((SHALLOW / "shallow_nn.ipynb").read_text())["cells"]
+                if cell["cell_type"] == "code"}
+    for cell in notebook["cells"]:
+        if cell["cell_type"] == "code" and _text(cell) not in released:
+            cell["source"] = _text(cell).rstrip("\n") + f"\n# {number}\n"
     notebook["cells"].insert(0, {"cell_type": "markdown", "metadata": {}, "source": f"Submission {number}."})
     return _mark(notebook)
+
+
+def _text(cell: dict[str, Any]) -> str:
+    return "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
 
 
 def _course_expected(name: str) -> tuple[float, float]:
