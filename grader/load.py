@@ -7,6 +7,7 @@ raises on bad input: an unreadable file, a broken notebook or a syntax error bec
 from __future__ import annotations
 
 import ast
+import functools
 import hashlib
 import io
 import os
@@ -33,6 +34,10 @@ MAX_SUBMISSION_BYTES = 50 * 2**20  # the largest file that is read at all
 _MAX_CODE = 500_000  # characters of code in one submission (~10x a big notebook; parsing ~3 s/million)
 _MAX_COMPILED = 1_000  # past this many def/class/lambda/for, skip the compile check (CPython can go quadratic)
 _CLIP = 300  # longest code line quoted in a Location or message
+# A class hands in the same instructor-written cells (imports, public tests, training and plotting cells) hundreds of
+# times: a worker remembers the parse of this many cells of at most this many characters (a few MB at most).
+_MEMO_CELLS = 128
+_MEMO_CHARS = 4_096
 _TOO_MUCH = f"contains too much code to grade (more than {_MAX_CODE:,} characters)"
 _DEF_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 _CODE_OBJECTS = re.compile(r"\b(?:def|class|lambda|for)\b")
@@ -300,24 +305,38 @@ def _py_units(text: str) -> list[_Parsed]:
     return [unit(a, b) for a, b in cut(lines, starts, lambda a, b: unit(a, b)[1] is not None)]
 
 
-def _parse(source: str, *, original: str, cell: int | None, first_line: int) -> _Parsed:
-    """Parse and compile (never run) one unit; failures become a syntax-error Problem."""
-    filename = "<submission>" if cell is None else f"<cell {cell}>"
+def _checked(source: str, in_cell: bool) -> tuple[ast.Module | None, tuple[str, int | None, str] | None]:
+    """The tree of ``source``, or why it does not compile: (kind, line, message). A function of the text alone
+    (the file name a unit compiles under changes neither), so ``_remembered`` may share its answer, tree included:
+    nothing that reads a tree changes it."""
     tree: ast.Module | None = None
-    error: tuple[str, int | None, str] | None = None
-    flags = 0 if cell is None else ast.PyCF_ALLOW_TOP_LEVEL_AWAIT  # IPython allows top-level await
+    flags = ast.PyCF_ALLOW_TOP_LEVEL_AWAIT if in_cell else 0  # IPython allows top-level await
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            tree = ast.parse(source, filename)
+            tree = ast.parse(source)
             if len(_CODE_OBJECTS.findall(source)) <= _MAX_COMPILED:
-                compile(tree, filename, "exec", flags=flags, dont_inherit=True)
+                compile(tree, "<unit>", "exec", flags=flags, dont_inherit=True)
     except SyntaxError as exc:
-        error = (type(exc).__name__, exc.lineno, exc.msg or "invalid syntax")
+        return None, (type(exc).__name__, exc.lineno, exc.msg or "invalid syntax")
     except ValueError:
-        error = ("SyntaxError", None, "the code contains characters Python cannot compile (such as null bytes)")
-    except (RecursionError, MemoryError):
-        error = ("SyntaxError", None, "the code is nested too deeply for Python to compile")
+        return None, ("SyntaxError", None, "the code contains characters Python cannot compile (such as null bytes)")
+    except RecursionError:
+        return None, _TOO_DEEP
+    return tree, None  # a MemoryError is not an answer to remember: it goes to the caller
+
+
+_TOO_DEEP = ("SyntaxError", None, "the code is nested too deeply for Python to compile")
+_remembered = functools.lru_cache(maxsize=_MEMO_CELLS)(_checked)
+
+
+def _parse(source: str, *, original: str, cell: int | None, first_line: int) -> _Parsed:
+    """Parse and compile (never run) one unit; failures become a syntax-error Problem."""
+    filename = "<submission>" if cell is None else f"<cell {cell}>"
+    try:
+        tree, error = (_remembered if len(source) <= _MEMO_CHARS else _checked)(source, cell is not None)
+    except MemoryError:
+        tree, error = None, _TOO_DEEP
     unit = CodeUnit(index=0, cell=cell, first_line=first_line, filename=filename, source=source, keep=(),
                     syntax_error=None, defines=(), original=original)  # fmt: skip
     if error is None:

@@ -558,3 +558,38 @@ def test_calls_into_the_assignments_helpers_do_not_run(tmp_path):
     aware = load_submission(path, helpers=("init_utils",))
     assert plain.units[0].keep == (0, 1, 2, 3, 4, 5, 6)
     assert aware.units[0].keep == (0, 1, 2, 3)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# A worker remembers the parse of cells it has seen (a class hands in the same instructor-written cells)
+
+
+def test_a_remembered_cell_is_placed_where_each_notebook_has_it():
+    shared_error, shared_def = "answer = (1,\n", "import numpy as np\n\ndef f(x):\n    return x + 1\n"
+    data = notebook_bytes(shared_def, shared_error)
+    first = load_source(data, name="a.ipynb", kind="ipynb")
+    second = load_source(notebook_bytes("md:intro", "y = 2", shared_error, "z = 3", shared_def), name="b.ipynb",
+                         kind="ipynb")
+    assert [p.location.cell for p in first.problems if p.location] == [2]
+    assert [p.location.cell for p in second.problems if p.location] == [3]
+    assert "in cell 2, line 1" in first.problems[0].message and "in cell 3, line 1" in second.problems[0].message
+    assert (unit_for(first, 1).definitions, unit_for(first, 1).keep) == (
+        unit_for(second, 5).definitions, unit_for(second, 5).keep) == ((("f", 3),), (0, 1))
+    assert unit_for(second, 5).filename == "<cell 5>" and unit_for(first, 1).filename == "<cell 1>"
+    again = load_source(data, name="a.ipynb", kind="ipynb")
+    assert again == first  # what is remembered gives the same submission as a first parse
+
+
+def test_the_remembered_parses_are_bounded_in_number_and_size():
+    from grader import load
+
+    cells = [f"value_{i} = {i}" for i in range(3 * load._MEMO_CELLS)] + ["x = 1\n" * (load._MEMO_CHARS // 3)]
+    loaded = load_source(notebook_bytes(*cells), name="many.ipynb", kind="ipynb")
+    assert len(loaded.units) == len(cells) and not loaded.problems
+    info = load._remembered.cache_info()
+    assert info.currsize <= info.maxsize == load._MEMO_CELLS
+    big = cells[-1]
+    assert len(big) > load._MEMO_CHARS
+    before = info.misses
+    load_source(notebook_bytes(big), name="big.ipynb", kind="ipynb")
+    assert load._remembered.cache_info().misses == before  # a cell over the size bound is parsed, not remembered
