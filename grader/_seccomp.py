@@ -19,15 +19,36 @@ Everything else is denied, including what the old deny list named (sockets, fork
 namespaces, mounts, keyrings, System V and POSIX IPC) and what it missed: ``memfd_create`` (memory outside
 RLIMIT_AS), ``pipe``, ``eventfd``, ``epoll``, ``utimensat`` and ``chown`` (metadata Landlock does not govern),
 extended attributes, ``mknod``, ``symlink`` and ``link``.
+
+Building the filter with libseccomp costs a student process about 2 CPU-ms (the rules go through ctypes one by one,
+and the pages it writes are copies of the zygote's), and the filter differs between processes only in the pid that
+``kill``, ``tgkill``, ``prlimit64`` and ``sched_getaffinity`` may name. So the zygote builds it once
+(``prepare_seccomp``): twice, for two pids no process can have, and compares the two BPF programs. The
+instructions where they differ are the pid's places, each a comparison of the argument with a constant; anything
+else differing means this libseccomp builds a different program for other pids, and the zygote leaves the
+filter to be built in each process as before. A student process then writes its own pid into those places and
+loads the program (``load_prepared``): the program libseccomp would have built for it (``tests/test_seccomp.py``
+compares them for many pids).
 """
 
 from __future__ import annotations
 
+import ctypes
 import errno
 import os
+import struct
+from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["ALLOWED_SYSCALLS", "apply_seccomp", "seccomp_module"]
+__all__ = [
+    "ALLOWED_SYSCALLS",
+    "Prepared",
+    "apply_seccomp",
+    "bpf_program",
+    "load_prepared",
+    "prepare_seccomp",
+    "seccomp_module",
+]
 
 # Measured with benchmarks/syscalls.py (see the module docstring).
 _MEASURED = (
@@ -72,15 +93,10 @@ def _add(rules: Any, action: int, name: str, *args: Any) -> None:
         pass
 
 
-def apply_seccomp(*, own_uid: bool) -> None:
-    """Load the filter into the calling process (after no_new_privs); ``own_uid`` is whether it has a uid of its
-    own, which makes ``chmod`` safe. Raises RuntimeError when pyseccomp cannot be loaded."""
-    seccomp = seccomp_module()
-    if seccomp is None:
-        raise RuntimeError("seccomp was planned but pyseccomp cannot be loaded")
+def _filter(seccomp: Any, pid: int, own_uid: bool) -> Any:
+    """The filter for a process whose pid is ``pid``, not loaded."""
     allow, eq = seccomp.ALLOW, seccomp.EQ
     rules = seccomp.SyscallFilter(seccomp.ERRNO(errno.EPERM))
-    pid = os.getpid()
     ruled = {"clone", "kill", "tgkill", "prlimit64", "sched_getaffinity", "ioctl", "fcntl", "chmod"}
     for name in ALLOWED_SYSCALLS:
         if name not in ruled:
@@ -98,4 +114,92 @@ def apply_seccomp(*, own_uid: bool) -> None:
     if own_uid:
         _add(rules, allow, "chmod")
     _add(rules, seccomp.ERRNO(errno.ENOSYS), "clone3")
-    rules.load()
+    return rules
+
+
+def apply_seccomp(*, own_uid: bool) -> None:
+    """Load the filter into the calling process (after no_new_privs); ``own_uid`` is whether it has a uid of its
+    own, which makes ``chmod`` safe. Raises RuntimeError when pyseccomp cannot be loaded."""
+    seccomp = seccomp_module()
+    if seccomp is None:
+        raise RuntimeError("seccomp was planned but pyseccomp cannot be loaded")
+    _filter(seccomp, os.getpid(), own_uid).load()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The filter built once in the zygote
+
+_INSTRUCTION = struct.Struct("=HBBI")  # struct sock_filter: code, jt, jf, k
+_JEQ_K = 0x15  # BPF_JMP | BPF_JEQ | BPF_K: jump if the accumulator equals k
+_NOT_PIDS = (4_200_001, 4_200_002)  # above PID_MAX_LIMIT (2**22): no process has them
+_PR_SET_SECCOMP, _SECCOMP_MODE_FILTER = 22, 2
+
+
+class _SockFprog(ctypes.Structure):
+    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_char_p)]
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """A filter's BPF program with the places of the process's own pid (instruction indices)."""
+
+    program: bytes
+    pid_slots: tuple[int, ...]
+
+    def for_pid(self, pid: int) -> bytes:
+        """The program for the process ``pid``."""
+        program = bytearray(self.program)
+        for index in self.pid_slots:
+            code, jt, jf, _ = _INSTRUCTION.unpack_from(program, index * _INSTRUCTION.size)
+            _INSTRUCTION.pack_into(program, index * _INSTRUCTION.size, code, jt, jf, pid)
+        return bytes(program)
+
+
+def _export(rules: Any) -> bytes:
+    read, write = os.pipe()  # a program of a few hundred instructions: well within a pipe's buffer
+    with os.fdopen(read, "rb") as reader:
+        with os.fdopen(write, "wb") as writer:
+            rules.export_bpf(writer)
+        return reader.read()
+
+
+def bpf_program(pid: int, *, own_uid: bool) -> bytes:
+    """The BPF program libseccomp builds for the process ``pid`` (what ``apply_seccomp`` would load there)."""
+    seccomp = seccomp_module()
+    if seccomp is None:
+        raise RuntimeError("pyseccomp cannot be loaded")
+    return _export(_filter(seccomp, pid, own_uid))
+
+
+def prepare_seccomp(*, own_uid: bool) -> Prepared | None:
+    """The filter's program with its pid places, or None when they cannot be told apart (see the module's text)."""
+    try:
+        first, second = (bpf_program(pid, own_uid=own_uid) for pid in _NOT_PIDS)
+    except (RuntimeError, OSError, ValueError):
+        return None
+    size = _INSTRUCTION.size
+    if len(first) != len(second) or not first or len(first) % size:
+        return None
+    slots = []
+    for index in range(len(first) // size):
+        a, b = _INSTRUCTION.unpack_from(first, index * size), _INSTRUCTION.unpack_from(second, index * size)
+        if a == b:
+            continue
+        if a[:3] != b[:3] or a[0] != _JEQ_K or (a[3], b[3]) != _NOT_PIDS:
+            return None
+        slots.append(index)
+    if not slots:
+        return None
+    return Prepared(program=first, pid_slots=tuple(slots))
+
+
+def load_prepared(prepared: Prepared) -> None:
+    """Load ``prepared``, with the calling process's pid, into the calling process (after no_new_privs), as
+    libseccomp's ``seccomp_load`` does for a single thread. Raises OSError when the kernel refuses it."""
+    program = prepared.for_pid(os.getpid())
+    buffer = ctypes.create_string_buffer(program, len(program))
+    fprog = _SockFprog(len(program) // _INSTRUCTION.size, ctypes.cast(buffer, ctypes.c_char_p))
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(_PR_SET_SECCOMP, _SECCOMP_MODE_FILTER, ctypes.byref(fprog), 0, 0) != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, f"prctl(PR_SET_SECCOMP): {os.strerror(err)}")

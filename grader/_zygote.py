@@ -36,7 +36,7 @@ from typing import Any, NoReturn
 
 # Nothing here imports numpy (wire and _worker do, so they are imported where used): a process must still have
 # one thread to enter a user namespace.
-from . import _cgroup, _scratch, _userns, isolation
+from . import _cgroup, _scratch, _seccomp, _userns, isolation
 
 __all__ = ["PRELOAD", "main"]
 
@@ -68,6 +68,16 @@ class _State:
     cgroups: _cgroup.MemoryCgroups | None
     # pidfd -> (pid, the cgroup's OOM-kill count before its fork, None without a cgroup)
     children: dict[int, tuple[int, int | None]] = field(default_factory=dict)
+    # own uid or not -> the seccomp program built once for every child (None: each child builds its own)
+    seccomp: dict[bool, _seccomp.Prepared | None] = field(default_factory=dict)
+
+    def seccomp_for(self, plan: isolation.Plan) -> _seccomp.Prepared | None:
+        if "seccomp" not in plan.layers:
+            return None
+        own_uid = "uid" in plan.layers
+        if own_uid not in self.seccomp:
+            self.seccomp[own_uid] = _seccomp.prepare_seccomp(own_uid=own_uid)
+        return self.seccomp[own_uid]
 
 
 def _resident_bytes() -> int:
@@ -90,7 +100,8 @@ def _enter(cgroups: _cgroup.MemoryCgroups | None) -> _cgroup.MemoryCgroups | Non
     return cgroups
 
 
-def _child(state: _State, plan: isolation.Plan, scratch: str, child_end: socket.socket, out_write: int) -> NoReturn:
+def _child(state: _State, plan: isolation.Plan, scratch: str, child_end: socket.socket, out_write: int,
+           seccomp_filter: _seccomp.Prepared | None) -> NoReturn:
     """The student process, right after the fork: set up, isolate, serve. Never returns into the zygote."""
     try:
         state.control.close()
@@ -103,7 +114,7 @@ def _child(state: _State, plan: isolation.Plan, scratch: str, child_end: socket.
         os.closerange(3, keep)
         os.closerange(keep + 1, 65536)
         os.chdir(scratch)
-        isolation.apply(plan, scratch, in_cgroup=state.cgroups is not None)
+        isolation.apply(plan, scratch, in_cgroup=state.cgroups is not None, seccomp_filter=seccomp_filter)
         from . import _worker
 
         _worker.serve(child_end)
@@ -131,6 +142,7 @@ def _spawn(state: _State, request: dict[str, Any]) -> None:
         # The child shares the zygote's pages until it writes to them: the copies count too, once.
         state.cgroups.allow(plan.memory_bytes + _resident_bytes())
         oom_kills = state.cgroups.oom_kills()
+    seccomp_filter = state.seccomp_for(plan)  # built before the first fork, and then never again
     opened: list[Any] = []
     try:
         parent_end, child_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -141,7 +153,7 @@ def _spawn(state: _State, request: dict[str, Any]) -> None:
         if pid == 0:
             parent_end.close()
             os.close(out_read)
-            _child(state, plan, scratch, child_end, out_write)
+            _child(state, plan, scratch, child_end, out_write, seccomp_filter)
         try:
             pidfd = os.pidfd_open(pid)
         except OSError:

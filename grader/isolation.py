@@ -40,7 +40,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import _userns
-from ._seccomp import apply_seccomp, seccomp_module
+from ._seccomp import Prepared, apply_seccomp, load_prepared, seccomp_module
 
 __all__ = [
     "IsolationFailed",
@@ -253,9 +253,11 @@ def current_address_space() -> int:
     raise IsolationFailed("cannot read VmSize from /proc/self/status")
 
 
-def apply(plan: Plan, scratch: str, *, in_cgroup: bool = False) -> None:
+def apply(plan: Plan, scratch: str, *, in_cgroup: bool = False, seccomp_filter: Prepared | None = None) -> None:
     """Apply every layer of ``plan`` to the calling process, or raise IsolationFailed. ``in_cgroup``: the process
-    was born in the zygote's memory cgroup, with its limit set for it (the ``cgroup-memory`` layer)."""
+    was born in the zygote's memory cgroup, with its limit set for it (the ``cgroup-memory`` layer).
+    ``seccomp_filter``: the zygote's prepared seccomp program for this plan (``_seccomp.prepare_seccomp``); without
+    it the filter is built here."""
     layers = set(plan.layers)
     userns = VIA_USERNS in layers
     if "cgroup-memory" in layers:
@@ -302,6 +304,9 @@ def apply(plan: Plan, scratch: str, *, in_cgroup: bool = False) -> None:
         _apply_landlock(scratch, layers)
     if "seccomp" in layers:  # last: the calls above need some of what it denies
         try:
-            apply_seccomp(own_uid="uid" in layers)
+            if seccomp_filter is not None:
+                load_prepared(seccomp_filter)
+            else:
+                apply_seccomp(own_uid="uid" in layers)
         except (RuntimeError, OSError, ValueError) as exc:
             raise IsolationFailed(f"seccomp: {exc}") from None
