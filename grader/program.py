@@ -38,7 +38,9 @@ class Program:
     @classmethod
     def build(cls, loaded: LoadedSubmission, assignment: Assignment) -> Program:
         return cls(
-            units=tuple((u.filename, u.source, u.keep) for u in loaded.units if u.syntax_error is None),
+            # A unit with nothing to run (a cell of calls, plots or training) is not sent: the process would only
+            # parse it. A cell that does not compile runs nothing either (``load`` reported it).
+            units=tuple((u.filename, u.source, u.keep) for u in loaded.units if u.syntax_error is None and u.keep),
             helpers=tuple((h.module, h.source) for h in assignment.helpers),
             stubs=assignment.stub_modules,
             main="__main__" if loaded.kind == "ipynb" else "submission",

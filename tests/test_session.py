@@ -493,3 +493,32 @@ def test_a_failed_spawn_is_answered_and_the_zygote_stays(sandbox):
     with sandbox.session(program(), Limits(), seed=1) as s:
         assert s.call("double", 1)["x"] == 2
     assert sandbox.zygote() is zygote and zygote.process.poll() is None
+
+
+def test_a_cell_with_nothing_to_run_is_not_sent_and_the_rest_runs_as_before(sandbox):
+    """Program.build leaves out the cells whose statements all stay out at grading time (calls, training loops):
+    the process would only parse them. The cells that define still run, and their lines still show in a failure."""
+    from pathlib import Path
+
+    import nbformat
+
+    from grader.assignment import load_assignment
+    from grader.load import load_source
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(text) for text in (
+        "import numpy as np\n\ndef layer_sizes(X, Y):\n    return (X.shape[0], 4, Y.shape[0])\n",
+        "print(layer_sizes(np.zeros((2, 3)), np.zeros((1, 3))))\n",
+        "for n_h in [1, 2, 3]:\n    print(n_h)\n",
+        "SIZE = 4\n\ndef broken(x):\n    return x / undefined_name\n",
+    )]
+    loaded = load_source(nbformat.writes(nb).encode(), name="n.ipynb", kind="ipynb")
+    root = Path(__file__).resolve().parent.parent
+    built = Program.build(loaded, load_assignment(root, "shallow-nn"))
+    assert [filename for filename, _, _ in built.units] == ["<cell 1>", "<cell 4>"]
+    with sandbox.session(built, Limits(call_seconds=5, memory_mb=256), seed=3) as s:
+        assert s.call("layer_sizes", np.zeros((5, 2)), np.zeros((1, 2))) == (5, 4, 1)
+        with pytest.raises(StudentError) as raised:
+            s.call("broken", 1.0)
+    assert "undefined_name" in str(raised.value)
+    assert raised.value.frames == (("<cell 4>", 4, "broken"),)  # the cell and line the grader places it by
