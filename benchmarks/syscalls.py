@@ -7,11 +7,12 @@ Usage (root, with strace installed)::
 
 It runs ``grade`` on the bundled examples of every assignment, and the sandbox's own tests
 (``tests/test_session.py``: crashes, timeouts, memory and recursion limits, threads, files in scratch), under
-``strace -f -ff``. A student process is one whose trace loads a seccomp filter; every system call it makes after that
-line is student code, the worker, Python, numpy or OpenBLAS at work inside the sandbox. The script prints the
-union, each call with the number of processes that made it, and how it differs from ``_seccomp.ALLOWED_SYSCALLS``:
-calls that were measured but are not allowed (the allow list is too tight: they fail with EPERM), and calls that
-are allowed without being measured (each must have its reason in grader/_seccomp.py).
+``strace -f -ff``. A student process is one whose trace loads a seccomp filter (with ``seccomp`` or ``prctl``);
+every system call it makes after that line is student code, the worker, Python, numpy or OpenBLAS at work inside
+the sandbox. The script prints the union, each call with the number of processes that made it, and how it differs
+from ``_seccomp.ALLOWED_SYSCALLS``: calls that were measured but are not allowed (the allow list is too tight: they
+fail with EPERM), and calls that are allowed without being measured (each must have its reason in
+grader/_seccomp.py).
 
 The trace runs with the allow list in force, so a call it denies shows up too (strace prints its ``EPERM``), as
 long as some traced code still makes it.
@@ -47,7 +48,9 @@ def student_calls(trace: Path, *, filtered: bool = False) -> tuple[list[str], li
             continue
         name = match.group(1)
         if not filtered:
-            filtered = name == "seccomp" and "SECCOMP_SET_MODE_FILTER" in line and line.rstrip().endswith("= 0")
+            # libseccomp loads with seccomp(2); the zygote's prepared program is loaded with prctl(2)
+            filtered = ((name == "seccomp" and "SECCOMP_SET_MODE_FILTER" in line)
+                        or (name == "prctl" and "PR_SET_SECCOMP" in line)) and line.rstrip().endswith("= 0")
             continue
         if " resumed>" not in line:
             calls.append(name)
