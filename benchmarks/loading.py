@@ -64,7 +64,14 @@ def main() -> None:
 
     import nbformat
 
+    from grader import load
     from grader.load import load_submission
+
+    def first_load(path: Path) -> object:
+        """A load that meets every cell for the first time: a worker remembers the parses of cells it has seen
+        (a class's shared cells), and each load here would otherwise find all of them remembered."""
+        load._remembered.cache_clear()
+        return load_submission(path)
 
     with tempfile.TemporaryDirectory() as tmp:
         baseline = cleared(LARGE, Path(tmp))
@@ -72,7 +79,7 @@ def main() -> None:
         for path in notebooks.values():  # all three hold the same graded code
             loaded = load_submission(path)
             assert loaded.ok and len(loaded.units) == len(load_submission(baseline).units), path
-        seconds = {name: median_seconds(lambda p=path: load_submission(p), args.repeat)  # type: ignore[misc]
+        seconds = {name: median_seconds(lambda p=path: first_load(p), args.repeat)  # type: ignore[misc]
                    for name, path in notebooks.items()}
         data = LARGE.read_bytes()
         parse = median_seconds(lambda: json.loads(data.decode("utf-8")), args.repeat)

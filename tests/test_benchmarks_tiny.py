@@ -34,3 +34,11 @@ def test_peers_benchmark_scores_five_function_notebooks_with_both_tools():
     output = run("benchmarks/peers.py", "--tiny", "--kind", "five")
     assert "both tools gave every notebook its expected score" in output
     assert "grade is " in output and "as fast as nbgrader" in output
+
+
+def test_student_process_benchmark_measures_a_process_against_a_bare_fork():
+    output = run("benchmarks/student_process.py", "--n", "5")
+    assert "baseline: a fork that exits at once" in output and "student process, 1 call(s)" in output
+    assert "sandbox layers: process, rlimits" in output  # measured through the grader's own sandbox
+    row = next(line for line in output.splitlines() if line.startswith("student process"))
+    assert len([float(value) for value in row.split()[-4:]]) == 4  # CPU-ms, wall ms, faults, x baseline
