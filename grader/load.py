@@ -35,9 +35,10 @@ _MAX_CODE = 500_000  # characters of code in one submission (~10x a big notebook
 _MAX_COMPILED = 1_000  # past this many def/class/lambda/for, skip the compile check (CPython can go quadratic)
 _CLIP = 300  # longest code line quoted in a Location or message
 # A class hands in the same instructor-written cells (imports, public tests, training and plotting cells) hundreds of
-# times: a worker remembers the parse of this many cells of at most this many characters (a few MB at most).
-_MEMO_CELLS = 128
-_MEMO_CHARS = 4_096
+# times: a worker remembers the parse of this many cells of at most this many characters. A tree takes up to about
+# 300 times its text (dense code, measured), so at most about 40 MB; a class's shared cells take well under 1 MB.
+_MEMO_CELLS = 64
+_MEMO_CHARS = 2_048
 _TOO_MUCH = f"contains too much code to grade (more than {_MAX_CODE:,} characters)"
 _DEF_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 _CODE_OBJECTS = re.compile(r"\b(?:def|class|lambda|for)\b")
