@@ -3,6 +3,7 @@ for each student process, and one that a process really runs under once it has l
 
 from __future__ import annotations
 
+import ctypes
 import errno
 import os
 import socket
@@ -29,9 +30,8 @@ def test_the_prepared_program_is_the_one_libseccomp_builds_for_each_pid(own_uid)
 
 
 def _in_child(prepared: _seccomp.Prepared) -> int:
-    """What a process may still do once it has loaded ``prepared``, as bits of its exit code."""
-    import ctypes
-
+    """What a process may still do once it has loaded ``prepared``, as bits of its exit code (nothing is imported
+    after the fork: another thread of the test process may have held the import lock)."""
     ctypes.CDLL(None).prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
     _seccomp.load_prepared(prepared)
     code = 0
