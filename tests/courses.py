@@ -20,3 +20,12 @@ def write_course(root: Path, name: str, *, config: str, solution: str, points: s
     (hidden / "grading.toml").write_text(points)
     (hidden / "checks" / f"test_{name}.py").write_text(checks)
     return public, hidden
+
+
+def write_batch(folder: Path, files: dict[str, str | bytes]) -> Path:
+    """``folder`` holding each named submission (text, or bytes as they are); returns it."""
+    folder.mkdir(parents=True)
+    for name, content in files.items():
+        path = folder / name
+        path.write_bytes(content) if isinstance(content, bytes) else path.write_text(content)
+    return folder

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from courses import write_course
+from courses import write_batch, write_course
 
 from grader import models
 from grader.assignment import load_assignment
@@ -50,10 +50,7 @@ def course(tmp_path_factory) -> tuple[Path, Path, Path]:
     root = base / "root"
     write_course(root, "pic", config=CONFIG, solution=RIGHT, points='[points]\n"add::small" = 2\n"mul::product" = 1\n',
                  checks=CHECKS)
-    batch = base / "batch"
-    batch.mkdir()
-    for name, text in SUBMISSIONS.items():
-        (batch / name).write_text(text)
+    batch = write_batch(base / "batch", SUBMISSIONS)
     run(root, batch, base / "out", RELEASED, jobs=2)
     return root, batch, base / "out"
 

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from courses import write_course
+from courses import write_batch, write_course
 
 from grader import isolation
 from grader.cli import main
@@ -64,12 +64,7 @@ def make_course(base: Path) -> Path:
     root = base / "root"
     write_course(root, "duo", config=CONFIG, solution=RIGHT, points='[points]\n"add::small" = 2\n"mul::product" = 1\n',
                  checks=CHECKS)
-    batch = base / "batch"
-    batch.mkdir()
-    for name, content in SUBMISSIONS.items():
-        path = batch / name
-        path.write_bytes(content) if isinstance(content, bytes) else path.write_text(content)
-    return batch
+    return write_batch(base / "batch", SUBMISSIONS)
 
 
 @pytest.fixture(scope="module")
