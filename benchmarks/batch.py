@@ -222,7 +222,7 @@ class PeakMemory:
         self._thread.join()
 
 
-def _cpu() -> float:
+def cpu_seconds() -> float:
     """CPU seconds of this process and of every process it started and waited for (workers, zygotes, students)."""
     t = os.times()
     return t.user + t.system + t.children_user + t.children_system
@@ -232,9 +232,9 @@ def sandboxed(root: Path, name: str, folder: Path, out: Path, jobs: int) -> tupl
     """(seconds, CPU seconds, peak bytes) of ``grade_paths`` over ``folder``."""
     assignment = load_assignment(root, name)
     with PeakMemory() as memory:
-        started, cpu = time.perf_counter(), _cpu()
+        started, cpu = time.perf_counter(), cpu_seconds()
         results = grade_paths([folder], assignment, out_dir=out, options=BatchOptions(jobs=jobs))
-        elapsed, used = time.perf_counter() - started, _cpu() - cpu
+        elapsed, used = time.perf_counter() - started, cpu_seconds() - cpu
     assert len(results) == len(list(folder.iterdir()))
     if name == _five.NAME:  # the scores are known: a fast wrong grader would be no result
         wrong = [(r.submission, r.score) for r in results if r.score != _five.expected_score(r.submission)]

@@ -46,6 +46,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import _five  # noqa: E402
+from batch import cpu_seconds  # noqa: E402
 
 from grader.assignment import load_assignment  # noqa: E402
 from grader.pipeline import BatchOptions, grade_paths  # noqa: E402
@@ -70,12 +71,6 @@ def _function_points() -> dict[str, float]:
 COURSE_POINTS = _function_points()
 
 
-def _cpu() -> float:
-    """CPU seconds of this process and every process it started and waited for."""
-    t = os.times()
-    return t.user + t.system + t.children_user + t.children_system
-
-
 # ---------------------------------------------------------------------------------------------------------------
 # The course notebooks, with nbgrader's cell metadata
 
@@ -86,7 +81,7 @@ def _mark(notebook: dict[str, Any]) -> dict[str, Any]:
     for cell in notebook["cells"]:
         if cell["cell_type"] != "code":
             continue
-        text = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+        text = _text(cell)
         for function, points in COURSE_POINTS.items():
             if f"def {function}(" in text:
                 cell["metadata"]["nbgrader"] = {"schema_version": 3, "grade": False, "solution": True,
@@ -170,9 +165,9 @@ def nbgrader_course(course: Path, source: dict[str, Any], batch: Path, files: di
 
 def run_nbgrader(course: Path) -> tuple[float, float, dict[str, float]]:
     """(seconds, CPU seconds, score per student) of ``nbgrader autograde`` over every submission."""
-    started, cpu = time.perf_counter(), _cpu()
+    started, cpu = time.perf_counter(), cpu_seconds()
     _nbgrader(course, "autograde", ASSIGNMENT)
-    elapsed, used = time.perf_counter() - started, _cpu() - cpu
+    elapsed, used = time.perf_counter() - started, cpu_seconds() - cpu
     from nbgrader.api import Gradebook
 
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as book:
@@ -187,9 +182,9 @@ def run_nbgrader(course: Path) -> tuple[float, float, dict[str, float]]:
 def run_grade(root: Path, name: str, batch: Path, out: Path, jobs: int, *, figures: bool = True
               ) -> tuple[float, float, dict[str, float]]:
     assignment = load_assignment(root, name)
-    started, cpu = time.perf_counter(), _cpu()
+    started, cpu = time.perf_counter(), cpu_seconds()
     results = grade_paths([batch], assignment, out_dir=out, options=BatchOptions(jobs=jobs, figures=figures))
-    elapsed, used = time.perf_counter() - started, _cpu() - cpu
+    elapsed, used = time.perf_counter() - started, cpu_seconds() - cpu
     return elapsed, used, {r.submission: r.score for r in results}
 
 

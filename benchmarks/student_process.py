@@ -32,17 +32,12 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import _five  # noqa: E402
 import numpy as np  # noqa: E402
+from batch import cpu_seconds  # noqa: E402
 
 from grader.assignment import Assignment, load_assignment  # noqa: E402
 from grader.load import load_submission  # noqa: E402
 from grader.program import Program  # noqa: E402
 from grader.worker_sandbox import Sandbox  # noqa: E402
-
-
-def _cpu() -> tuple[float, float]:
-    """(this process's CPU seconds, its waited-for descendants')."""
-    t = os.times()
-    return t.user + t.system, t.children_user + t.children_system
 
 
 def _faults() -> int:
@@ -51,29 +46,27 @@ def _faults() -> int:
 
 def bare_forks(n: int) -> tuple[float, float, float]:
     """(CPU seconds, wall seconds, minor faults) per child of a fork that exits at once."""
-    before, faults, started = _cpu(), _faults(), time.perf_counter()
+    before, faults, started = cpu_seconds(), _faults(), time.perf_counter()
     for _ in range(n):
         pid = os.fork()
         if pid == 0:  # pragma: no cover - the child only exits
             os._exit(0)
         os.waitpid(pid, 0)
     wall = time.perf_counter() - started
-    after = _cpu()
-    return (after[0] - before[0] + after[1] - before[1]) / n, wall / n, (_faults() - faults) / n
+    return (cpu_seconds() - before) / n, wall / n, (_faults() - faults) / n
 
 
 def _sandbox_run(program: Program, assignment: Assignment, sessions: int, calls: int) -> tuple[float, float, int]:
     """(CPU seconds, wall seconds, minor faults) of a sandbox that runs ``sessions`` student processes, from its
     zygote's start to its end (the zygote's CPU and its children's are counted when it exits)."""
     x = np.linspace(-3, 3, 50).reshape(5, 10)
-    before, faults, started = _cpu(), _faults(), time.perf_counter()
+    before, faults, started = cpu_seconds(), _faults(), time.perf_counter()
     with Sandbox() as sandbox:
         for _ in range(sessions):
             with sandbox.session(program, assignment.limits, 1) as session:
                 for _ in range(calls):
                     session.call("sigmoid", x)
-    after = _cpu()
-    return after[0] - before[0] + after[1] - before[1], time.perf_counter() - started, _faults() - faults
+    return cpu_seconds() - before, time.perf_counter() - started, _faults() - faults
 
 
 def sessions(n: int, calls: int) -> tuple[float, float, float, tuple[str, ...]]:
