@@ -187,9 +187,17 @@ class _SigintLatch:
 class ProcessExecutor:
     """``jobs`` worker processes, each with its own engine (sandbox, pytest session) kept warm for the batch.
 
+    Each worker is given ``AHEAD`` submissions at a time, the one it grades and the next, so that it starts the
+    next as soon as it sends a result instead of waiting for the coordinator to be scheduled, read the result and
+    send another (five-function notebooks at ``--jobs 2`` on 2 cores: 16.1-16.8 ms each, against 16.3-17.8 with
+    one at a time). Results come back in the order a worker was given its submissions, so the oldest of a
+    worker's submissions is the one it is grading.
+
     Ctrl-C: the workers run in process groups of their own, so only the coordinator hears it. ``stop`` then lets
-    each worker finish its submission for up to ``STOP_GRACE`` seconds, and kills the ones that do not.
+    each worker finish what it was given for up to ``STOP_GRACE`` seconds, and kills the ones that do not.
     """
+
+    AHEAD = 2  # submissions given to a worker at once
 
     STOP_GRACE = 0.5  # seconds a worker may take to finish its submission after Ctrl-C
     KILL_GRACE = 0.5  # seconds between SIGTERM (clean up the sandbox) and SIGKILL
@@ -204,7 +212,7 @@ class ProcessExecutor:
         self.outbox = self.context.Queue()
         self.workers: dict[int, tuple[Any, Any]] = {}  # slot -> (process, inbox)
         self.jobs = jobs
-        self.busy: dict[int, Task] = {}  # slot -> the task it is grading
+        self.busy: dict[int, list[Task]] = {}  # slot -> what it was given and has not answered, oldest first
         self.received: list[tuple[str, int, Any]] = []  # read from the outbox, not yet handled
         self.pressed_twice = False  # Ctrl-C came twice before ``stop``: no grace
         for slot in range(jobs):
@@ -239,30 +247,34 @@ class ProcessExecutor:
 
     def run(self, tasks: Iterable[Task]) -> Iterator[Graded]:
         pending = iter(tasks)
-        for slot in list(self.workers):
-            self._next(slot, pending)
-        while self.busy:
+        for _ in range(self.AHEAD):  # round by round: a batch smaller than the workers still uses every one
+            for slot in list(self.workers):
+                self._give(slot, pending)
+        while any(self.busy.values()):
             message = self._receive(0.1)  # short waits: a Ctrl-C is acted on within 0.1 s
             if message is None:
-                for slot, task in list(self.busy.items()):
+                for slot, given in list(self.busy.items()):
                     process = self.workers[slot][0]
-                    if not process.is_alive():  # the worker died under this task
+                    if given and not process.is_alive():  # the worker died under its oldest task
+                        task = given.pop(0)
                         yield lost_worker(self.root, self.name, task,
                                           f"the grading worker died (exit code {process.exitcode})", self.options)
                         self._start(slot)
-                        self._next(slot, pending)
+                        for waiting in given:  # never started: the new worker grades them
+                            self.workers[slot][1].put(waiting)
+                        self._give(slot, pending)
                 continue
             kind, slot, payload = message
             if kind == "fatal":
                 raise WorkerFailed(*payload)
+            self.busy[slot].pop(0)
+            self._give(slot, pending)
             yield _from_wire(payload)
-            self._next(slot, pending)
 
-    def _next(self, slot: int, pending: Iterator[Task]) -> None:
-        self.busy.pop(slot, None)
+    def _give(self, slot: int, pending: Iterator[Task]) -> None:
         task = next(pending, None)
         if task is not None:
-            self.busy[slot] = task
+            self.busy.setdefault(slot, []).append(task)
             self.workers[slot][1].put(task)
 
     def stop(self) -> list[Graded]:
@@ -272,18 +284,21 @@ class ProcessExecutor:
         """
         for process, inbox in self.workers.values():
             if process.is_alive():
-                inbox.put(None)  # no new submission; finish the current one
+                inbox.put(None)  # no new submission; finish what it was given
         done: list[Graded] = []
         deadline = time.monotonic() + self.STOP_GRACE
         with _SigintLatch() as latch:
             try:
-                while (self.busy and not latch.fired and not self.pressed_twice
+                while (any(self.busy.values()) and not latch.fired and not self.pressed_twice
                        and (left := deadline - time.monotonic()) > 0):
                     message = self.received.pop(0) if self.received else self._get(min(left, 0.1))
                     if message is None:
                         continue
                     kind, slot, payload = message
-                    self.busy.pop(slot, None)
+                    if kind == "fatal":  # this worker answers no more
+                        self.busy.pop(slot, None)
+                        continue
+                    self.busy[slot].pop(0)
                     if kind == "done":
                         done.append(_from_wire(payload))
             finally:
