@@ -76,34 +76,41 @@ def _loaded(node: ast.AST) -> set[str]:
 
 def _free(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> set[str]:
     """The global names a function or class uses: what it loads, less its parameters and what it assigns (unless
-    declared ``global``). Nested scopes are lumped together: a little more than exact, never less."""
-    declared = {name for n in ast.walk(node) if isinstance(n, ast.Global) for name in n.names}
+    declared ``global``). Nested scopes are lumped together: a little more than exact, never less. One walk of
+    the tree (a course's functions are walked for every submission)."""
+    declared: set[str] = set()
     local: set[str] = set()
+    loaded: set[str] = set()
     for n in ast.walk(node):
-        if isinstance(n, ast.arg):
+        if isinstance(n, ast.Name):
+            (loaded if isinstance(n.ctx, ast.Load) else local).add(n.id)  # Store and Del bind locally
+        elif isinstance(n, ast.arg):
             local.add(n.arg)
-        elif isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del)):
-            local.add(n.id)
+        elif isinstance(n, ast.Global):
+            declared.update(n.names)
         elif isinstance(n, (ast.Import, ast.ImportFrom)):
             local |= {a.asname or a.name.split(".")[0] for a in n.names}
         elif isinstance(n, _DEFS) and n is not node:
             local.add(n.name)
-    return _loaded(node) - (local - declared)
+    return loaded - (local - declared)
 
 
 def _statements(loaded: LoadedSubmission) -> tuple[list[_Statement], list[_Statement]]:
     """The top-level statements that run at grading time, and those the definitions policy leaves out."""
     kept: list[_Statement] = []
     skipped: list[_Statement] = []
-    for unit in loaded.units:
+    trees = loaded.trees if len(loaded.trees) == len(loaded.units) else (None,) * len(loaded.units)
+    for unit, tree in zip(loaded.units, trees, strict=True):
         if unit.syntax_error is not None:
             continue
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                body = ast.parse(unit.source, unit.filename).body
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
-            continue
+        if tree is None:  # a submission loaded without its trees
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    tree = ast.parse(unit.source, unit.filename)
+            except (SyntaxError, ValueError, RecursionError, MemoryError):
+                continue
+        body = tree.body
         keep = set(unit.keep)
         for index, stmt in enumerate(body):
             (kept if index in keep else skipped).append(_Statement(

@@ -16,7 +16,7 @@ import stat
 import tokenize
 import warnings
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import nbformat
@@ -73,6 +73,9 @@ class LoadedSubmission:
     sha256: str  # of the raw file bytes ("" if unreadable)
     units: tuple[CodeUnit, ...]
     problems: tuple[Problem, ...]  # invalid-submission, syntax-error (one per bad unit), warning
+    # The tree of each unit (None where it does not compile), shared with the parse memo: read them, never change
+    # them. Whoever needs a unit's statements again (``grader.bindings``) reads them here instead of parsing.
+    trees: tuple[ast.Module | None, ...] = field(default=(), compare=False, repr=False)
 
     def locate(self, filename: str, line: int) -> Location | None:
         """Map a compiled (filename, line number) to the cell and line of the original file, with its code."""
@@ -208,7 +211,8 @@ def _load(data: bytes, *, name: str, ident: str, path: str, kind: str, execute: 
         return _invalid(f"{name} {exc}", sha256=digest, warnings_=notes, **common)
     units = _finish(parsed, execute=execute, helpers=helpers)
     problems = (*notes, *(unit.syntax_error for unit in units if unit.syntax_error is not None))
-    return LoadedSubmission(id=ident, path=path, kind=kind, sha256=digest, units=units, problems=problems)
+    return LoadedSubmission(id=ident, path=path, kind=kind, sha256=digest, units=units, problems=problems,
+                            trees=tuple(tree for _, tree in parsed))
 
 
 def _decode_py(data: bytes) -> str:
