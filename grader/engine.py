@@ -150,7 +150,6 @@ class Engine:
         self.figures = figures  # False: the report-only checks that draw figures are not run
         self.formats = formats
         self.as_of = parse_time(as_of) if as_of else None
-        self.sandbox = Sandbox(slot=slot, insecure=insecure, scratch_bytes=assignment.limits.scratch_bytes)
         self._inbox: queue.Queue[Job | None] = queue.Queue()
         self._outbox: queue.Queue[tuple[tuple[tuple[CheckOutcome, ...], tuple[Figure, ...]] | None,
                                         BaseException | None]] = queue.Queue()
@@ -158,6 +157,15 @@ class Engine:
         self._failure: BaseException | None = None
         self._lock = threading.Lock()
         self._aborted = False
+        # The checks' pytest session starts (collects the checks, imports the reference) as soon as the zygote has
+        # been launched, and so while it starts: never before, since the zygote must start before any secret is
+        # loaded in this process.
+        try:
+            self.sandbox = Sandbox(slot=slot, insecure=insecure, scratch_bytes=assignment.limits.scratch_bytes,
+                                   on_launch=self._start_checks)
+        except BaseException:
+            self._stop_checks()
+            raise
 
     # -- the pytest session, in its own thread ----------------------------------------------------------------------
 
@@ -174,12 +182,21 @@ class Engine:
             self._failure = exc
             self._outbox.put((None, exc))
 
-    def _check(self, job: Job) -> tuple[tuple[CheckOutcome, ...], tuple[Figure, ...]]:
-        if self._failure is not None:
-            raise self._failure
+    def _start_checks(self) -> None:
         if self._thread is None:
             self._thread = threading.Thread(target=self._serve, name="grader-checks", daemon=True)
             self._thread.start()
+
+    def _stop_checks(self) -> None:
+        if self._thread is not None:
+            self._inbox.put(None)
+            self._thread.join(timeout=30)
+            self._thread = None
+
+    def _check(self, job: Job) -> tuple[tuple[CheckOutcome, ...], tuple[Figure, ...]]:
+        if self._failure is not None:
+            raise self._failure
+        self._start_checks()
         self._inbox.put(job)
         answer, error = self._outbox.get()
         if error is not None:
@@ -244,10 +261,8 @@ class Engine:
 
     def close(self) -> None:
         """Stop the pytest session and the sandbox."""
-        if self._thread is not None and not self._aborted:
-            self._inbox.put(None)
-            self._thread.join(timeout=30)
-            self._thread = None
+        if not self._aborted:
+            self._stop_checks()
         self.sandbox.close()
 
     def __enter__(self) -> Engine:

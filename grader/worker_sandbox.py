@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -54,12 +55,14 @@ def scratch_parent() -> str:
 class Sandbox:
     """Isolation for one grading worker: the plan, the zygote and a scratch area. Use as a context manager."""
 
-    def __init__(self, *, slot: int = 0, insecure: bool = False, scratch_bytes: int = 256 * 2**20) -> None:
+    def __init__(self, *, slot: int = 0, insecure: bool = False, scratch_bytes: int = 256 * 2**20,
+                 on_launch: Callable[[], None] | None = None) -> None:
         self.root = os.geteuid() == 0
         # Without root, the zygote tries a user namespace of its own (with a subordinate uid if the user has one).
         self._userns: tuple[bool, _userns.SubIds | None] = (not self.root,
                                                              None if self.root else _userns.subordinate_ids(slot))
         self._slot = slot
+        self._on_launch = on_launch  # called as each zygote is launched, before it is ready (see Zygote)
         self.scratch_base = Path(tempfile.mkdtemp(prefix="grader-", dir=scratch_parent()))
         self.scratch_base.chmod(0o711)
         self.scratch_bytes = scratch_bytes
@@ -99,7 +102,8 @@ class Sandbox:
         want, subids = self._userns
         while True:
             try:
-                return Zygote(self.scratch_base, self.scratch_bytes, userns=want, subids=subids)
+                return Zygote(self.scratch_base, self.scratch_bytes, userns=want, subids=subids,
+                              on_launch=self._on_launch)
             except UserNamespaceRefused:  # next time: without subordinate ids, then without a user namespace
                 want, subids = (want, None) if subids is not None else (False, None)
                 self._userns = (want, subids)

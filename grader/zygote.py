@@ -15,6 +15,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -109,10 +110,11 @@ class Zygote:
     """One warm process that forks student processes on request, with its scratch folders under ``scratch_base``.
 
     With ``userns`` (as an ordinary user) it works inside a user namespace of its own, which this process maps
-    (``_userns.map_ids``, with ``subids`` when the user has subordinate ids): see ``_userns``."""
+    (``_userns.map_ids``, with ``subids`` when the user has subordinate ids): see ``_userns``. ``on_launch`` is
+    called once the process runs, before it is ready: what the caller does meanwhile overlaps its start."""
 
     def __init__(self, scratch_base: Path, scratch_bytes: int, *, userns: bool = False,
-                 subids: _userns.SubIds | None = None) -> None:
+                 subids: _userns.SubIds | None = None, on_launch: Callable[[], None] | None = None) -> None:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         self.process = subprocess.Popen(
             [sys.executable, "-P", "-s", "-m", "grader._zygote", str(theirs.fileno()), str(scratch_base),
@@ -122,6 +124,8 @@ class Zygote:
         )
         theirs.close()
         self.control = _Control(ours)
+        if on_launch is not None:
+            on_launch()
         deadline = time.monotonic() + ZYGOTE_START_SECONDS
         try:
             hello = self.control.read(deadline)

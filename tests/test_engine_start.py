@@ -1,0 +1,71 @@
+"""An engine starts its checks' pytest session while its zygote starts, and never before the zygote is launched."""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+import pytest
+
+import grader.engine as engine_module
+from grader.assignment import load_assignment
+from grader.engine import Engine, Task
+from grader.errors import SandboxUnavailable
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = ROOT / "assignments" / "shallow-nn" / "examples"
+
+
+def _zygotes_of_this_process() -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as fh:
+                ppid = int(fh.read().rsplit(")", 1)[1].split()[1])
+            with open(f"/proc/{entry}/cmdline", "rb") as fh:
+                command = fh.read()
+        except OSError:
+            continue
+        if ppid == os.getpid() and b"grader._zygote" in command:
+            found.append(int(entry))
+    return found
+
+
+def _checks_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "grader-checks" and t.is_alive()]
+
+
+def test_the_session_starts_after_the_zygote_is_launched_and_before_the_first_submission(monkeypatch):
+    seen: list[list[int]] = []
+    started = threading.Event()
+    real = engine_module.run_checks
+
+    def run_checks(*args, **kwargs):
+        seen.append(_zygotes_of_this_process())  # the reference is imported after this, during collection
+        started.set()
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(engine_module, "run_checks", run_checks)
+    with Engine(load_assignment(ROOT, "shallow-nn")) as engine:
+        assert started.wait(10)  # no submission asked for it
+        assert len(seen) == 1 and len(seen[0]) == 1  # already running, with its zygote launched first
+        assert engine.sandbox.zygote().process.pid == seen[0][0]
+        graded = engine.grade(Task(id="correct", path=str(EXAMPLES / "correct.py")))
+    assert graded.result.score == graded.result.max_score
+    assert len(seen) == 1  # one session for the engine's life
+    assert not _checks_threads()
+
+
+def test_a_sandbox_that_fails_to_start_leaves_no_session_running(monkeypatch):
+    class Failing:
+        def __init__(self, *, on_launch, **kwargs):
+            on_launch()  # launched, then found wanting
+            raise SandboxUnavailable("no layer")
+
+    monkeypatch.setattr(engine_module, "Sandbox", Failing)
+    with pytest.raises(SandboxUnavailable):
+        Engine(load_assignment(ROOT, "shallow-nn"))
+    assert not _checks_threads()
