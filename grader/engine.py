@@ -162,7 +162,7 @@ class Engine:
         # loaded in this process.
         try:
             self.sandbox = Sandbox(slot=slot, insecure=insecure, scratch_bytes=assignment.limits.scratch_bytes,
-                                   on_launch=self._start_checks)
+                                   on_launch=self._start_checks, spare=True)
         except BaseException:
             self._stop_checks()
             raise

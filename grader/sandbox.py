@@ -21,6 +21,7 @@ import os
 import secrets
 import select
 import signal
+import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -53,9 +54,11 @@ class DeadlinePassed(Exception):
 class StudentProcess:
     """A forked, sandboxed process running one submission's definitions."""
 
-    def __init__(self, zygote: Zygote, plan: isolation.Plan, scratch: Path, output: OutputHead) -> None:
+    def __init__(self, zygote: Zygote, plan: isolation.Plan, scratch: Path, output: OutputHead, *,
+                 spawned: tuple[int, socket.socket, int, int] | None = None) -> None:
+        """Fork a process in ``scratch`` under ``plan``, or take one ``spawned`` already (``Sandbox.take_spare``)."""
         self.zygote = zygote
-        self.pid, self.sock, self.out_fd, self.pidfd = zygote.spawn(plan, scratch)
+        self.pid, self.sock, self.out_fd, self.pidfd = spawned if spawned is not None else zygote.spawn(plan, scratch)
         self.sock.setblocking(False)  # reads wait in select, sends in _send: both bounded by a deadline
         self.output = output
         self.buffer = bytearray()

@@ -94,11 +94,17 @@ class StudentSession:
         if self._spawns >= MAX_PROCESSES_PER_SUBMISSION:
             raise StudentCrash(f"grading gave up after restarting your code {self._spawns} times")
         self._spawns += 1
-        if self._scratch is None:
-            self._scratch = make_scratch(self.sandbox.scratch_base)
+        plan = self.sandbox.plan(self.limits)
+        # The session's first process is the sandbox's spare when it has one: forked and isolated already.
+        spare = self.sandbox.take_spare(plan) if self._scratch is None else None
         try:
-            process = StudentProcess(self.sandbox.zygote(), self.sandbox.plan(self.limits), self._scratch,
-                                     self.output)
+            if spare is not None:
+                zygote, spawned, self._scratch = spare
+                process = StudentProcess(zygote, plan, self._scratch, self.output, spawned=spawned)
+            else:
+                if self._scratch is None:
+                    self._scratch = make_scratch(self.sandbox.scratch_base)
+                process = StudentProcess(self.sandbox.zygote(), plan, self._scratch, self.output)
         except Exception:
             if self.sandbox.closed:  # stopped (Ctrl-C) while forking: the zygote is gone, and nobody is at fault
                 raise StudentCrash("grading was stopped") from None
@@ -142,13 +148,15 @@ class StudentSession:
         return process.kill() if process is not None else None
 
     def close(self) -> None:
-        """Kill the submission's processes and delete its scratch folder."""
+        """Kill the submission's processes and delete its scratch folder; then the sandbox forks the next
+        session's process ahead (``Sandbox.prepare_spare``)."""
         self._discard()
-        if self.sandbox.uid is not None:
-            sweep_uid(self.sandbox.uid)
+        if self.sandbox.uid is not None and self._spawns:  # a session that started no process ran no code; and
+            sweep_uid(self.sandbox.uid)  # the spare, which a session takes with its first process, is not its own
         if self._scratch is not None:
             self.sandbox.clean(self._scratch)
             self._scratch = None
+        self.sandbox.prepare_spare(self.limits)
 
     def __enter__(self) -> StudentSession:
         return self

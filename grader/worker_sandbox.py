@@ -8,16 +8,18 @@ hostile code without a layer that protects the reference and the results (unless
 from __future__ import annotations
 
 import os
+import select
+import socket
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import _userns, isolation
+from . import _userns, isolation, wire
 from .assignment import Limits
-from .errors import SandboxUnavailable
+from .errors import InternalError, SandboxUnavailable
 from .failures import StudentCrash
-from .sandbox import remove_scratch
+from .sandbox import OutputHead, StudentProcess, make_scratch, remove_scratch
 from .zygote import UserNamespaceRefused, Zygote
 
 __all__ = ["PROTECTIVE_LAYERS", "Sandbox", "scratch_parent"]
@@ -53,10 +55,14 @@ def scratch_parent() -> str:
 
 
 class Sandbox:
-    """Isolation for one grading worker: the plan, the zygote and a scratch area. Use as a context manager."""
+    """Isolation for one grading worker: the plan, the zygote and a scratch area. Use as a context manager.
+
+    With ``spare`` (the engine's), each session's end forks the next session's process ahead (``prepare_spare``):
+    its fork and isolation overlap the worker's other work instead of delaying the next submission's first call
+    (five-function notebooks, one worker: 20.5-22.3 ms each against 25.9-29.3 without)."""
 
     def __init__(self, *, slot: int = 0, insecure: bool = False, scratch_bytes: int = 256 * 2**20,
-                 on_launch: Callable[[], None] | None = None) -> None:
+                 on_launch: Callable[[], None] | None = None, spare: bool = False) -> None:
         self.root = os.geteuid() == 0
         # Without root, the zygote tries a user namespace of its own (with a subordinate uid if the user has one).
         self._userns: tuple[bool, _userns.SubIds | None] = (not self.root,
@@ -68,6 +74,10 @@ class Sandbox:
         self.scratch_bytes = scratch_bytes
         self._zygote: Zygote | None = None
         self._closed = False
+        # With ``spare`` (a batch's worker), a student process is forked ahead for the next session while this worker
+        # renders one submission and reads the next: (its zygote, plan, scratch folder, spawn request).
+        self._keeps_spare = spare
+        self._spare: tuple[Zygote, isolation.Plan, Path, int] | None = None
         self.uid: int | None = None  # the student processes' uid as the host sees it (for sweeps), if their own
         self._plan_uid: int | None = None  # and as they see it themselves
         self.layers: tuple[str, ...] = ()
@@ -138,6 +148,40 @@ class Sandbox:
             file_bytes=limits.file_bytes,
             open_files=limits.open_files,
         )
+
+    def prepare_spare(self, limits: Limits) -> None:
+        """Ask the zygote for the next session's process now, without waiting: it forks and isolates itself while
+        this worker does other things, and waits, with no student code in it, until a session loads a submission
+        into it (``take_spare``). Called when a session ends, after its processes are gone and swept, so that at
+        most one student process of this sandbox is ever alive."""
+        if (not self._keeps_spare or self._closed or self._spare is not None or self._zygote is None
+                or self._zygote.process.poll() is not None):
+            return
+        plan, scratch = self.plan(limits), make_scratch(self.scratch_base)
+        try:
+            self._spare = (self._zygote, plan, scratch, self._zygote.request_spawn(plan, scratch))
+        except OSError:  # the zygote is gone: the next session starts one
+            pass
+
+    def take_spare(self, plan: isolation.Plan) -> tuple[Zygote, tuple[int, socket.socket, int, int], Path] | None:
+        """The spare process (its zygote, what ``Zygote.spawned`` gives, its scratch folder), if there is a live one
+        forked under ``plan`` by the running zygote; None otherwise (a spare that does not fit is killed)."""
+        spare, self._spare = self._spare, None
+        if spare is None:
+            return None
+        zygote, spare_plan, scratch, request = spare
+        if zygote is not self._zygote or zygote.process.poll() is not None:
+            return None  # its zygote is gone, and the spare with it
+        try:
+            spawned = zygote.spawned(request)
+        except (InternalError, TimeoutError, EOFError, OSError, wire.WireError):
+            return None
+        dead = bool(select.select([spawned[3]], [], [], 0)[0])  # its pidfd is readable once it has exited
+        if dead or spare_plan != plan:
+            StudentProcess(zygote, plan, scratch, OutputHead(0, bytearray()), spawned=spawned).kill()
+            self.clean(scratch)
+            return None
+        return zygote, spawned, scratch
 
     def session(self, program: Program, limits: Limits, seed: int) -> StudentSession:
         """The session of one submission in this sandbox (see ``grader.session``)."""

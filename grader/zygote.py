@@ -60,6 +60,8 @@ class _Control:
         self.buffer = bytearray()
         self.fds: list[int] = []
         self.exited: dict[int, Ending] = {}
+        # spawn request -> the zygote's answer and the descriptors that came with it, until collected (``answer``)
+        self.answers: dict[int, tuple[dict[str, Any], list[int]]] = {}
 
     def _fill(self, deadline: float) -> None:
         remaining = deadline - time.monotonic()
@@ -89,7 +91,20 @@ class _Control:
             raise wire.WireError("a control message is not a dict")
         if message.get("op") == "exited" and type(message.get("pid")) is int and type(message.get("status")) is int:
             self.exited[message["pid"]] = Ending(message["status"], oom=message.get("oom") is True)
+        if message.get("op") in ("spawned", "spawn-failed") and type(message.get("id")) is int:
+            # the zygote passes descriptors with these answers only: whatever came since the last one is theirs
+            self.answers[message["id"]] = (message, self.take_fds())
         return message
+
+    def answer(self, ident: int, deadline: float) -> tuple[dict[str, Any], list[int]]:
+        """The zygote's answer to spawn request ``ident``, with its descriptors, now the caller's. Answers to
+        earlier requests, which nobody waits for any more, are dropped and their descriptors closed."""
+        while ident not in self.answers:
+            self.read(deadline)
+        for other in [number for number in self.answers if number != ident]:
+            for fd in self.answers.pop(other)[1]:
+                os.close(fd)
+        return self.answers.pop(ident)
 
     def wait_exit(self, pid: int, timeout: float) -> Ending | None:
         """How ``pid`` ended, once the zygote has reaped it; None if it did not say in time."""
@@ -159,25 +174,23 @@ class Zygote:
 
     def spawn(self, plan: isolation.Plan, scratch: Path) -> tuple[int, socket.socket, int, int]:
         """Fork a student process; returns its pid, channel socket, output pipe and pidfd."""
+        return self.spawned(self.request_spawn(plan, scratch))
+
+    def request_spawn(self, plan: isolation.Plan, scratch: Path) -> int:
+        """Ask for a student process without waiting for it; ``spawned`` with the number returned collects it."""
         self._spawns += 1
-        ident = self._spawns
-        self.control.sock.sendall(wire.encode({"op": "spawn", "id": ident, "plan": plan.to_dict(),
+        self.control.sock.sendall(wire.encode({"op": "spawn", "id": self._spawns, "plan": plan.to_dict(),
                                                "scratch": str(scratch)}))
-        deadline = time.monotonic() + 30
-        while True:
-            for fd in self.control.take_fds():  # of an answer that came too late: closed, never kept
-                os.close(fd)
-            message = self.control.read(deadline)
-            if message.get("id") != ident:
-                continue
-            if message.get("op") == "spawn-failed":
-                raise InternalError(f"the sandbox could not start a process: {str(message.get('error'))[:300]}")
-            if message.get("op") == "spawned":
-                break
-        fds = self.control.take_fds()
-        if len(fds) != 3 or type(message.get("pid")) is not int:
+        return self._spawns
+
+    def spawned(self, ident: int, timeout: float = 30) -> tuple[int, socket.socket, int, int]:
+        """The student process asked for by ``request_spawn``: pid, channel socket, output pipe and pidfd."""
+        message, fds = self.control.answer(ident, time.monotonic() + timeout)
+        if message.get("op") != "spawned" or len(fds) != 3 or type(message.get("pid")) is not int:
             for fd in fds:
                 os.close(fd)
+            if message.get("op") == "spawn-failed":
+                raise InternalError(f"the sandbox could not start a process: {str(message.get('error'))[:300]}")
             raise InternalError("the zygote answered a spawn without its three descriptors")
         sock_fd, out_fd, pidfd = fds
         return message["pid"], socket.socket(fileno=sock_fd), out_fd, pidfd
@@ -190,6 +203,12 @@ class Zygote:
             pass
 
     def close(self) -> None:
+        for _, fds in self.control.answers.values():  # a spawned process nobody collected: it dies with the zygote
+            for fd in fds:
+                os.close(fd)
+        self.control.answers.clear()
+        for fd in self.control.take_fds():
+            os.close(fd)
         self.control.sock.close()
         try:
             self.process.wait(timeout=5)
