@@ -154,6 +154,11 @@ class Engine:
         self._outbox: queue.Queue[tuple[tuple[tuple[CheckOutcome, ...], tuple[Figure, ...]] | None,
                                         BaseException | None]] = queue.Queue()
         self._thread: threading.Thread | None = None
+        # Set once the session has collected the checks; until then this thread loads nothing. CPython 3.11 keeps
+        # the AST constructor's recursion count in state shared by the interpreter's threads (cpython gh-106905):
+        # a load parsing beside pytest's assertion rewriting once failed with "AST constructor recursion depth
+        # mismatch" (the full suite, two workers, two xdist processes).
+        self._collected = threading.Event()
         self._failure: BaseException | None = None
         self._lock = threading.Lock()
         self._aborted = False
@@ -170,6 +175,7 @@ class Engine:
     # -- the pytest session, in its own thread ----------------------------------------------------------------------
 
     def _jobs(self) -> Iterator[Job]:
+        self._collected.set()  # asked for its first job: collection is over
         while (job := self._inbox.get()) is not None:
             yield job
 
@@ -181,6 +187,8 @@ class Engine:
         except BaseException as exc:  # a broken assignment or a grader bug: every waiting grade() hears of it
             self._failure = exc
             self._outbox.put((None, exc))
+        finally:
+            self._collected.set()
 
     def _start_checks(self) -> None:
         if self._thread is None:
@@ -222,6 +230,8 @@ class Engine:
             problems: tuple[Problem, ...] = ()
             figures: tuple[Figure, ...] = ()
             output = ""
+            self._start_checks()
+            self._collected.wait()
             try:
                 loaded = self._load(task)
             except Exception:  # a loader bug must not cost the rest of the batch

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -69,3 +70,30 @@ def test_a_sandbox_that_fails_to_start_leaves_no_session_running(monkeypatch):
     with pytest.raises(SandboxUnavailable):
         Engine(load_assignment(ROOT, "shallow-nn"))
     assert not _checks_threads()
+
+
+def test_no_submission_is_loaded_while_the_checks_are_being_collected(monkeypatch):
+    # CPython 3.11's AST constructor keeps its recursion count in state the threads share: a load parsing beside
+    # pytest's assertion rewriting can fail with a SystemError, so the first load waits for collection to end.
+    import grader.plugin as plugin_module
+
+    events: list[str] = []
+    collect = plugin_module.GradingPlugin.pytest_collection_modifyitems
+
+    def slow_collection(self, items):
+        time.sleep(0.5)  # long after the zygote is ready: without the wait, the load would start now
+        events.append("collected")
+        return collect(self, items)
+
+    real_load = engine_module.load_submission
+
+    def load_submission(*args, **kwargs):
+        events.append("load")
+        return real_load(*args, **kwargs)
+
+    monkeypatch.setattr(plugin_module.GradingPlugin, "pytest_collection_modifyitems", slow_collection)
+    monkeypatch.setattr(engine_module, "load_submission", load_submission)
+    with Engine(load_assignment(ROOT, "shallow-nn")) as engine:
+        graded = engine.grade(Task(id="correct", path=str(EXAMPLES / "correct.py")))
+    assert events == ["collected", "load"]
+    assert graded.result.score == graded.result.max_score
