@@ -137,3 +137,19 @@ def test_a_spare_forked_under_other_limits_is_not_used(sandbox):
             s.call("grow")
     with sandbox.session(program("def grow():\n    return len(bytearray(3 * 2**28))\n"), Limits(), seed=1) as s:
         assert s.call("grow") == 3 * 2**28
+
+
+def test_a_spare_whose_zygote_died_is_dropped_and_the_next_zygote_forks_the_session():
+    before = _open_fds()
+    with Sandbox(spare=True) as box:
+        with box.session(program(), Limits(), seed=1) as s:
+            s.call("where")
+        assert len(_wait_for_children(box, 1)) == 1
+        first = box.zygote().process
+        first.kill()
+        first.wait()
+        with box.session(program(), Limits(), seed=1) as s:
+            np.testing.assert_array_equal(s.call("double", np.ones(2)), [2.0, 2.0])
+            assert s._spawns == 1
+        assert box.zygote().process.pid != first.pid
+    assert _open_fds() == before
