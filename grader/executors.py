@@ -119,7 +119,8 @@ class InlineExecutor:
 
 
 def _worker_main(root: str, name: str, slot: int, options: EngineOptions, coordinator: int, private: tuple[int, ...],
-                 inbox: multiprocessing.Queue, outbox: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
+                 inbox: multiprocessing.Queue, outbox: multiprocessing.Queue,  # type: ignore[type-arg]
+                 stopping: Any) -> None:
     ctypes.CDLL(None).prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG: never outlive the coordinator
     if os.getppid() != coordinator:  # it died before the line above took effect
         os._exit(0)
@@ -139,7 +140,8 @@ def _worker_main(root: str, name: str, slot: int, options: EngineOptions, coordi
         return
     held.append(engine)
     with engine:
-        while (task := inbox.get()) is not None:
+        # After Ctrl-C (``stopping``) a worker finishes the submission it is grading, not the one given after it.
+        while (task := inbox.get()) is not None and not stopping.is_set():
             try:
                 outbox.put(("done", slot, _to_wire(engine.grade(task))))
             except GraderError as exc:
@@ -194,7 +196,8 @@ class ProcessExecutor:
     worker's submissions is the one it is grading.
 
     Ctrl-C: the workers run in process groups of their own, so only the coordinator hears it. ``stop`` then lets
-    each worker finish what it was given for up to ``STOP_GRACE`` seconds, and kills the ones that do not.
+    each worker finish the submission it is grading (not the one given after it) for up to ``STOP_GRACE``
+    seconds, and kills the ones that do not.
     """
 
     AHEAD = 2  # submissions given to a worker at once
@@ -215,6 +218,7 @@ class ProcessExecutor:
         self.busy: dict[int, list[Task]] = {}  # slot -> what it was given and has not answered, oldest first
         self.received: list[tuple[str, int, Any]] = []  # read from the outbox, not yet handled
         self.pressed_twice = False  # Ctrl-C came twice before ``stop``: no grace
+        self.stopping = self.context.Event()  # set by ``stop``: no worker starts another submission
         for slot in range(jobs):
             self._start(slot)
 
@@ -222,7 +226,8 @@ class ProcessExecutor:
         inbox = self.context.Queue()
         process = self.context.Process(
             target=_worker_main, name=f"grader-worker-{slot}", daemon=True,
-            args=(str(self.root), self.name, slot, self.options, os.getpid(), self.private, inbox, self.outbox))
+            args=(str(self.root), self.name, slot, self.options, os.getpid(), self.private, inbox, self.outbox,
+                  self.stopping))
         process.start()
         self.workers[slot] = (process, inbox)
 
@@ -282,9 +287,12 @@ class ProcessExecutor:
 
         Another Ctrl-C meanwhile skips the wait (and raises nothing).
         """
+        self.stopping.set()  # each worker finishes the submission it is grading and starts no other
+        for given in self.busy.values():
+            del given[1:]  # given after the one it grades: never started, never waited for
         for process, inbox in self.workers.values():
             if process.is_alive():
-                inbox.put(None)  # no new submission; finish what it was given
+                inbox.put(None)
         done: list[Graded] = []
         deadline = time.monotonic() + self.STOP_GRACE
         with _SigintLatch() as latch:
@@ -298,7 +306,8 @@ class ProcessExecutor:
                     if kind == "fatal":  # this worker answers no more
                         self.busy.pop(slot, None)
                         continue
-                    self.busy[slot].pop(0)
+                    if self.busy.get(slot):  # else the one given after, started before the worker heard: kept too
+                        self.busy[slot].pop(0)
                     if kind == "done":
                         done.append(_from_wire(payload))
             finally:
