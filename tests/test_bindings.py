@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from pathlib import Path
 
 import pytest
+from paths import EXAMPLES, ROOT
 
 from grader.assignment import load_assignment
 from grader.bindings import Bindings
 from grader.load import load_source, load_submission
-
-ROOT = Path(__file__).resolve().parents[1]
-EXAMPLES = ROOT / "assignments" / "shallow-nn" / "examples"
 
 
 def _answers(bindings: Bindings, names: set[str]) -> dict[str, object]:
