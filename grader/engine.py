@@ -204,8 +204,7 @@ class Engine:
     def _check(self, job: Job) -> tuple[tuple[CheckOutcome, ...], tuple[Figure, ...]]:
         if self._failure is not None:
             raise self._failure
-        self._start_checks()
-        self._inbox.put(job)
+        self._inbox.put(job)  # the session runs: grade() started it before the load
         answer, error = self._outbox.get()
         if error is not None:
             raise error
