@@ -308,8 +308,7 @@ class ProcessExecutor:
                         continue
                     if self.busy.get(slot):  # else the one given after, started before the worker heard: kept too
                         self.busy[slot].pop(0)
-                    if kind == "done":
-                        done.append(_from_wire(payload))
+                    done.append(_from_wire(payload))
             finally:
                 self._end_workers()
         return done
