@@ -16,17 +16,19 @@ from grader.errors import SandboxUnavailable
 
 
 def _zygotes_of_this_process() -> list[int]:
-    """The zygotes this process started (from its main thread, where the engine is built)."""
-    pid = os.getpid()
     found = []
-    for child in open(f"/proc/{pid}/task/{pid}/children").read().split():
-        try:
-            with open(f"/proc/{child}/cmdline", "rb") as fh:
-                command = fh.read()
-        except OSError:  # ended meanwhile
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
             continue
-        if b"grader._zygote" in command:
-            found.append(int(child))
+        try:
+            with open(f"/proc/{entry}/stat") as fh:
+                ppid = int(fh.read().rsplit(")", 1)[1].split()[1])
+            with open(f"/proc/{entry}/cmdline", "rb") as fh:
+                command = fh.read()
+        except OSError:
+            continue
+        if ppid == os.getpid() and b"grader._zygote" in command:
+            found.append(int(entry))
     return found
 
 
