@@ -9,6 +9,7 @@ their folder path as tells them apart (``a-x.py``, ``b-x.py``). An id never depe
 
 from __future__ import annotations
 
+import os
 import re
 from collections import defaultdict
 from collections.abc import Sequence
@@ -32,12 +33,19 @@ FEEDBACK_ZIP = "feedback.zip"
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Submission:
     """A file to grade and the id its results are filed under; from a learning platform's download, also whose it
-    is and what to call it (``archive.zip: member``)."""
+    is and what to call it (``archive.zip: member``).
+
+    The file's path is kept as text (``file``): a batch keeps every submission for as long as it runs, and a
+    ``Path`` costs several times the memory, its parts interned for as long as it lives (ARCHITECTURE.md)."""
 
     id: str
-    path: Path
+    file: str
     identity: Identity | None = None
     label: str = ""
+
+    @property
+    def path(self) -> Path:
+        return Path(self.file)
 
 
 def safe_id(text: str) -> str:
@@ -48,62 +56,76 @@ def safe_id(text: str) -> str:
     return cleaned
 
 
-def _is_submission(path: Path) -> bool:
-    return path.suffix.lower() in SUFFIXES
+def _is_submission(name: str) -> bool:
+    return os.path.splitext(name)[1].lower() in SUFFIXES
 
 
-def _files(paths: Sequence[Path]) -> list[Path]:
-    files: list[Path] = []
+def _files(paths: Sequence[Path]) -> list[str]:
+    """The submissions' paths as text, each file once. A folder's files are listed without a ``Path`` each."""
+    files: list[str] = []
     for path in paths:
         if path.is_dir():
-            files += sorted(p for p in path.iterdir()
-                            if _is_submission(p) and not p.name.startswith(".") and not p.is_dir())
+            with os.scandir(path) as entries:
+                files += sorted(entry.path for entry in entries
+                                if _is_submission(entry.name) and not entry.name.startswith(".") and not entry.is_dir())
         elif not path.exists() and not path.is_symlink():
             raise UsageError(f"{path}: no such file or folder")
-        elif not _is_submission(path):
+        elif not _is_submission(path.name):
             raise UsageError(f"{path}: not a submission; grade takes {_takes()} files (or folders of them)")
         else:
-            files.append(path)
-    unique: dict[Path, Path] = {}  # the same file named twice is graded once
+            files.append(str(path))
+    folders: dict[str, str] = {}  # a folder's own path -> where it really is, resolved once
+    unique: dict[str, str] = {}  # the same file named twice is graded once
     for file in files:
-        unique.setdefault(_identity(file), file)
+        unique.setdefault(_identity(file, folders), file)
     return list(unique.values())
 
 
-def _identity(path: Path) -> Path:
-    try:
-        return path.parent.resolve() / path.name
-    except OSError:
-        return path.absolute()
+def _identity(file: str, folders: dict[str, str]) -> str:
+    """The file's absolute path, its folder's links resolved (not its own: a link is graded under its name)."""
+    folder, name = os.path.split(file)
+    if folder not in folders:
+        try:
+            folders[folder] = os.path.realpath(folder or ".")
+        except OSError:
+            folders[folder] = os.path.abspath(folder or ".")
+    return os.path.join(folders[folder], name)
 
 
-def _qualified(file: Path, depth: int) -> str:
+def _folders(identity: str) -> list[str]:
+    """The folder names of an identity (absolute), outermost first."""
+    return [part for part in os.path.dirname(identity).split(os.sep) if part]
+
+
+def _qualified(identity: str, depth: int) -> str:
     """The file's name behind its last ``depth`` folder names: ``a-x.py`` for ``.../a/x.py`` at depth 1."""
-    folders = _identity(file).parent.parts[1:]
-    kept = folders[max(len(folders) - depth, 0):] if depth else ()
-    return safe_id("-".join([*kept, file.name]))
+    folders = _folders(identity)
+    kept = folders[max(len(folders) - depth, 0):] if depth else []
+    return safe_id("-".join([*kept, os.path.basename(identity)]))
 
 
-def _ids(files: Sequence[Path]) -> dict[Path, str]:
+def _ids(files: Sequence[str]) -> dict[str, str]:
     """Stem when it is unique; else the whole name; else as many parent folders as tell the files apart."""
-    by_stem: dict[str, list[Path]] = defaultdict(list)
+    folders: dict[str, str] = {}
+    identity = {file: _identity(file, folders) for file in files}
+    by_stem: dict[str, list[str]] = defaultdict(list)
     for file in files:
-        by_stem[safe_id(file.stem)].append(file)
-    ids: dict[Path, str] = {}
+        by_stem[safe_id(os.path.splitext(os.path.basename(file))[0])].append(file)
+    ids: dict[str, str] = {}
     for stem, group in by_stem.items():
         if len(group) == 1:
             ids[group[0]] = stem
             continue
-        deepest = max(len(_identity(f).parent.parts) for f in group)
+        deepest = max(len(_folders(identity[f])) for f in group)
         for depth in range(deepest + 1):
-            named = {file: _qualified(file, depth) for file in group}
+            named = {file: _qualified(identity[file], depth) for file in group}
             if len(set(named.values())) == len(group):
                 break
         ids.update(named)
     # What still clashes (x.py.py beside x.py and x.ipynb, or names cut at 120 characters) is numbered in the
     # order of the full paths, which does not depend on the command line's order.
     taken: set[str] = set()
-    for file in sorted(files, key=lambda f: (ids[f], str(_identity(f)))):
+    for file in sorted(files, key=lambda f: (ids[f], identity[f])):
         sid, n = ids[file], 2
         while sid in taken:
             sid, n = f"{ids[file]}-{n}", n + 1
@@ -120,7 +142,7 @@ def discover(paths: Sequence[Path]) -> tuple[Submission, ...]:
     """
     files = _files(paths)
     ids = _ids(files)
-    return tuple(sorted((Submission(id=ids[f], path=f) for f in files), key=lambda s: s.id))
+    return tuple(sorted((Submission(id=ids[f], file=f) for f in files), key=lambda s: s.id))
 
 
 def _takes() -> str:

@@ -109,12 +109,12 @@ def submitted_at(submission: Submission, timestamps: Mapping[str, str]) -> str |
     if submission.label:
         return None
     try:
-        return iso(datetime.fromtimestamp(submission.path.stat().st_mtime, UTC))
+        return iso(datetime.fromtimestamp(os.stat(submission.file).st_mtime, UTC))
     except OSError:
         return None
 
 
-def _read_for_task(path: Path) -> tuple[bytes | None, str]:
+def _read_for_task(path: str) -> tuple[bytes | None, str]:
     """The file's bytes and their hash, when it is a plain readable file of reasonable size with a single name; else
     (None, ""), and the worker's loader says why in the submission's row (load._read). Only a regular file is
     opened, without following a link, and checked again once open."""
@@ -138,10 +138,10 @@ def _read_for_task(path: Path) -> tuple[bytes | None, str]:
 def _tasks(todo: Sequence[tuple[Submission, str | None, str | None]], batch: _Batch) -> Iterator[Task]:
     """A task per submission, its file read only when an executor asks for it (never the whole batch at once)."""
     for submission, when, deadline in todo:
-        data, digest = _read_for_task(submission.path)
+        data, digest = _read_for_task(submission.file)
         batch.hashes[submission.id] = digest  # what is graded is what is recorded, had the file changed meanwhile
         label = submission.label if data is not None else ""  # without bytes the worker reads the file
-        yield Task(id=submission.id, path=label or str(submission.path), data=data, submitted_at=when,
+        yield Task(id=submission.id, path=label or submission.file, data=data, submitted_at=when,
                    deadline=deadline, identity=submission.identity)
 
 
@@ -305,7 +305,7 @@ def _grade_locked(submissions: Sequence[Submission], assignment: Assignment, *, 
             write_result(graded, out_dir / refused.id)
             batch.rows[refused.id] = book.record(run_id, graded.result, "", version)
         for submission in submissions:
-            digest = _read_for_task(submission.path)[1]
+            digest = _read_for_task(submission.file)[1]
             when = submitted_at(submission, options.timestamps) if assignment.late is not None else None
             deadline = extension_for(options.extensions, submission.id, submission.identity)
             found = None if options.regrade else book.find_row(submission.id, digest, assignment.name, version,

@@ -51,7 +51,8 @@ def collect(paths: Sequence[Path], folder: Path, *, platform: str = "auto", limi
         into.mkdir(mode=0o700)
         got = ingest_archive(archive, into, suffixes=SUFFIXES, platform=platform, limits=limits, taken=taken)
         platforms.add(got.platform)
-        submissions += [Submission(id=e.id, path=e.path, identity=e.identity, label=e.label) for e in got.entries]
+        submissions += [Submission(id=e.id, file=str(e.path), identity=e.identity, label=e.label)
+                        for e in got.entries]
         rejected += got.rejected
         superseded += got.superseded
         others += got.others

@@ -85,3 +85,13 @@ def test_no_submissions_says_where_it_looked_and_what_it_found(tmp_path):
     message = str(no_submissions([folder]))
     assert str(folder) in message and ".py and .ipynb" in message
     assert "n0.txt, n1.txt, n2.txt, n3.txt, n4.txt and 2 more" in message
+
+
+def test_a_folder_s_submissions_keep_their_paths_as_text(tmp_path):
+    """A batch keeps every submission while it runs: each holds its path as a string (``file``), and ``path`` makes
+    the Path when asked. The folder is listed without a Path per file."""
+    files = [touch(tmp_path / "batch" / name) for name in ("b.ipynb", "a.py", "c.PY", ".hidden.py", "notes.txt")]
+    (tmp_path / "batch" / "folder.py").mkdir()
+    found = discover([tmp_path / "batch"])
+    assert [type(s.file) for s in found] == [str, str, str]
+    assert [(s.id, s.path) for s in found] == [("a", files[1]), ("b", files[0]), ("c", files[2])]
