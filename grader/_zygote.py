@@ -80,14 +80,6 @@ class _State:
         return self.seccomp[own_uid]
 
 
-def _resident_bytes() -> int:
-    with open("/proc/self/status", encoding="ascii") as fh:
-        for line in fh:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
-    return 0
-
-
 def _enter(cgroups: _cgroup.MemoryCgroups | None) -> _cgroup.MemoryCgroups | None:
     """The zygote in its memory cgroup, or None (no ``cgroup-memory`` layer) when it cannot enter one."""
     if cgroups is None:
@@ -140,7 +132,7 @@ def _spawn(state: _State, request: dict[str, Any]) -> None:
         if state.cgroups is None:
             raise RuntimeError("the plan asks for a memory cgroup, and this zygote has none")
         # The child shares the zygote's pages until it writes to them: the copies count too, once.
-        state.cgroups.allow(plan.memory_bytes + _resident_bytes())
+        state.cgroups.allow(plan.memory_bytes + isolation.resident_bytes())
         oom_kills = state.cgroups.oom_kills()
     seccomp_filter = state.seccomp_for(plan)  # built before the first fork, and then never again
     opened: list[Any] = []
