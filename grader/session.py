@@ -151,8 +151,11 @@ class StudentSession:
         """Kill the submission's processes and delete its scratch folder; then the sandbox forks the next
         session's process ahead (``Sandbox.prepare_spare``)."""
         self._discard()
-        if self.sandbox.uid is not None and self._spawns:  # a session that started no process ran no code; and
-            sweep_uid(self.sandbox.uid)  # the spare, which a session takes with its first process, is not its own
+        # A session that started no process ran no code, and the spare, which a session takes with its first
+        # process, is not its own. Under seccomp a student process cannot fork (``clone`` only makes threads), so
+        # its uid holds no other process: the sweep, a scan of every process on the host, is left out.
+        if self.sandbox.uid is not None and self._spawns and "seccomp" not in self.sandbox.layers:
+            sweep_uid(self.sandbox.uid)
         if self._scratch is not None:
             self.sandbox.clean(self._scratch)
             self._scratch = None

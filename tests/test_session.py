@@ -220,6 +220,44 @@ def test_sandbox_records_its_layers(sandbox):
         assert isolation.VIA_USERNS not in sandbox.layers and sandbox.layers[-1] == isolation.VIA_ROOT
 
 
+def _gone(pid: int, within: float = 2.0) -> bool:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            with open(f"/proc/{pid}/stat") as fh:
+                if fh.read().rsplit(")", 1)[1].split()[0] == "Z":
+                    return True
+        except FileNotFoundError:
+            return True
+        time.sleep(0.02)
+    return False
+
+
+ESCAPE = """
+import os, time
+def escape():
+    pid = os.fork()
+    if pid == 0:
+        os.setsid()  # out of the session's process group: only the sweep of the uid finds it
+        time.sleep(60)
+        os._exit(0)
+    return pid
+"""
+
+
+def test_without_seccomp_a_process_that_left_the_session_is_swept_at_its_end(sandbox, monkeypatch):
+    """Without seccomp a student process can fork, and a child that calls setsid escapes the kill of the session's
+    process group: the sweep of the sandbox uid is what ends it. (Under seccomp nothing can fork, and the sweep, a
+    scan of every process on the host, is left out: ``test_network_and_fork_are_denied``.)"""
+    if sandbox.uid is None:
+        pytest.skip("the student processes have no uid of their own to sweep")
+    monkeypatch.setattr(sandbox, "layers", tuple(layer for layer in sandbox.layers if layer != "seccomp"))
+    with sandbox.session(program(ESCAPE), Limits(call_seconds=5), seed=1) as s:
+        escaped = s.call("escape")
+        assert isinstance(escaped, int) and escaped > 0 and not _gone(escaped, within=0.2), "the fork did not happen"
+    assert _gone(escaped), f"process {escaped} outlived its session"
+
+
 def test_processes_do_not_outlive_the_session(sandbox):
     with sandbox.session(program(), Limits(), seed=1) as s:
         s.call("double", 1)
