@@ -1,11 +1,12 @@
 """Inside the sandbox: the modules a submission may import besides the preloaded ones, namely the assignment's
-helper modules (from source text the grader sends) and inert stand-ins for display-only libraries (plotting), so
+helper modules (as the code the grader compiled and sends) and inert stand-ins for display-only libraries (plotting), so
 that ``import matplotlib.pyplot as plt`` and every use of ``plt`` cost nothing and fail nothing."""
 
 from __future__ import annotations
 
 import importlib.abc
 import importlib.machinery
+import marshal
 import types
 from typing import Any
 
@@ -50,9 +51,9 @@ class _StubModule(types.ModuleType):
 
 
 class Provider(importlib.abc.MetaPathFinder, importlib.abc.Loader):
-    """Finds the assignment's helper modules (from source text) and stubbed packages, before anything else."""
+    """Finds the assignment's helper modules (marshalled code objects) and stubbed packages, before anything else."""
 
-    def __init__(self, helpers: dict[str, str], stubs: list[str]) -> None:
+    def __init__(self, helpers: dict[str, Any], stubs: list[str]) -> None:
         self.helpers = helpers
         self.stubs = tuple(stubs)
 
@@ -71,7 +72,6 @@ class Provider(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         return module
 
     def exec_module(self, module: types.ModuleType) -> None:
-        source = self.helpers.get(module.__name__)
-        if source is not None:
-            filename = f"<helper {module.__name__}>"
-            exec(compile(source, filename, "exec"), module.__dict__)
+        code = self.helpers.get(module.__name__)
+        if code is not None:
+            exec(marshal.loads(code), module.__dict__)

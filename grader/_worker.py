@@ -6,8 +6,10 @@ here may import the reference, the checks or anything secret; the zygote never h
 
 Protocol on the socket (frames of ``grader.wire``), grader first:
 
-    grader → worker   {"op": "load", "units": [...], "helpers": {...}, "stubs": [...], "main": name, "seed": int,
-                       "describe": [names], "functions": [the graded functions]}
+    grader → worker   {"op": "load", "content": bytes}: marshalled by the grader (``grader.program``), {"units":
+                       [{"filename", "source", "statements": [[line, [{"names", "code"} or {"names", "error"}]]]}],
+                       "helpers": {module: code}, "stubs": [...], "main": name, "seed": int, "describe": [names],
+                       "functions": [the graded functions]}
     worker → grader   {"op": "ready", "errors": [...], "absent": [graded functions left unbound], "uncallable":
                        [graded functions bound to something else], "signatures": {name: [[param, kind, default],
                        ...]}}
@@ -20,8 +22,10 @@ Protocol on the socket (frames of ``grader.wire``), grader first:
                        {"calls": n, "values": [[call number, value], ...]}} (when asked to keep)}
                       or {"op": "reply", "ok": False, "error": {...}}
 
-Loading runs the statements the grader kept, one at a time; an import of several names runs as one import per
-name, so that a name a module lacks costs only that name (each error says which ``names`` it left unbound). The
+Loading runs the statements the grader kept and compiled, one at a time; an import of several names runs as one
+import per name, so that a name a module lacks costs only that name (each error says which ``names`` it left
+unbound). The load is the one message this process unmarshals: it comes from the grader, and nothing this process
+sends is ever unmarshalled. The
 ``signatures`` of the functions named in ``describe`` let the grader call each in the form it has
 (``grader.signatures``); an observed call sends back the arrays it was given, as it left them; a call that names
 functions to ``keep`` counts their calls during it and sends back copies of what the numbered calls returned.
@@ -34,9 +38,9 @@ names are put back afterwards.
 
 from __future__ import annotations
 
-import ast
 import copy
 import linecache
+import marshal
 import os
 import random
 import socket
@@ -114,43 +118,34 @@ def _load(request: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]
     for unit in request["units"]:
         filename, source = unit["filename"], unit["source"]
         linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-        try:
-            body = ast.parse(source, filename).body
-        except BaseException as exc:  # the loader already reported syntax errors; stay safe anyway
-            errors.append({"filename": filename, "line": 0, **describe_exception(exc)})
+        if "error" in unit:  # it does not parse: the loader reported it, and only a Program built by hand sends it
+            errors.append({"filename": filename, "line": 0, **unit["error"]})
             continue
-        for index in unit["keep"]:
-            if 0 <= index < len(body):
-                _run(body[index], filename, namespace, errors)
+        for line, pieces in unit["statements"]:
+            _run(line, pieces, filename, namespace, errors)
     return namespace, errors
 
 
-def _pieces(statement: ast.stmt) -> list[tuple[ast.stmt, list[str]]]:
-    """The statement as the pieces to run, each with the names it binds when it is an import: an import of several
-    names becomes one import per name. Other statements stay whole (their names: [])."""
-    if isinstance(statement, ast.ImportFrom) and all(alias.name != "*" for alias in statement.names):
-        return [(ast.copy_location(ast.ImportFrom(module=statement.module, names=[alias], level=statement.level),
-                                   statement), [alias.asname or alias.name]) for alias in statement.names]
-    if isinstance(statement, ast.Import):
-        return [(ast.copy_location(ast.Import(names=[alias]), statement), [alias.asname or alias.name.split(".")[0]])
-                for alias in statement.names]
-    return [(statement, [])]
-
-
-def _run(statement: ast.stmt, filename: str, namespace: dict[str, Any], errors: list[dict[str, Any]]) -> None:
-    """Run one top-level statement; a failure costs only the names it would bind, and is recorded once per kind."""
+def _run(line: int, pieces: list[dict[str, Any]], filename: str, namespace: dict[str, Any],
+         errors: list[dict[str, Any]]) -> None:
+    """Run one top-level statement, compiled by the grader (``grader.program``) a piece per name it imports; a
+    failure costs only the names it would bind, and is recorded once per kind."""
     last: dict[str, Any] | None = None
-    for piece, names in _pieces(statement):
-        try:
-            code = compile(ast.Module(body=[piece], type_ignores=[]), filename, "exec")
-            exec(code, namespace)
-        except BaseException as exc:  # SystemExit and KeyboardInterrupt included: the student's doing
-            error = {"filename": filename, "line": statement.lineno, "names": names, **describe_exception(exc)}
-            if last is not None and (last["type"], last["message"]) == (error["type"], error["message"]):
-                last["names"] += names  # one missing module: one error for all the names it would have given
+    for piece in pieces:
+        names = list(piece["names"])
+        if "error" in piece:  # it did not compile
+            error = {"filename": filename, "line": line, "names": names, **piece["error"]}
+        else:
+            try:
+                exec(marshal.loads(piece["code"]), namespace)
                 continue
-            errors.append(error)
-            last = error
+            except BaseException as exc:  # SystemExit and KeyboardInterrupt included: the student's doing
+                error = {"filename": filename, "line": line, "names": names, **describe_exception(exc)}
+        if last is not None and (last["type"], last["message"]) == (error["type"], error["message"]):
+            last["names"] += names  # one missing module: one error for all the names it would have given
+            continue
+        errors.append(error)
+        last = error
 
 
 class _Channel:
@@ -337,7 +332,7 @@ def serve(sock: socket.socket) -> NoReturn:
     """Load the submission sent on ``sock``, then answer calls until the grader hangs up."""
     channel = _Channel(sock)
     try:
-        request = channel.receive()
+        request = marshal.loads(memoryview(channel.receive()["content"]))  # from the grader: see grader.program
         namespace, errors = _load(request)
         functions = [name for name in request.get("functions", ()) if type(name) is str]
         described = [name for name in request.get("describe", ()) if callable(namespace.get(name))]

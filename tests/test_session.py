@@ -188,6 +188,36 @@ def test_top_level_errors_are_reported_not_fatal(sandbox):
     assert kinds == [("ModuleNotFoundError", 1), ("ZeroDivisionError", 2)]
 
 
+def test_a_statement_that_parses_but_does_not_compile_costs_only_itself(sandbox):
+    """The grader compiles what the process runs (grader.program): ``return`` outside a function parses, then fails
+    to compile; the process reports that error as its own, at its line, and runs the rest. An import of several
+    names costs only the names it cannot bind: a missing module is one error naming them all."""
+    source = ("from no_such_module import a, b\nfrom math import pi, no_such_name\nreturn 5\n"
+              "def f(x: NotDefinedAnywhere) -> None:\n    return pi\n")
+    prog = Program(units=(("<cell 4>", source, (0, 1, 2, 3)),), helpers=(), stubs=(), main="__main__")
+    with sandbox.session(prog, Limits(), seed=1) as s:
+        assert s.call("f", 1) == pytest.approx(np.pi)  # annotations are not evaluated, as before
+        errors = [(e["type"], e["line"], e.get("names")) for e in s.load_errors]
+    assert errors == [("ModuleNotFoundError", 1, ["a", "b"]), ("ImportError", 2, ["no_such_name"]),
+                      ("SyntaxError", 3, [])]
+
+
+def test_compiled_units_are_the_same_whether_remembered_or_not():
+    """compile_unit remembers small units (a class hands in the same cells): a remembered answer is the one a fresh
+    compile gives, and a unit over the memo's size is compiled each time."""
+    from grader import program as module
+
+    small, keep = "import os, sys\nx = 1\ndef f():\n    return x\n", (0, 2)
+    assert module.compile_unit("<cell 1>", small, keep) is module.compile_unit("<cell 1>", small, keep)
+    assert module.compile_unit("<cell 1>", small, keep) == module._compile_unit("<cell 1>", small, keep)
+    big = small + "# padding\n" * (module._MEMO_CHARS // 10)
+    first, second = module.compile_unit("<cell 1>", big, keep), module.compile_unit("<cell 1>", big, keep)
+    assert first == second and first is not second
+    _, _, statements, error = first
+    assert error is None and [(line, [names for names, _, _ in pieces]) for line, pieces in statements] == [
+        (1, [("os",), ("sys",)]), (3, [()])]
+
+
 @pytest.mark.skipif(os.geteuid() != 0, reason="the uid layer needs root")
 def test_student_runs_as_an_unprivileged_uid(session, sandbox):
     uid = session.call("whoami")
