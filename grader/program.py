@@ -23,7 +23,7 @@ import functools
 import hashlib
 import marshal
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -100,6 +100,7 @@ def compile_helper(module: str, source: str) -> bytes:
     """An assignment's helper module, compiled once per worker for every submission that imports it."""
     return _compile(source, f"<helper {module}>")
 
+
 if TYPE_CHECKING:
     from .assignment import Assignment
     from .load import LoadedSubmission
@@ -119,24 +120,25 @@ class Program:
     # The graded functions: the process says which of them its definitions left unbound or not callable, so that a
     # call to one of those is answered without a round trip.
     functions: tuple[str, ...] = ()
-    # The units compiled (``compile_unit``), by ``build`` in the thread that loaded them; compiled on demand when
-    # empty (a Program built by hand).
-    compiled: tuple[CompiledUnit, ...] = ()
+    # The units compiled (``compile_unit``) as the Program is made, in the thread that makes it (the engine's, which
+    # loaded them), so that it always follows ``units``, a Program made by ``dataclasses.replace`` included.
+    compiled: tuple[CompiledUnit, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "compiled", tuple(compile_unit(*unit) for unit in self.units))
 
     @classmethod
     def build(cls, loaded: LoadedSubmission, assignment: Assignment) -> Program:
         # A unit with nothing to run (a cell of calls, plots or training) is not sent: the process would only
         # parse it. A cell that does not compile runs nothing either (``load`` reported it).
-        units = tuple((u.filename, u.source, u.keep) for u in loaded.units if u.syntax_error is None and u.keep)
         return cls(
-            units=units,
+            units=tuple((u.filename, u.source, u.keep) for u in loaded.units if u.syntax_error is None and u.keep),
             helpers=tuple((h.module, h.source) for h in assignment.helpers),
             stubs=assignment.stub_modules,
             main="__main__" if loaded.kind == "ipynb" else "submission",
             composites=tuple((name, tuple(parts)) for name, parts in assignment.composites.items()),
             signatures=tuple(assignment.signatures.items()),
             functions=tuple(assignment.functions),
-            compiled=tuple(compile_unit(*unit) for unit in units),
         )
 
     def parts_of(self, function: str) -> tuple[str, ...]:
@@ -155,7 +157,7 @@ class Program:
         reads, took it 1.2 CPU-ms for five functions and 3 for a course notebook (``load`` in ``grader._worker``)."""
         content = {
             "seed": seed,
-            "units": [_unit_message(unit) for unit in self.compiled or (compile_unit(*u) for u in self.units)],
+            "units": [_unit_message(unit) for unit in self.compiled],
             "helpers": {module: compile_helper(module, source) for module, source in self.helpers},
             "stubs": list(self.stubs),
             "main": self.main,
