@@ -111,6 +111,7 @@ class GradingPlugin:
         self._figures = Figures()
         self._exc: dict[str, BaseException] = {}
         self._closed: list[str] = []  # the gates of the check being run that did not pass
+        self._item: pytest.Item | None = None  # the check being run
         self._unbound: dict[str, str] | None = None  # why names are missing in the job's submission (load errors)
 
     # -- pytest hooks -------------------------------------------------------------------------------------------------
@@ -190,10 +191,12 @@ class GradingPlugin:
         return StudentProxy(self._job.session)
 
     @pytest.fixture
-    def seed(self, request: pytest.FixtureRequest) -> int:
-        """The seed of this check for this submission."""
-        assert self._job is not None
-        return call_seed(self._job.seed, request.node.nodeid)
+    def seed(self) -> int:
+        """The seed of this check for this submission. (The check is the plugin's to know: a fixture that asks for
+        pytest's ``request`` costs a fixture definition built anew each time, a third of a five-function
+        notebook's check set-up.)"""
+        assert self._job is not None and self._item is not None
+        return call_seed(self._job.seed, self._item.nodeid)
 
     @pytest.fixture
     def rng(self, seed: int) -> np.random.Generator:
@@ -314,7 +317,11 @@ class GradingPlugin:
 
     def _run(self, item: pytest.Item, nextitem: pytest.Item) -> None:
         """Run one check (``grader.check_protocol``), keeping what it raised for its outcome."""
-        raised = run_check(item, nextitem, closed=bool(self._closed))
+        self._item = item
+        try:
+            raised = run_check(item, nextitem, closed=bool(self._closed))
+        finally:
+            self._item = None
         if raised is not None:
             self._exc.setdefault(item.nodeid, raised)
 
