@@ -192,16 +192,20 @@ class GradingPlugin:
 
     @pytest.fixture
     def seed(self) -> int:
-        """The seed of this check for this submission. (The check is the plugin's to know: a fixture that asks for
-        pytest's ``request`` costs a fixture definition built anew each time, a third of a five-function
-        notebook's check set-up.)"""
-        assert self._job is not None and self._item is not None
-        return call_seed(self._job.seed, self._item.nodeid)
+        """The seed of this check for this submission."""
+        return self._check_seed()
 
     @pytest.fixture
-    def rng(self, seed: int) -> np.random.Generator:
-        """A random generator for this check's inputs, recorded through the submission's seed."""
-        return np.random.default_rng(seed)
+    def rng(self) -> np.random.Generator:
+        """A random generator for this check's inputs, recorded through the submission's seed (``seed``'s)."""
+        return np.random.default_rng(self._check_seed())
+
+    def _check_seed(self) -> int:
+        # The check is the plugin's to know. A fixture that asks for pytest's ``request`` has pytest build a fixture
+        # definition anew each time, and one that asks for another costs that one's set-up and teardown too: the
+        # two were over a third of a five-function notebook's checks.
+        assert self._job is not None and self._item is not None
+        return call_seed(self._job.seed, self._item.nodeid)
 
     @pytest.fixture(scope="session")
     def reference(self) -> types.ModuleType:
