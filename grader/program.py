@@ -31,7 +31,7 @@ import numpy as np
 from ._worker import describe_exception
 from .signatures import FunctionSignatures
 
-__all__ = ["Program", "call_seed", "compile_helper", "compile_unit"]
+__all__ = ["CompiledUnit", "Piece", "Program", "call_seed", "compile_helper", "compile_unit"]
 
 # A piece: (the names it binds when it is an import, else none; its marshalled code, or None when it does not
 # compile; then the error compiling it raised, as the process would have described it).
