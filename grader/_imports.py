@@ -1,6 +1,6 @@
 """Inside the sandbox: the modules a submission may import besides the preloaded ones, namely the assignment's
-helper modules (as the code the grader compiled and sends) and inert stand-ins for display-only libraries (plotting), so
-that ``import matplotlib.pyplot as plt`` and every use of ``plt`` cost nothing and fail nothing."""
+helper modules (the code the grader compiled and sends) and inert stand-ins for display-only libraries (plotting),
+so that ``import matplotlib.pyplot as plt`` and every use of ``plt`` cost nothing and fail nothing."""
 
 from __future__ import annotations
 

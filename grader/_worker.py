@@ -25,10 +25,10 @@ Protocol on the socket (frames of ``grader.wire``), grader first:
 Loading runs the statements the grader kept and compiled, one at a time; an import of several names runs as one
 import per name, so that a name a module lacks costs only that name (each error says which ``names`` it left
 unbound). The load is the one message this process unmarshals: it comes from the grader, and nothing this process
-sends is ever unmarshalled. The
-``signatures`` of the functions named in ``describe`` let the grader call each in the form it has
-(``grader.signatures``); an observed call sends back the arrays it was given, as it left them; a call that names
-functions to ``keep`` counts their calls during it and sends back copies of what the numbered calls returned.
+sends is ever unmarshalled. The ``signatures`` of the functions named in ``describe`` let the grader call each in
+the form it has (``grader.signatures``); an observed call sends back the arrays it was given, as it left them; a
+call that names functions to ``keep`` counts their calls during it and sends back copies of what the numbered
+calls returned.
 
 While a call runs, each name in its ``parts`` (the functions a composite may call, declared by the assignment) is
 a proxy in the submission's namespace: calling it asks the grader, which answers with the reference's function
