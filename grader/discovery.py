@@ -60,8 +60,9 @@ def _is_submission(name: str) -> bool:
     return os.path.splitext(name)[1].lower() in SUFFIXES
 
 
-def _files(paths: Sequence[Path]) -> list[str]:
-    """The submissions' paths as text, each file once. A folder's files are listed without a ``Path`` each."""
+def _files(paths: Sequence[Path]) -> dict[str, str]:
+    """The submissions' paths as text, each file once, with its identity (``_identity``). A folder's files are
+    listed without a ``Path`` each."""
     files: list[str] = []
     for path in paths:
         if path.is_dir():
@@ -75,10 +76,10 @@ def _files(paths: Sequence[Path]) -> list[str]:
         else:
             files.append(str(path))
     folders: dict[str, str] = {}  # a folder's own path -> where it really is, resolved once
-    unique: dict[str, str] = {}  # the same file named twice is graded once
+    unique: dict[str, str] = {}  # identity -> the file: the same file named twice is graded once
     for file in files:
         unique.setdefault(_identity(file, folders), file)
-    return list(unique.values())
+    return {file: identity for identity, file in unique.items()}
 
 
 def _identity(file: str, folders: dict[str, str]) -> str:
@@ -104,10 +105,10 @@ def _qualified(identity: str, depth: int) -> str:
     return safe_id("-".join([*kept, os.path.basename(identity)]))
 
 
-def _ids(files: Sequence[str]) -> dict[str, str]:
-    """Stem when it is unique; else the whole name; else as many parent folders as tell the files apart."""
-    folders: dict[str, str] = {}
-    identity = {file: _identity(file, folders) for file in files}
+def _ids(identity: dict[str, str]) -> dict[str, str]:
+    """Stem when it is unique; else the whole name; else as many parent folders as tell the files apart. Takes each
+    file with its identity, as ``_files`` gives them."""
+    files = list(identity)
     by_stem: dict[str, list[str]] = defaultdict(list)
     for file in files:
         by_stem[safe_id(os.path.splitext(os.path.basename(file))[0])].append(file)
@@ -140,9 +141,8 @@ def discover(paths: Sequence[Path]) -> tuple[Submission, ...]:
     Raises ``UsageError`` for a path that does not exist or a file that is not a submission. Returns the
     submissions sorted by id; an empty tuple when the folders hold none (see ``no_submissions``).
     """
-    files = _files(paths)
-    ids = _ids(files)
-    return tuple(sorted((Submission(id=ids[f], file=f) for f in files), key=lambda s: s.id))
+    ids = _ids(_files(paths))
+    return tuple(sorted((Submission(id=sid, file=f) for f, sid in ids.items()), key=lambda s: s.id))
 
 
 def _takes() -> str:
