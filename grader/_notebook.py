@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import json
 
-import nbformat
-from nbformat import reader as nbreader
+from ._nbformat import nbformat, nbreader
 
 __all__ = ["Refused", "read_notebook", "short"]
 

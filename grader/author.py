@@ -19,8 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-import nbformat
-
+from ._nbformat import nbformat
 from .assignment import Assignment
 from .errors import ConfigError
 

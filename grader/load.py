@@ -19,9 +19,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-import nbformat
-
 from ._definitions import imported_names, keepable
+from ._nbformat import nbformat
 from ._notebook import Refused, read_notebook, short
 from ._pysource import cut, neutralise
 from .assignment import EXECUTE_MODES

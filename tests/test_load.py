@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import importlib.util
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
@@ -593,3 +596,28 @@ def test_the_remembered_parses_are_bounded_in_number_and_size():
     before = info.misses
     load_source(notebook_bytes(big), name="big.ipynb", kind="ipynb")
     assert load._remembered.cache_info().misses == before  # a cell over the size bound is parsed, not remembered
+
+
+def test_reading_notebooks_does_not_import_jsonschema_s_iri_grammar(tmp_path: Path) -> None:
+    """jsonschema imports ``rfc3987_syntax`` when it is installed, and that module builds a grammar as it is imported
+    (1-5 s in Jupyter environments); the grader reads notebooks without it, and leaves it importable afterwards.
+
+    A stand-in module on the path records that it was imported; the control shows that jsonschema does import it.
+    """
+    marker = tmp_path / "imported"
+    (tmp_path / "rfc3987_syntax.py").write_text(
+        f"open({str(marker)!r}, 'a').write('x')\n"
+        "def is_valid_syntax(rule, text):\n    return True\n")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(tmp_path), os.environ.get("PYTHONPATH")]))}
+
+    def run(code: str) -> str:
+        marker.unlink(missing_ok=True)
+        subprocess.run([sys.executable, "-c", code], env=env, check=True, cwd=tmp_path)
+        return marker.read_text() if marker.exists() else ""
+
+    assert run("import jsonschema") == "x"  # the control: without the grader, jsonschema imports it
+    assert run("import grader.cli, grader.author, grader.load, sys; assert 'rfc3987_syntax' not in sys.modules") == ""
+    assert run("import grader.load, rfc3987_syntax") == "x"  # importable as usual afterwards
+    if importlib.util.find_spec("rfc3987") is None:  # with rfc3987 installed, jsonschema never looks for it
+        assert run("import grader.load, jsonschema._format as f; assert 'iri' not in f.draft7_format_checker.checkers"
+                   ) == ""
