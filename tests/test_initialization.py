@@ -112,7 +112,7 @@ def test_a_scratch_cell_that_raises_costs_nothing(graded):
     assert data["score"] == 10.0
 
 
-def test_a_module_level_generator_is_seeded_before_the_definitions_load(graded, tmp_path):
+def test_a_module_level_generator_is_seeded_before_the_definitions_load(tmp_path):
     # correct_notebook.ipynb creates `rng = np.random.default_rng()` at module level, before any call: the
     # sandbox seeds numpy's generators before loading, so two runs with the same seed give the same report.
     from grader.models import SubmissionResult

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ast
 import hashlib
-import importlib.util
 import json
 import os
 import subprocess
@@ -616,8 +615,8 @@ def test_reading_notebooks_does_not_import_jsonschema_s_iri_grammar(tmp_path: Pa
         return marker.read_text() if marker.exists() else ""
 
     assert run("import jsonschema") == "x"  # the control: without the grader, jsonschema imports it
-    assert run("import grader.cli, grader.author, grader.load, sys; assert 'rfc3987_syntax' not in sys.modules") == ""
-    assert run("import grader.load, rfc3987_syntax") == "x"  # importable as usual afterwards
-    if importlib.util.find_spec("rfc3987") is None:  # with rfc3987 installed, jsonschema never looks for it
-        assert run("import grader.load, jsonschema._format as f; assert 'iri' not in f.draft7_format_checker.checkers"
-                   ) == ""
+    # The grader's modules import nbformat without it; it stays importable as usual afterwards.
+    assert run("import grader.cli, grader.author, grader.load, sys\n"
+               "assert 'rfc3987_syntax' not in sys.modules\n"
+               f"assert not __import__('os').path.exists({str(marker)!r})\n"
+               "import rfc3987_syntax") == "x"

@@ -223,7 +223,7 @@ def _total(body: str) -> str:
     return "def square(x):\n    return x * x\n\ndef total(xs):\n" + textwrap.indent(textwrap.dedent(body), "    ")
 
 
-@pytest.mark.parametrize(("body", "flag", "words"), [
+ASKS = [
     # too many asks: the call fails, the process is replaced
     ("return sum(square(1) for _ in range(1000))", "crash", "more than 50 answers"),
     # the grader's time spent answering counts against the call's deadline (each square(7) takes 0.4 s)
@@ -235,9 +235,20 @@ def _total(body: str) -> str:
     ("return square([0] * 5000)", "crash", "list of 5000 items"),
     # the reference's own error reaches the student's code as the same exception type
     ("return square('x')", "crash", "ValueError: square (answered by the grader's reference) raised ValueError"),
-])
-def test_asks_are_bounded(root, tmp_path, body, flag, words):
-    checks = grade(root, {"asks": _total(body)}, tmp_path)["asks"]
+]
+
+
+@pytest.fixture(scope="module")
+def asks_graded(root, tmp_path_factory):
+    """Every submission of ASKS, graded in one batch: each is graded on its own (one worker, one process each)."""
+    return grade(root, {f"asks{n}": _total(body) for n, (body, _, _) in enumerate(ASKS)},
+                 tmp_path_factory.mktemp("asks"))
+
+
+@pytest.mark.parametrize(("n", "flag", "words"), [(n, flag, words) for n, (_, flag, words) in enumerate(ASKS)],
+                         ids=[body for body, _, _ in ASKS])
+def test_asks_are_bounded(asks_graded, n, flag, words):
+    checks = asks_graded[f"asks{n}"]
     outcome = checks["total::total"]
     assert outcome.status == "error" and flag in outcome.flags, outcome
     assert words in outcome.message, outcome.message
