@@ -232,3 +232,52 @@ def test_grade_without_arguments_grades_each_assignments_examples_into_reports(t
     assert {sid: data["score"] for sid, data in results(reports / "duo").items()} == {"good": 3.0, "half": 2.0}
     assert {sid: data["score"] for sid, data in results(reports / "duet").items()} == {"syntax": 1.0}
     assert (reports / "duo" / "gradebook.csv").is_file() and (reports / "duet" / "summary.html").is_file()
+
+
+def test_workers_start_with_the_report_templates_and_notebook_validator_already_built(tmp_path, monkeypatch):
+    """The coordinator builds what every worker would build on its first notebook (the report templates, nbformat's
+    validator) before it forks them: no worker compiles a template or a schema of its own."""
+    import jinja2
+    import nbformat
+
+    from grader import templating
+
+    batch = make_course(tmp_path)
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_code_cell(RIGHT)]
+    (batch / "notebook.ipynb").write_text(nbformat.writes(notebook))
+    built = tmp_path / "built.txt"
+
+    def record(what: str) -> None:
+        with open(built, "a") as file:
+            file.write(f"{os.getpid()} {what}\n")
+
+    compile_template, make_validator = jinja2.Environment.compile, nbformat.validator.get_current_validator
+
+    def compiling(self, source, name=None, *args, **kwargs):
+        record(f"template {name}")
+        return compile_template(self, source, name, *args, **kwargs)
+
+    def validator():
+        class Recording(make_validator()):  # type: ignore[misc]
+            def __init__(self, schema):
+                record("validator")
+                super().__init__(schema)
+
+        return Recording
+
+    monkeypatch.setattr(jinja2.Environment, "compile", compiling)
+    monkeypatch.setattr(nbformat.validator, "get_current_validator", validator)
+    monkeypatch.setattr(nbformat.validator, "validators", {})  # as in a fresh process
+    templating.environment.cache_clear()
+    tasks = [Task(id=path.stem, path=str(path)) for path in (batch / "good.py", batch / "notebook.ipynb")]
+    executor = ProcessExecutor(tmp_path / "root", "duo", EngineOptions(), jobs=2)
+    try:
+        graded = {g.result.submission: g.result for g in executor.run(tasks)}
+    finally:
+        executor.close()
+        templating.environment.cache_clear()
+    assert {sid: result.score for sid, result in graded.items()} == {"good": 3.0, "notebook": 3.0}
+    lines = [line.split(" ", 1) for line in built.read_text().splitlines()]
+    assert {what for _, what in lines} >= {"template report.html.j2", "template report.md.j2", "validator"}
+    assert {int(pid) for pid, _ in lines} == {os.getpid()}, lines  # all built by the coordinator
