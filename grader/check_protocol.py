@@ -46,7 +46,9 @@ def run_check(item: pytest.Item, nextitem: pytest.Item, *, closed: bool) -> Base
                 exc = exc.with_traceback(None)
             raised = exc
         try:
-            state.teardown_exact(nextitem)
+            # The next item of a session's only check is itself: its parents' fixtures stay for the next submission,
+            # and its own are torn down (kept up, the next setup would skip it and leave it without its fixtures).
+            state.teardown_exact(nextitem if nextitem is not item else item.parent)  # type: ignore[arg-type]
         except Exception:
             logger.debug("a check's fixture teardown failed", exc_info=True)
     finally:

@@ -10,7 +10,7 @@ from courses import write_course
 
 from grader.assignment import load_assignment
 from grader.errors import ConfigError
-from grader.pipeline import grade_paths
+from grader.pipeline import BatchOptions, grade_paths
 
 CONFIG = """
 name = "tiny"
@@ -160,3 +160,25 @@ def test_helpers_may_import_earlier_helpers_in_the_trusted_process(tmp_path):
     import sys
 
     assert "first" not in sys.modules
+
+
+def test_an_assignment_with_one_check_judges_every_submission_of_a_batch(tmp_path):
+    """With one check in all, the check's next item is itself: its fixtures must still be set up anew for each
+    submission (they were kept, and every submission after a worker's first got "KeyError: 'student'")."""
+    one = CHECKS[:CHECKS.index('@pytest.mark.grades("mul")')] + "\n@pytest.fixture(scope='module')\ndef kept():\n" \
+        "    return []\n\ndef test_once(student, kept):\n    kept.append(1)\n" \
+        "    assert student.add(2, 2) == 4, f'add(2, 2) is wrong ({len(kept)} submissions so far)'\n"
+    one = one.replace("def test_small(student, reference):", "def _unused(student, reference):")
+    make_assignment(tmp_path / "root", checks=one, points='[points]\n"add::once" = 1\n')
+    folder = tmp_path / "subs"
+    folder.mkdir()
+    for n in range(4):
+        (folder / f"s{n}.py").write_text("def add(a, b):\n    return a + b\n" if n % 2 else
+                                         "def add(a, b):\n    return a * 3\n")
+    results = grade_paths([folder], load_assignment(tmp_path / "root", "tiny"), out_dir=tmp_path / "out",
+                          options=BatchOptions(jobs=1))
+    outcomes = {r.submission: r.checks[0] for r in results}
+    assert {sid: c.status for sid, c in outcomes.items()} == {"s0": "failed", "s1": "passed", "s2": "failed",
+                                                               "s3": "passed"}
+    # The module's own fixture lives on across the submissions, as pytest scopes say.
+    assert "(3 submissions so far)" in outcomes["s2"].message, outcomes["s2"].message
