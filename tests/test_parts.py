@@ -156,13 +156,16 @@ def plain(x):
 '''
 
 
-def test_a_composite_is_judged_on_its_own_code(root, tmp_path):
-    graded = grade(root, {
-        "broken": BROKEN_SQUARE,
-        "missing": BROKEN_SQUARE.replace("def square(x):\n    return x + x            # wrong\n", ""),
-        "crashing": BROKEN_SQUARE.replace("return x + x ", "raise RuntimeError('no') "),
-        "wrong_total": BROKEN_SQUARE.replace("sum(square(x) for x in xs)", "sum(square(x) for x in xs[1:])"),
-    }, tmp_path)
+COMPOSITE = {
+    "broken": BROKEN_SQUARE,
+    "missing": BROKEN_SQUARE.replace("def square(x):\n    return x + x            # wrong\n", ""),
+    "crashing": BROKEN_SQUARE.replace("return x + x ", "raise RuntimeError('no') "),
+    "wrong_total": BROKEN_SQUARE.replace("sum(square(x) for x in xs)", "sum(square(x) for x in xs[1:])"),
+}
+
+
+def test_a_composite_is_judged_on_its_own_code(on_root):
+    graded = on_root
     for sid in ("broken", "missing", "crashing"):
         checks = graded[sid]
         assert checks["square::square"].status != "passed", sid
@@ -211,8 +214,8 @@ def plain(x):
 '''
 
 
-def test_a_proxy_kept_from_a_composite_is_refused_elsewhere(root, tmp_path):
-    checks = grade(root, {"hostile": HOSTILE}, tmp_path)["hostile"]
+def test_a_proxy_kept_from_a_composite_is_refused_elsewhere(on_root):
+    checks = on_root["hostile"]
     assert checks["total::total"].status == "passed"
     plain = checks["plain::plain"]
     assert plain.status == "error" and "crash" in plain.flags
@@ -238,32 +241,36 @@ ASKS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def asks_graded(root, tmp_path_factory):
-    """Every submission of ASKS, graded in one batch: each is graded on its own (one worker, one process each)."""
-    return grade(root, {f"asks{n}": _total(body) for n, (body, _, _) in enumerate(ASKS)},
-                 tmp_path_factory.mktemp("asks"))
-
-
-@pytest.mark.parametrize(("n", "flag", "words"), [(n, flag, words) for n, (_, flag, words) in enumerate(ASKS)],
-                         ids=[body for body, _, _ in ASKS])
-def test_asks_are_bounded(asks_graded, n, flag, words):
-    checks = asks_graded[f"asks{n}"]
-    outcome = checks["total::total"]
-    assert outcome.status == "error" and flag in outcome.flags, outcome
-    assert words in outcome.message, outcome.message
-    assert checks["total::own_parts"].status != "passed" or "more than" not in words
-
-
-def test_a_caught_answer_error_is_the_students_to_handle(root, tmp_path):
-    body = """
+CAUGHT = """
 try:
     square("x")
 except ValueError:
     pass
 return sum(square(x) for x in xs)
 """
-    checks = grade(root, {"caught": _total(body)}, tmp_path)["caught"]
+
+
+@pytest.fixture(scope="module")
+def on_root(root, tmp_path_factory):
+    """The submissions of several tests below, graded in one batch on ``root`` (each is still graded on its own:
+    a process of its own, its own checks); one batch instead of one per test keeps the fast loop fast."""
+    sources = {**COMPOSITE, "hostile": HOSTILE, "caught": _total(CAUGHT),
+               **{f"asks{n}": _total(body) for n, (body, _, _) in enumerate(ASKS)}}
+    return grade(root, sources, tmp_path_factory.mktemp("on-root"))
+
+
+@pytest.mark.parametrize(("n", "flag", "words"), [(n, flag, words) for n, (_, flag, words) in enumerate(ASKS)],
+                         ids=[body for body, _, _ in ASKS])
+def test_asks_are_bounded(on_root, n, flag, words):
+    checks = on_root[f"asks{n}"]
+    outcome = checks["total::total"]
+    assert outcome.status == "error" and flag in outcome.flags, outcome
+    assert words in outcome.message, outcome.message
+    assert checks["total::own_parts"].status != "passed" or "more than" not in words
+
+
+def test_a_caught_answer_error_is_the_students_to_handle(on_root):
+    checks = on_root["caught"]
     assert checks["total::total"].status == "passed"
 
 
@@ -407,7 +414,7 @@ KEEP_POINTS = '''[points]
 '''
 
 
-@pytest.mark.parametrize(("body", "kept"), [
+KEEPS = [
     # each call counted; the 2nd and 3rd returns kept (no 99th call: nothing kept for it)
     ("def square(x):\n    return x * x\n\ndef total(xs):\n    return sum(square(x) for x in xs)\n",
      "30 {'square': (4, {2: 4, 3: 9})}"),
@@ -422,12 +429,21 @@ KEEP_POINTS = '''[points]
     ("def square(x):\n    loop = [x * x]\n    loop.append(loop)\n    return loop if x == 2 else x * x\n\n"
      "def total(xs):\n    return sum(x * x for x in xs if square(x) is not None)\n",
      "30 {'square': (4, {2: None, 3: 9})}"),
-])
-def test_a_call_keeps_what_the_numbered_calls_of_a_function_returned(tmp_path, body, kept):
-    root = tmp_path / "root"
+]
+
+
+@pytest.fixture(scope="module")
+def keeps_graded(tmp_path_factory):
+    """Every submission of KEEPS, graded in one batch (each on its own)."""
+    root = tmp_path_factory.mktemp("keep-root")
     make_assignment(root, checks=KEEP_CHECKS, points=KEEP_POINTS)
-    graded = grade(root, {"sub": body}, tmp_path)
-    assert graded["sub"]["total::kept"].message == kept
+    return grade(root, {f"keep{n}": body for n, (body, _) in enumerate(KEEPS)}, tmp_path_factory.mktemp("keeps"))
+
+
+@pytest.mark.parametrize(("n", "kept"), [(n, kept) for n, (_, kept) in enumerate(KEEPS)],
+                         ids=[body for body, _ in KEEPS])
+def test_a_call_keeps_what_the_numbered_calls_of_a_function_returned(keeps_graded, n, kept):
+    assert keeps_graded[f"keep{n}"]["total::kept"].message == kept
 
 
 def test_no_conftest_above_the_checks_folder_is_loaded(tmp_path):
