@@ -50,9 +50,31 @@ def grade(root: Path, source: str, tmp_path: Path):
     return {c.id: c for c in result.checks}, result
 
 
-def test_outcomes_and_scores(tmp_path):
-    make_assignment(tmp_path)
-    checks, result = grade(tmp_path, "def add(a, b):\n    return a - b\ndef mul(a, b):\n    return a * b\n", tmp_path)
+# Several tests read submissions graded on the default assignment: one batch for all of them (each submission is
+# still graded on its own), instead of one per test.
+SUBMISSIONS = {
+    "subtracts": "def add(a, b):\n    return a - b\ndef mul(a, b):\n    return a * b\n",
+    "mul_zero": "def add(a, b):\n    return a + b\ndef mul(a, b):\n    return 0\n",
+    "exits": "import os\ndef add(a, b):\n    os._exit(1)\ndef mul(a, b):\n    return a * b\n",
+    "syntax": "def add(a, b):\n    return a +\ndef mul(a, b):\n    return a * b\n",
+}
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    """{id: ({check id: CheckResult}, SubmissionResult)} of SUBMISSIONS."""
+    base = tmp_path_factory.mktemp("tiny")
+    make_assignment(base)
+    sub = base / "subs"
+    sub.mkdir()
+    for sid, source in SUBMISSIONS.items():
+        (sub / f"{sid}.py").write_text(source)
+    results = grade_paths([sub], load_assignment(base, "tiny"), out_dir=base / "out")
+    return {r.submission: ({c.id: c for c in r.checks}, r) for r in results}
+
+
+def test_outcomes_and_scores(graded):
+    checks, result = graded["subtracts"]
     assert checks["add::small"].status == "failed" and checks["add::small"].got == "-1"
     # Where to look: the line that computes the value returned, which no local holds
     assert checks["add::small"].location.line == 2
@@ -61,24 +83,20 @@ def test_outcomes_and_scores(tmp_path):
     assert (result.score, result.max_score) == (1.0, 3.0)
 
 
-def test_plain_assert_counts_as_failed_with_its_message(tmp_path):
-    make_assignment(tmp_path)
-    checks, _ = grade(tmp_path, "def add(a, b):\n    return a + b\ndef mul(a, b):\n    return 0\n", tmp_path)
+def test_plain_assert_counts_as_failed_with_its_message(graded):
+    checks, _ = graded["mul_zero"]
     assert checks["mul::product"].status == "failed"
     assert "mul(2, 3) should be 6" in checks["mul::product"].message
 
 
-def test_crash_in_one_function_costs_only_its_checks(tmp_path):
-    make_assignment(tmp_path)
-    checks, result = grade(tmp_path, "import os\ndef add(a, b):\n    os._exit(1)\ndef mul(a, b):\n    return a * b\n",
-                           tmp_path)
+def test_crash_in_one_function_costs_only_its_checks(graded):
+    checks, _ = graded["exits"]
     assert checks["add::small"].status == "error" and "crash" in checks["add::small"].flags
     assert checks["mul::product"].status == "passed"
 
 
-def test_missing_function_from_a_syntax_error_says_so(tmp_path):
-    make_assignment(tmp_path)
-    checks, result = grade(tmp_path, "def add(a, b):\n    return a +\ndef mul(a, b):\n    return a * b\n", tmp_path)
+def test_missing_function_from_a_syntax_error_says_so(graded):
+    checks, result = graded["syntax"]
     add = checks["add::small"]
     assert add.status == "error" and set(add.flags) == {"missing-function", "syntax-error"}
     assert "syntax error" in add.message and add.location.line == 2
