@@ -21,12 +21,11 @@ import click
 from .assignment import find_root, load_assignment
 from .console import ProgressDisplay, batch_line, github_step_summary, result_line
 from .errors import ExitCode, GraderError, UsageError
-from .executors import EXECUTORS
 from .formats import FORMATS
 from .gradebook import CSV_FORMATS
 from .lms import PLATFORMS
 from .models import GRADER_ERROR, SubmissionResult
-from .plan import pick_assignment, plan
+from .plan import EXECUTORS, pick_assignment, plan
 from .policy import iso, parse_time, read_extensions, read_timestamps
 
 __all__ = [
@@ -203,7 +202,6 @@ def run(paths: tuple[Path, ...], assignment_name: str | None, out_dir: Path | No
         timestamps: Path | None, as_of: str | None, figures: bool, seed: int | None, insecure: bool,
         quiet: bool) -> None:
     """Grade PATH... (files, folders, or a learning platform's zip); with no PATH, the bundled examples."""
-    from .pipeline import BatchOptions, grade_paths, grade_submissions
     from .sources import has_archive
 
     archives = has_archive(paths)
@@ -212,14 +210,19 @@ def run(paths: tuple[Path, ...], assignment_name: str | None, out_dir: Path | No
     if (roster or feedback_zip) and layout == "plain" and not archives:
         raise UsageError("--roster and --feedback-zip need a platform: grade its zip, or say --gradebook-format "
                          "canvas or moodle")
+    when = _check_time(as_of, "--as-of")
+    stamps = _read_csv(read_timestamps, timestamps, "--timestamps")
+    granted = _read_csv(read_extensions, extensions, "--extensions")
+    batches = plan(find_root(), paths, assignment_name, out_dir)
+    # Only now the engine (pytest, numpy, nbformat: half a second), so that a mistake in the command is said at once.
+    from .pipeline import BatchOptions, grade_paths, grade_submissions
+
     options = BatchOptions(jobs=jobs or os.cpu_count() or 1, executor=executor, scheduler=scheduler, seed=seed,
                            insecure=insecure, regrade=regrade, gradebook_layout=layout,
-                           formats=tuple(dict.fromkeys(formats)), as_of=_check_time(as_of, "--as-of"),
-                           timestamps=_read_csv(read_timestamps, timestamps, "--timestamps"),
-                           extensions=_read_csv(read_extensions, extensions, "--extensions"), platform=platform,
-                           roster=roster, feedback_zip=feedback_zip, figures=figures)
+                           formats=tuple(dict.fromkeys(formats)), as_of=when, timestamps=stamps, extensions=granted,
+                           platform=platform, roster=roster, feedback_zip=feedback_zip, figures=figures)
     graded_batches: list[Sequence[SubmissionResult]] = []  # each read from its gradebook as it is iterated
-    for batch in plan(find_root(), paths, assignment_name, out_dir):
+    for batch in batches:
         display = ProgressDisplay(quiet=quiet)
         try:
             if batch.submissions is None:  # archives: read into a private folder for the batch's duration

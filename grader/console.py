@@ -11,12 +11,14 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from .models import SubmissionResult
-from .pipeline import Progress
+
+if TYPE_CHECKING:  # the pipeline imports the engine (pytest, numpy): the CLI starts without them
+    from .pipeline import Progress
 
 __all__ = ["ProgressDisplay", "STEP_SUMMARY_REPORTS", "batch_line", "duration", "github_step_summary", "result_line"]
 

@@ -29,6 +29,7 @@ from .assignment import load_assignment
 from .engine import Engine, Graded, Task, finish
 from .errors import ExitCode, GraderError, UsageError, WorkerFailed
 from .models import GRADER_ERROR, SubmissionResult
+from .plan import EXECUTORS
 from .policy import parse_time
 from .score import make_result, not_graded
 
@@ -42,8 +43,6 @@ __all__ = [
     "lost_worker",
     "make_executor",
 ]
-
-EXECUTORS = ("local", "dask")
 
 
 class Executor(Protocol):

@@ -16,7 +16,10 @@ from .discovery import Submission, discover, no_submissions
 from .errors import UsageError
 from .sources import has_archive
 
-__all__ = ["PlannedBatch", "pick_assignment", "plan"]
+__all__ = ["EXECUTORS", "PlannedBatch", "pick_assignment", "plan"]
+
+# How a batch can be run (``grader.executors``); here so that the CLI lists them without importing the engine.
+EXECUTORS = ("local", "dask")
 
 
 @dataclass(frozen=True)
