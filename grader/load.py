@@ -27,7 +27,7 @@ from .assignment import EXECUTE_MODES
 from .models import INVALID_SUBMISSION, SYNTAX_ERROR, WARNING, Location, Problem
 
 __all__ = ["CodeUnit", "KINDS", "LoadedSubmission", "MAX_SUBMISSION_BYTES", "load_source", "load_submission",
-           "prepare"]
+           "prepare", "remembered_tree"]
 
 KINDS = ("py", "ipynb")
 MAX_SUBMISSION_BYTES = 50 * 2**20  # the largest file that is read at all
@@ -340,6 +340,19 @@ def _checked(source: str, in_cell: bool) -> tuple[ast.Module | None, tuple[str, 
 
 _TOO_DEEP = ("SyntaxError", None, "the code is nested too deeply for Python to compile")
 _remembered = functools.lru_cache(maxsize=_MEMO_CELLS)(_checked)
+
+
+def remembered_tree(source: str, *, in_cell: bool) -> ast.Module | None:
+    """The loader's tree of a unit small enough to be remembered (the memo's own object: read it, never change it),
+    for whoever compiles the unit after loading it (``grader.program``); a unit the loader has not seen is read and
+    remembered as the loader would. None when the unit is too large to be remembered or does not compile: the
+    caller parses it itself."""
+    if len(source) > _MEMO_CHARS:
+        return None
+    try:
+        return _remembered(source, in_cell)[0]
+    except MemoryError:
+        return None
 
 
 def _parse(source: str, *, original: str, cell: int | None, first_line: int) -> _Parsed:

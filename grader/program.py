@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ._worker import describe_exception
+from .load import remembered_tree
 from .signatures import FunctionSignatures
 
 __all__ = ["CompiledUnit", "Piece", "Program", "call_seed", "compile_helper", "compile_unit"]
@@ -68,8 +69,10 @@ def _split(statement: ast.stmt) -> list[tuple[ast.stmt, tuple[str, ...]]]:
 
 
 def _compile_unit(filename: str, source: str, keep: tuple[int, ...]) -> CompiledUnit:
+    # The loader has just parsed a unit it loaded (cells are named "<cell N>"): its tree is read, not parsed again.
+    tree = remembered_tree(source, in_cell=filename.startswith("<cell "))
     try:
-        body = ast.parse(source, filename).body
+        body = (ast.parse(source, filename) if tree is None else tree).body
     except Exception as exc:  # the loader reported it, and sends no such unit; a Program built by hand may
         return filename, source, None, describe_exception(exc)
     statements = []

@@ -218,6 +218,31 @@ def test_compiled_units_are_the_same_whether_remembered_or_not():
         (1, [("os",), ("sys",)]), (3, [()])]
 
 
+def test_a_loaded_cell_is_compiled_from_the_loaders_tree_without_parsing_it_again(monkeypatch):
+    """The loader parses each unit; the compile that follows reads its tree instead of parsing the text again
+    (a unit over the loader's memo size is still parsed by the compile), and compiles the same code."""
+    import ast
+
+    import nbformat
+
+    from grader import load, program
+    from grader.load import load_source
+
+    small = "import numpy as np\n\ndef f(x):\n    return np.sum(x) * 2\n"
+    big = small + "# padding\n" * (load._MEMO_CHARS // 10)
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(small), nbformat.v4.new_code_cell(big.replace("def f", "def g"))]
+    loaded = load_source(nbformat.writes(nb).encode(), name="n.ipynb", kind="ipynb")
+    units = [(u.filename, u.source, u.keep) for u in loaded.units]
+    fresh = [program._compile_unit(*unit) for unit in units]  # filled the memo too
+    parses: list[str] = []
+    parse = ast.parse
+    monkeypatch.setattr(program.ast, "parse", lambda text, *a, **k: (parses.append(text), parse(text, *a, **k))[1])
+    again = [program._compile_unit(*unit) for unit in units]
+    assert again == fresh and units[0][0] == "<cell 1>"
+    assert parses == [units[1][1]]  # only the unit too large to be remembered
+
+
 @pytest.mark.skipif(os.geteuid() != 0, reason="the uid layer needs root")
 def test_student_runs_as_an_unprivileged_uid(session, sandbox):
     uid = session.call("whoami")
