@@ -200,3 +200,22 @@ def test_an_assignment_with_one_check_judges_every_submission_of_a_batch(tmp_pat
                                                                "s3": "passed"}
     # The module's own fixture lives on across the submissions, as pytest scopes say.
     assert "(3 submissions so far)" in outcomes["s2"].message, outcomes["s2"].message
+
+
+def test_the_checks_session_runs_without_pytests_exception_collecting_plugins(tmp_path):
+    """The session leaves out pytest's unraisable- and thread-exception plugins (they collected the worker's whole
+    heap at every session's end, to make warnings nobody sees); the plugins a check may rely on stay."""
+    probe = CHECKS.replace(
+        'def test_small(student, reference):',
+        'def test_small(student, reference, request, tmp_path, monkeypatch):\n'
+        '    has = request.config.pluginmanager.has_plugin\n'
+        '    names = ("unraisableexception", "threadexception", "skipping", "tmpdir", "monkeypatch", "warnings",\n'
+        '             "logging", "assertion")\n'
+        '    raise CheckFailure(" ".join(f"{n}={has(n)}" for n in names))\n'
+        'def _unused(student, reference):')
+    make_assignment(tmp_path / "root", checks=probe)
+    checks, _ = grade(tmp_path / "root", "def add(a, b):\n    return a + b\ndef mul(a, b):\n    return a * b\n",
+                      tmp_path)
+    assert checks["add::small"].message == ("unraisableexception=False threadexception=False skipping=True "
+                                            "tmpdir=True monkeypatch=True warnings=True logging=True "
+                                            "assertion=True")
