@@ -24,7 +24,9 @@ score expected of it (nbgrader: full marks less the points of the test cells the
 the scores of tests/test_examples.py), and prints seconds and CPU seconds per notebook and the ratio. Course
 notebooks are graded a second time with ``--no-figures``: ``nbgrader autograde`` makes scores, while grade's reports
 also draw figures from extra runs of the student's code (the training figure trains ``nn_model`` for 1,000
-iterations), so both ratios are printed.
+iterations), so both ratios are printed. Last, the in-process floor of grade's checks and figures on the same
+notebooks (``batch.floor``: one process, no sandbox, no files), and the ratio no grader could beat on these cores:
+nbgrader's time over the floor's CPU time shared perfectly among them.
 """
 
 from __future__ import annotations
@@ -46,7 +48,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import _five  # noqa: E402
-from batch import cpu_seconds  # noqa: E402
+from batch import cpu_seconds, floor  # noqa: E402
 
 from grader.assignment import load_assignment  # noqa: E402
 from grader.pipeline import BatchOptions, grade_paths  # noqa: E402
@@ -224,6 +226,7 @@ def compare(kind: str, n: int, jobs: int) -> tuple[float, float]:
             bare_s, bare_cpu, bare_scores = run_grade(root, name, batch, base / "bare", jobs, figures=False)
             _check("grade --no-figures", bare_scores, expected_grade, n)
             rows.append((f"grade --jobs {jobs} --no-figures", bare_s, bare_cpu))
+        floor_s, floor_cpu = floor(root, name, batch)
     print(f"\n{kind}: {n} notebooks, both tools gave every notebook its expected score; grade --jobs {jobs}, "
           f"{os.cpu_count()} cores")
     print(f"{'':32} {'s/notebook':>11} {'ms/notebook':>12} {'CPU-ms/notebook':>16}")
@@ -232,6 +235,12 @@ def compare(kind: str, n: int, jobs: int) -> tuple[float, float]:
     print(f"grade is {nb_s / gr_s:.0f}x as fast as nbgrader (wall), {nb_cpu / gr_cpu:.0f}x in CPU time")
     if len(rows) > 2:
         print(f"without figures: {nb_s / rows[2][1]:.0f}x (wall), {nb_cpu / rows[2][2]:.0f}x in CPU time")
+    # What no grader on these cores could beat: the same checks (and figures) in one process, no sandbox, no files,
+    # its CPU shared perfectly among the cores.
+    shared = floor_cpu / (os.cpu_count() or 1)
+    print(f"in-process floor of grade's checks and figures: {1000 * floor_s / n:.1f} ms/notebook, "
+          f"{1000 * floor_cpu / n:.1f} CPU-ms/notebook; shared among {os.cpu_count()} cores, at most "
+          f"{nb_s / shared:.0f}x nbgrader; grade's time is {gr_s / shared:.2f}x that share")
     return nb_s / gr_s, nb_cpu / gr_cpu
 
 

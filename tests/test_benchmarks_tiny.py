@@ -34,6 +34,7 @@ def test_peers_benchmark_scores_five_function_notebooks_with_both_tools():
     output = run("benchmarks/peers.py", "--tiny", "--kind", "five")
     assert "both tools gave every notebook its expected score" in output
     assert "grade is " in output and "as fast as nbgrader" in output
+    assert "in-process floor of grade's checks and figures: " in output and "x that share" in output
 
 
 def test_student_process_benchmark_measures_a_process_against_a_bare_fork():
