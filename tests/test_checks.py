@@ -41,12 +41,17 @@ def make_assignment(root: Path, *, checks: str = CHECKS, points: str | None = No
                  points=points or '[points]\n"add::small" = 2\n"mul::product" = 1\n', checks=checks)
 
 
-def grade(root: Path, source: str, tmp_path: Path):
-    sub = tmp_path / "subs"
+def grade_all(root: Path, sources: dict[str, str], folder: Path, **options):
+    """Each of ``sources`` written to ``folder/subs/<id>.py``, graded in one batch into ``folder/out``."""
+    sub = folder / "subs"
     sub.mkdir(exist_ok=True)
-    (sub / "student.py").write_text(textwrap.dedent(source))
-    assignment = load_assignment(root, "tiny")
-    (result,) = grade_paths([sub], assignment, out_dir=tmp_path / "out")
+    for sid, source in sources.items():
+        (sub / f"{sid}.py").write_text(textwrap.dedent(source))
+    return grade_paths([sub], load_assignment(root, "tiny"), out_dir=folder / "out", options=BatchOptions(**options))
+
+
+def grade(root: Path, source: str, tmp_path: Path):
+    (result,) = grade_all(root, {"student": source}, tmp_path)
     return {c.id: c for c in result.checks}, result
 
 
@@ -65,12 +70,7 @@ def graded(tmp_path_factory):
     """{id: ({check id: CheckResult}, SubmissionResult)} of SUBMISSIONS."""
     base = tmp_path_factory.mktemp("tiny")
     make_assignment(base)
-    sub = base / "subs"
-    sub.mkdir()
-    for sid, source in SUBMISSIONS.items():
-        (sub / f"{sid}.py").write_text(source)
-    results = grade_paths([sub], load_assignment(base, "tiny"), out_dir=base / "out")
-    return {r.submission: ({c.id: c for c in r.checks}, r) for r in results}
+    return {r.submission: ({c.id: c for c in r.checks}, r) for r in grade_all(base, SUBMISSIONS, base)}
 
 
 def test_outcomes_and_scores(graded):
@@ -188,13 +188,9 @@ def test_an_assignment_with_one_check_judges_every_submission_of_a_batch(tmp_pat
         "    assert student.add(2, 2) == 4, f'add(2, 2) is wrong ({len(kept)} submissions so far)'\n"
     one = one.replace("def test_small(student, reference):", "def _unused(student, reference):")
     make_assignment(tmp_path / "root", checks=one, points='[points]\n"add::once" = 1\n')
-    folder = tmp_path / "subs"
-    folder.mkdir()
-    for n in range(4):
-        (folder / f"s{n}.py").write_text("def add(a, b):\n    return a + b\n" if n % 2 else
-                                         "def add(a, b):\n    return a * 3\n")
-    results = grade_paths([folder], load_assignment(tmp_path / "root", "tiny"), out_dir=tmp_path / "out",
-                          options=BatchOptions(jobs=1))
+    sources = {f"s{n}": "def add(a, b):\n    return a + b\n" if n % 2 else "def add(a, b):\n    return a * 3\n"
+               for n in range(4)}
+    results = grade_all(tmp_path / "root", sources, tmp_path, jobs=1)
     outcomes = {r.submission: r.checks[0] for r in results}
     assert {sid: c.status for sid, c in outcomes.items()} == {"s0": "failed", "s1": "passed", "s2": "failed",
                                                                "s3": "passed"}
